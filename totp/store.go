@@ -1,0 +1,49 @@
+package totp
+
+import (
+	"context"
+	"time"
+)
+
+// Enrollment is what a [Store] keeps about one user's authenticator.
+type Enrollment struct {
+	UserID string
+	// Secret is the sealed secret (see [Sealer]); stores never see it in clear.
+	Secret []byte
+	// Active is false while the enrollment waits for its confirming code.
+	Active bool
+	// LastStep is the last time step accepted for this user (0 before any).
+	LastStep    int64
+	CreatedAt   time.Time
+	ActivatedAt time.Time // zero while pending
+}
+
+// Store keeps TOTP enrollments. Implementations must make each method one
+// atomic operation: two concurrent callers never both succeed where the
+// contract says only one may.
+type Store interface {
+	// SavePendingTOTP stores a pending enrollment for userID, replacing any
+	// pending one. It returns [ErrAlreadyActive], and changes nothing, when
+	// the user has an active enrollment.
+	SavePendingTOTP(ctx context.Context, userID string, sealed []byte, now time.Time) error
+
+	// TOTPEnrollment returns the user's enrollment, pending or active, or
+	// [ErrNotEnrolled].
+	TOTPEnrollment(ctx context.Context, userID string) (Enrollment, error)
+
+	// ActivateTOTP turns the user's pending enrollment into an active one,
+	// recording step as already used, provided its sealed secret still
+	// equals sealed (so a wizard restarted in another tab cannot activate a
+	// secret nobody confirmed). Otherwise it returns [ErrNotEnrolled].
+	ActivateTOTP(ctx context.Context, userID string, sealed []byte, step int64, now time.Time) error
+
+	// AcceptTOTPStep records step as the user's last accepted step if, and
+	// only if, it is later than the one stored; otherwise it returns
+	// [ErrReplayed]. It returns [ErrNotEnrolled] when the user has no active
+	// enrollment.
+	AcceptTOTPStep(ctx context.Context, userID string, step int64) error
+
+	// DeleteTOTP removes the user's enrollment, pending or active. Deleting
+	// nothing is not an error.
+	DeleteTOTP(ctx context.Context, userID string) error
+}
