@@ -1,0 +1,79 @@
+package portalmfa
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"io"
+	"strings"
+	"time"
+)
+
+// A pending login is the state between a correct password and a passed
+// second factor. It is not a session: it names the user and an expiry, is
+// signed with a key of its own, and opens nothing but the challenge.
+//
+// Format: base64url(version 1 | expiry unix seconds, 8 bytes | 16-byte nonce
+// | user ID) "." base64url(HMAC-SHA256 of the first part).
+
+const pendingVersion = 1
+
+// NewPendingLogin returns a signed pending-login state for userID, valid for
+// Config.PendingLoginTTL. The host calls it (through httpx) once the password
+// is right and [Service.SecondFactorRequired] says so.
+func (s *Service) NewPendingLogin(userID string) (string, error) {
+	if userID == "" {
+		return "", ErrPendingInvalid
+	}
+	payload := make([]byte, 1+8+16, 1+8+16+len(userID))
+	payload[0] = pendingVersion
+	binary.BigEndian.PutUint64(payload[1:9], uint64(s.cfg.Now().Add(s.cfg.PendingLoginTTL).Unix()))
+	r := s.cfg.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	if _, err := io.ReadFull(r, payload[9:25]); err != nil {
+		return "", unavailable(err)
+	}
+	payload = append(payload, userID...)
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString(payload) + "." + enc.EncodeToString(sign(s.pendingKey[0], payload)), nil
+}
+
+// PendingLogin checks a pending-login state and returns its user. It returns
+// [ErrPendingInvalid] for anything not signed by a key of the ring and
+// [ErrPendingExpired] once the state is older than its TTL.
+func (s *Service) PendingLogin(state string) (userID string, err error) {
+	p, m, ok := strings.Cut(state, ".")
+	if !ok || len(state) > 4096 {
+		return "", ErrPendingInvalid
+	}
+	enc := base64.RawURLEncoding
+	payload, err1 := enc.DecodeString(p)
+	mac, err2 := enc.DecodeString(m)
+	if err1 != nil || err2 != nil || len(payload) <= 25 || payload[0] != pendingVersion {
+		return "", ErrPendingInvalid
+	}
+	valid := false
+	for _, k := range s.pendingKey {
+		if hmac.Equal(mac, sign(k, payload)) {
+			valid = true
+		}
+	}
+	if !valid {
+		return "", ErrPendingInvalid
+	}
+	expiry := time.Unix(int64(binary.BigEndian.Uint64(payload[1:9])), 0)
+	if !s.cfg.Now().Before(expiry) {
+		return "", ErrPendingExpired
+	}
+	return string(payload[25:]), nil
+}
+
+func sign(key, payload []byte) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write(payload)
+	return h.Sum(nil)
+}

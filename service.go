@@ -1,0 +1,174 @@
+package portalmfa
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/totp"
+)
+
+// Errors a caller can tell apart with errors.Is. Each is caused by the user
+// (a wrong code, an expired state) except ErrUnavailable, which means "try
+// again later" and never "second factor skipped".
+var (
+	ErrMalformedCode = totp.ErrMalformedCode
+	ErrInvalidCode   = totp.ErrInvalidCode
+	ErrReplayed      = totp.ErrReplayed
+	// ErrNotEnrolled: the user has no second factor of that kind (or, for a
+	// confirmation, no enrollment waiting for one).
+	ErrNotEnrolled = totp.ErrNotEnrolled
+	// ErrAlreadyEnabled: TOTP is on; turn it off before enrolling again.
+	ErrAlreadyEnabled = totp.ErrAlreadyActive
+	// ErrLockedOut is wrapped by every *LockedOutError.
+	ErrLockedOut = lockout.ErrLockedOut
+
+	ErrWrongPassword = errors.New("portalmfa: wrong password")
+	ErrPendingExpired = errors.New("portalmfa: pending login expired")
+	ErrPendingInvalid = errors.New("portalmfa: pending login invalid")
+	ErrUnavailable    = errors.New("portalmfa: temporarily unavailable")
+)
+
+// LockedOutError reports that attempts are refused, unevaluated, until Until.
+type LockedOutError struct {
+	Until time.Time
+}
+
+func (e *LockedOutError) Error() string {
+	return "portalmfa: too many failed attempts, locked until " + e.Until.UTC().Format(time.RFC3339)
+}
+
+func (e *LockedOutError) Unwrap() error { return ErrLockedOut }
+
+// Store is everything the Service keeps. The backends in store/ satisfy it;
+// store/storetest is the contract they are held to.
+type Store interface {
+	totp.Store
+	lockout.Store
+}
+
+// Config configures a [Service]. Fields marked optional have the default
+// named in their comment when left zero.
+type Config struct {
+	// Issuer names the portal in authenticator apps ("Acme Portal"). Required.
+	Issuer string
+	// Keys is the key ring, newest first; each key has at least 32 random
+	// bytes. The newest key seals and signs; every key still opens and
+	// verifies, so a new key can be put in front without downtime.
+	// Required.
+	Keys [][]byte
+	// Store keeps enrollments and counters. Required.
+	Store Store
+	// CheckPassword reports whether password is the user's account
+	// password; it guards turning the second factor off. Required.
+	CheckPassword func(ctx context.Context, userID, password string) (bool, error)
+
+	// UserLimit locks a user out after consecutive failures, whatever the
+	// IP or method. Optional: 5 failures, then 1 minute doubling up to 1
+	// hour. The threshold may not exceed 100 (NIST SP 800-63B 5.2.2).
+	UserLimit lockout.Limit
+	// IPLimit does the same per client IP, so one address cannot spray
+	// guesses across many users. Optional: 30 failures, then 1 minute
+	// doubling up to 15 minutes.
+	IPLimit lockout.Limit
+	// PendingLoginTTL is how long a signed pending-login state lasts between
+	// the password and the second factor. Optional: 5 minutes; at most 10.
+	PendingLoginTTL time.Duration
+
+	// Logger gets structured events, never a secret or a code. Optional:
+	// slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Optional: time.Now.
+	Now func() time.Time
+	// Rand is the source of secrets and nonces. Optional: crypto/rand.
+	Rand io.Reader
+}
+
+// Service is the second factor of a portal: enrollment, the login challenge
+// and self-service management. It is safe for concurrent use.
+type Service struct {
+	cfg        Config
+	store      Store
+	log        *slog.Logger
+	sealer     *totp.Sealer
+	pendingKey [][]byte // HMAC keys for pending-login states, newest first
+}
+
+// Key-derivation labels. A key of the ring is never used directly, and
+// never for two purposes.
+const (
+	purposeSeal    = "portalmfa v1 totp-seal"
+	purposePending = "portalmfa v1 pending-login"
+)
+
+// New checks cfg, fills in defaults and derives the working keys.
+func New(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Issuer == "":
+		return nil, errors.New("portalmfa: Config.Issuer is required")
+	case len(cfg.Keys) == 0:
+		return nil, errors.New("portalmfa: Config.Keys needs at least one key")
+	case cfg.Store == nil:
+		return nil, errors.New("portalmfa: Config.Store is required")
+	case cfg.CheckPassword == nil:
+		return nil, errors.New("portalmfa: Config.CheckPassword is required")
+	}
+	if cfg.UserLimit == (lockout.Limit{}) {
+		cfg.UserLimit = lockout.Limit{Threshold: 5, Delay: time.Minute, MaxDelay: time.Hour}
+	}
+	if cfg.IPLimit == (lockout.Limit{}) {
+		cfg.IPLimit = lockout.Limit{Threshold: 30, Delay: time.Minute, MaxDelay: 15 * time.Minute}
+	}
+	for name, l := range map[string]lockout.Limit{"UserLimit": cfg.UserLimit, "IPLimit": cfg.IPLimit} {
+		if l.Threshold < 1 || l.Threshold > 100 || l.Delay <= 0 || l.MaxDelay < l.Delay {
+			return nil, fmt.Errorf("portalmfa: Config.%s needs 1 ≤ Threshold ≤ 100 and 0 < Delay ≤ MaxDelay", name)
+		}
+	}
+	if cfg.PendingLoginTTL == 0 {
+		cfg.PendingLoginTTL = 5 * time.Minute
+	}
+	if cfg.PendingLoginTTL < 0 || cfg.PendingLoginTTL > 10*time.Minute {
+		return nil, errors.New("portalmfa: Config.PendingLoginTTL must be at most 10 minutes")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+
+	var sealKeys [][]byte
+	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger}
+	for i, k := range cfg.Keys {
+		if len(k) < 32 {
+			return nil, fmt.Errorf("portalmfa: Config.Keys[%d] is shorter than 32 bytes", i)
+		}
+		sealKeys = append(sealKeys, deriveKey(k, purposeSeal))
+		s.pendingKey = append(s.pendingKey, deriveKey(k, purposePending))
+	}
+	sealer, err := totp.NewSealer(sealKeys...)
+	if err != nil {
+		return nil, fmt.Errorf("portalmfa: Config.Keys: %w", err)
+	}
+	s.sealer = sealer
+	return s, nil
+}
+
+func deriveKey(secret []byte, purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, secret, nil, purpose, 32)
+	if err != nil {
+		panic(err) // only for a length HKDF-SHA256 cannot produce; 32 it always can
+	}
+	return k
+}
+
+// unavailable wraps a store failure so callers fail closed.
+func unavailable(err error) error {
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}

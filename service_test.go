@@ -1,0 +1,387 @@
+package portalmfa_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base32"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/store/memory"
+	"github.com/portalmfa/portalmfa/totp"
+)
+
+// clock is a settable time source for the Service.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+var (
+	alice   = portalmfa.User{ID: "u-alice", Name: "Alice", Email: "alice@example.com"}
+	bob     = portalmfa.User{ID: "u-bob", Name: "Bob"}
+	testKey = bytes.Repeat([]byte{7}, 32)
+)
+
+type fixture struct {
+	svc   *portalmfa.Service
+	clock *clock
+	store portalmfa.Store
+	log   *bytes.Buffer
+}
+
+func newFixture(t testing.TB, store portalmfa.Store) *fixture {
+	t.Helper()
+	if store == nil {
+		store = memory.New()
+	}
+	f := &fixture{clock: &clock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}, store: store, log: new(bytes.Buffer)}
+	svc, err := portalmfa.New(portalmfa.Config{
+		Issuer: "Acme Portal",
+		Keys:   [][]byte{testKey},
+		Store:  store,
+		CheckPassword: func(_ context.Context, userID, password string) (bool, error) {
+			return password == "pw-"+userID, nil
+		},
+		Logger: slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:    f.clock.Now,
+	})
+	require.NoError(t, err)
+	f.svc = svc
+	return f
+}
+
+// enroll turns TOTP on for u and returns the secret.
+func (f *fixture) enroll(t testing.TB, u portalmfa.User) []byte {
+	t.Helper()
+	e, err := f.svc.BeginTOTP(context.Background(), u)
+	require.NoError(t, err)
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Key)
+	require.NoError(t, err)
+	require.NoError(t, f.svc.ConfirmTOTP(context.Background(), u.ID, totp.Code(secret, f.clock.Now()), portalmfa.Client{IP: "192.0.2.1"}))
+	return secret
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	ok := func(*portalmfa.Config) {}
+	base := func(edit func(*portalmfa.Config)) portalmfa.Config {
+		c := portalmfa.Config{
+			Issuer: "Acme", Keys: [][]byte{testKey}, Store: memory.New(),
+			CheckPassword: func(context.Context, string, string) (bool, error) { return false, nil },
+		}
+		edit(&c)
+		return c
+	}
+	_, err := portalmfa.New(base(ok))
+	require.NoError(t, err)
+	for name, edit := range map[string]func(*portalmfa.Config){
+		"no issuer":      func(c *portalmfa.Config) { c.Issuer = "" },
+		"no keys":        func(c *portalmfa.Config) { c.Keys = nil },
+		"short key":      func(c *portalmfa.Config) { c.Keys = [][]byte{make([]byte, 31)} },
+		"duplicate keys": func(c *portalmfa.Config) { c.Keys = [][]byte{testKey, testKey} },
+		"no store":       func(c *portalmfa.Config) { c.Store = nil },
+		"no password":    func(c *portalmfa.Config) { c.CheckPassword = nil },
+		"threshold 101":  func(c *portalmfa.Config) { c.UserLimit = lockout.Limit{Threshold: 101, Delay: time.Minute, MaxDelay: time.Hour} },
+		"no delay":       func(c *portalmfa.Config) { c.IPLimit = lockout.Limit{Threshold: 5} },
+		"long pending":   func(c *portalmfa.Config) { c.PendingLoginTTL = 11 * time.Minute },
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := portalmfa.New(base(edit))
+			assert.Error(t, err)
+		})
+	}
+}
+
+func TestEnrollment(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	c := portalmfa.Client{IP: "192.0.2.1"}
+
+	st, err := f.svc.Status(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Equal(t, portalmfa.Off, st.TOTP)
+	_, err = f.svc.PendingTOTP(ctx, alice)
+	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
+
+	first, err := f.svc.BeginTOTP(ctx, alice)
+	require.NoError(t, err)
+	assert.Contains(t, first.URI, "otpauth://totp/Acme%20Portal:alice%40example.com?")
+	// Restarting the wizard replaces the secret; the old one can no longer confirm.
+	e, err := f.svc.BeginTOTP(ctx, alice)
+	require.NoError(t, err)
+	assert.NotEqual(t, first.Key, e.Key)
+	again, err := f.svc.PendingTOTP(ctx, alice)
+	require.NoError(t, err)
+	assert.Equal(t, e, again)
+	png, err := f.svc.TOTPQRCode(ctx, alice)
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(png, []byte("\x89PNG")))
+
+	st, _ = f.svc.Status(ctx, alice.ID)
+	assert.Equal(t, portalmfa.Pending, st.TOTP)
+	required, err := f.svc.SecondFactorRequired(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.False(t, required, "a pending enrollment must not lock the user out of their login")
+
+	dec := base32.StdEncoding.WithPadding(base32.NoPadding)
+	oldSecret, _ := dec.DecodeString(first.Key)
+	secret, _ := dec.DecodeString(e.Key)
+	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, totp.Code(oldSecret, f.clock.Now()), c), portalmfa.ErrInvalidCode)
+	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, "12345", c), portalmfa.ErrMalformedCode)
+
+	code := totp.Code(secret, f.clock.Now())
+	require.NoError(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, c))
+	st, _ = f.svc.Status(ctx, alice.ID)
+	assert.Equal(t, portalmfa.On, st.TOTP)
+	assert.Equal(t, f.clock.Now(), st.TOTPSince.UTC())
+	required, _ = f.svc.SecondFactorRequired(ctx, alice.ID)
+	assert.True(t, required)
+
+	// The confirming code is consumed: it cannot open the first login.
+	assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, code, c), portalmfa.ErrReplayed)
+	_, err = f.svc.BeginTOTP(ctx, alice)
+	assert.ErrorIs(t, err, portalmfa.ErrAlreadyEnabled)
+	_, err = f.svc.TOTPQRCode(ctx, alice)
+	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "no QR code, so no secret, once active")
+	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, c), portalmfa.ErrAlreadyEnabled)
+}
+
+func TestVerifyReplayAndSkew(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	secret := f.enroll(t, alice)
+	c := portalmfa.Client{IP: "192.0.2.1"}
+	f.clock.Add(totp.Period)
+	now := f.clock.Now()
+
+	code := totp.Code(secret, now)
+	require.NoError(t, f.svc.VerifyTOTP(ctx, alice.ID, code, c))
+	t.Run("same code twice", func(t *testing.T) {
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, code, c), portalmfa.ErrReplayed)
+	})
+	t.Run("same code with a space", func(t *testing.T) {
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, " "+code, c), portalmfa.ErrReplayed)
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, code[:3]+"-"+code[3:], c), portalmfa.ErrReplayed)
+	})
+	t.Run("later step then earlier step", func(t *testing.T) {
+		require.NoError(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, now.Add(totp.Period)), c))
+		// The code of step s is still within the ±1 window, but s+1 was accepted.
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, code, c), portalmfa.ErrReplayed)
+	})
+	t.Run("two steps off", func(t *testing.T) {
+		f.clock.Add(10 * totp.Period)
+		now := f.clock.Now()
+		for _, d := range []time.Duration{-2 * totp.Period, 2 * totp.Period} {
+			assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, now.Add(d)), c), portalmfa.ErrInvalidCode)
+		}
+		require.NoError(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, now.Add(totp.Period)), c))
+	})
+	t.Run("another user's code", func(t *testing.T) {
+		f.clock.Add(10 * totp.Period)
+		bobSecret := f.enroll(t, bob)
+		f.clock.Add(totp.Period)
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(bobSecret, f.clock.Now()), c), portalmfa.ErrInvalidCode)
+	})
+	t.Run("not enrolled", func(t *testing.T) {
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, "u-nobody", "123456", c), portalmfa.ErrNotEnrolled)
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, "", "123456", c), portalmfa.ErrNotEnrolled)
+	})
+	t.Run("malformed", func(t *testing.T) {
+		for _, in := range []string{"", "1234567", "abcdef", strings.Repeat("1", 10000)} {
+			assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, in, c), portalmfa.ErrMalformedCode)
+		}
+	})
+	t.Run("log holds no secret and no code", func(t *testing.T) {
+		assert.NotContains(t, f.log.String(), code)
+		assert.NotContains(t, f.log.String(), totp.EncodeSecret(secret))
+		assert.Contains(t, f.log.String(), "second factor failed")
+	})
+}
+
+func TestLockout(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	secret := f.enroll(t, alice)
+	c := portalmfa.Client{IP: "192.0.2.7"}
+	f.clock.Add(totp.Period)
+	wrong := func() string {
+		good := totp.Code(secret, f.clock.Now())
+		return good[:5] + string('0'+(good[5]-'0'+1)%10)
+	}
+
+	for range 5 {
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, wrong(), c), portalmfa.ErrInvalidCode)
+	}
+	err := f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), c)
+	var locked *portalmfa.LockedOutError
+	require.ErrorAs(t, err, &locked, "the right code is not even evaluated while locked")
+	assert.ErrorIs(t, err, portalmfa.ErrLockedOut)
+	assert.Equal(t, f.clock.Now().Add(time.Minute), locked.Until.UTC())
+	assert.ErrorIs(t, f.svc.DisableTOTP(ctx, alice.ID, "pw-"+alice.ID, c), portalmfa.ErrLockedOut, "the password path shares the lock")
+
+	f.clock.Add(time.Minute)
+	require.NoError(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), c))
+	// Success resets the count: four more failures do not lock.
+	for range 4 {
+		f.clock.Add(totp.Period)
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, wrong(), c), portalmfa.ErrInvalidCode)
+	}
+	f.clock.Add(totp.Period)
+	assert.NoError(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), c))
+
+	t.Run("per IP across users", func(t *testing.T) {
+		spray := portalmfa.Client{IP: "198.51.100.9"}
+		var lockedAt int
+		for i := range 40 {
+			err := f.svc.VerifyTOTP(ctx, "u-victim-"+string(rune('a'+i%26))+string(rune('a'+i/26)), "000000", spray)
+			if errors.Is(err, portalmfa.ErrLockedOut) {
+				lockedAt = i
+				break
+			}
+		}
+		assert.Equal(t, 30, lockedAt, "the default IP limit locks after 30 failures")
+	})
+}
+
+func TestConcurrentVerify(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	secret := f.enroll(t, alice)
+	f.clock.Add(totp.Period)
+	code := totp.Code(secret, f.clock.Now())
+
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	results := make(chan error, 50)
+	for i := range 50 {
+		wg.Go(func() {
+			<-start
+			results <- f.svc.VerifyTOTP(ctx, alice.ID, code, portalmfa.Client{IP: "192.0.2." + string(rune('0'+i%10))})
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(results)
+	ok := 0
+	for err := range results {
+		if err == nil {
+			ok++
+		} else {
+			assert.True(t, errors.Is(err, portalmfa.ErrReplayed) || errors.Is(err, portalmfa.ErrLockedOut), "unexpected %v", err)
+		}
+	}
+	assert.Equal(t, 1, ok)
+}
+
+func TestDisable(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	f.enroll(t, alice)
+	c := portalmfa.Client{IP: "192.0.2.1"}
+	for _, pw := range []string{"", "pw-" + bob.ID, strings.Repeat("x", 5000)} {
+		assert.ErrorIs(t, f.svc.DisableTOTP(ctx, alice.ID, pw, c), portalmfa.ErrWrongPassword)
+	}
+	st, _ := f.svc.Status(ctx, alice.ID)
+	assert.Equal(t, portalmfa.On, st.TOTP)
+	require.NoError(t, f.svc.DisableTOTP(ctx, alice.ID, "pw-"+alice.ID, c))
+	st, _ = f.svc.Status(ctx, alice.ID)
+	assert.Equal(t, portalmfa.Off, st.TOTP)
+	assert.NotContains(t, f.log.String(), "pw-"+alice.ID)
+}
+
+func TestPendingLogin(t *testing.T) {
+	f := newFixture(t, nil)
+	state, err := f.svc.NewPendingLogin(alice.ID)
+	require.NoError(t, err)
+	id, err := f.svc.PendingLogin(state)
+	require.NoError(t, err)
+	assert.Equal(t, alice.ID, id)
+
+	bobState, _ := f.svc.NewPendingLogin(bob.ID)
+	payload, mac, _ := strings.Cut(state, ".")
+	bobPayload, _, _ := strings.Cut(bobState, ".")
+	flip := []byte(payload)
+	flip[len(flip)-1] ^= 1
+	for name, bad := range map[string]string{
+		"empty":          "",
+		"no signature":   payload,
+		"garbage":        "!!!.???",
+		"flipped byte":   string(flip) + "." + mac,
+		"swapped user":   bobPayload + "." + mac,
+		"oversized":      strings.Repeat("A", 5000) + "." + mac,
+		"empty payload":  "." + mac,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := f.svc.PendingLogin(bad)
+			assert.ErrorIs(t, err, portalmfa.ErrPendingInvalid)
+		})
+	}
+	t.Run("other key ring", func(t *testing.T) {
+		other, err := portalmfa.New(portalmfa.Config{Issuer: "x", Keys: [][]byte{bytes.Repeat([]byte{8}, 32)}, Store: memory.New(),
+			CheckPassword: func(context.Context, string, string) (bool, error) { return false, nil }, Now: f.clock.Now})
+		require.NoError(t, err)
+		_, err = other.PendingLogin(state)
+		assert.ErrorIs(t, err, portalmfa.ErrPendingInvalid)
+	})
+	t.Run("expired", func(t *testing.T) {
+		f.clock.Add(5 * time.Minute)
+		_, err := f.svc.PendingLogin(state)
+		assert.ErrorIs(t, err, portalmfa.ErrPendingExpired)
+	})
+}
+
+func TestKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	store := memory.New()
+	f := newFixture(t, store)
+	secret := f.enroll(t, alice)
+	state, _ := f.svc.NewPendingLogin(alice.ID)
+
+	newKey := bytes.Repeat([]byte{9}, 32)
+	rotated, err := portalmfa.New(portalmfa.Config{Issuer: "Acme Portal", Keys: [][]byte{newKey, testKey}, Store: store,
+		CheckPassword: func(context.Context, string, string) (bool, error) { return false, nil }, Now: f.clock.Now})
+	require.NoError(t, err)
+	f.clock.Add(totp.Period)
+	assert.NoError(t, rotated.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), portalmfa.Client{}), "old sealed secrets still open")
+	_, err = rotated.PendingLogin(state)
+	assert.NoError(t, err, "old pending states still verify")
+
+	dropped, err := portalmfa.New(portalmfa.Config{Issuer: "Acme Portal", Keys: [][]byte{newKey}, Store: store,
+		CheckPassword: func(context.Context, string, string) (bool, error) { return false, nil }, Now: f.clock.Now})
+	require.NoError(t, err)
+	f.clock.Add(totp.Period)
+	err = dropped.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), portalmfa.Client{})
+	assert.ErrorIs(t, err, portalmfa.ErrUnavailable, "a missing key fails closed")
+}
+
+// failingStore fails every call, as a database that is down.
+type failingStore struct{ portalmfa.Store }
+
+var errDown = errors.New("database is down")
+
+func (failingStore) TOTPEnrollment(context.Context, string) (totp.Enrollment, error) {
+	return totp.Enrollment{}, errDown
+}
+func (failingStore) ReserveAttempt(context.Context, string, lockout.Limit, time.Time) (lockout.Attempt, error) {
+	return lockout.Attempt{}, errDown
+}
+
+func TestFailsClosed(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, failingStore{memory.New()})
+	_, err := f.svc.SecondFactorRequired(ctx, alice.ID)
+	assert.ErrorIs(t, err, portalmfa.ErrUnavailable)
+	assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, "123456", portalmfa.Client{}), portalmfa.ErrUnavailable)
+}

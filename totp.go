@@ -1,0 +1,263 @@
+package portalmfa
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/totp"
+)
+
+// FactorState is where a user stands with one second factor.
+type FactorState int
+
+const (
+	Off     FactorState = iota
+	Pending             // enrollment begun, not confirmed
+	On
+)
+
+// Status is a user's second-factor state, for the security page.
+type Status struct {
+	TOTP      FactorState
+	TOTPSince time.Time // when TOTP was turned on
+}
+
+// Enabled reports whether the user has a second factor that a login must pass.
+func (st Status) Enabled() bool { return st.TOTP == On }
+
+// Status returns the user's second-factor state.
+func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
+	e, err := s.store.TOTPEnrollment(ctx, userID)
+	switch {
+	case errors.Is(err, totp.ErrNotEnrolled):
+		return Status{}, nil
+	case err != nil:
+		return Status{}, unavailable(err)
+	case !e.Active:
+		return Status{TOTP: Pending}, nil
+	}
+	return Status{TOTP: On, TOTPSince: e.ActivatedAt}, nil
+}
+
+// SecondFactorRequired tells the host, after a correct password, whether the
+// login must go through the challenge. On error the host must not let the
+// user in: the error means "try again later".
+func (s *Service) SecondFactorRequired(ctx context.Context, userID string) (bool, error) {
+	st, err := s.Status(ctx, userID)
+	return st.Enabled(), err
+}
+
+// Enrollment is what the wizard shows while TOTP is being set up.
+type Enrollment struct {
+	// Key is the secret in base32, for typing into an app by hand.
+	Key string
+	// URI is the otpauth:// URI the QR code encodes.
+	URI string
+}
+
+// BeginTOTP starts (or restarts) TOTP enrollment with a fresh secret. The
+// factor stays off until [Service.ConfirmTOTP] succeeds; a wizard left
+// half-way leaves nothing active. It returns [ErrAlreadyEnabled] when TOTP
+// is on.
+func (s *Service) BeginTOTP(ctx context.Context, u User) (Enrollment, error) {
+	secret, err := totp.NewSecret(s.cfg.Rand)
+	if err != nil {
+		return Enrollment{}, unavailable(err)
+	}
+	sealed, err := s.sealer.Seal(secret, u.ID)
+	if err != nil {
+		return Enrollment{}, unavailable(err)
+	}
+	err = s.store.SavePendingTOTP(ctx, u.ID, sealed, s.cfg.Now())
+	if errors.Is(err, totp.ErrAlreadyActive) {
+		return Enrollment{}, ErrAlreadyEnabled
+	}
+	if err != nil {
+		return Enrollment{}, unavailable(err)
+	}
+	s.log.InfoContext(ctx, "portalmfa: totp enrollment begun", "user", u.ID)
+	return s.enrollment(u, secret), nil
+}
+
+// PendingTOTP returns the enrollment begun by [Service.BeginTOTP], to show
+// the wizard again. It returns [ErrNotEnrolled] when none is pending.
+func (s *Service) PendingTOTP(ctx context.Context, u User) (Enrollment, error) {
+	e, secret, err := s.loadTOTP(ctx, u.ID)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	if e.Active {
+		return Enrollment{}, ErrNotEnrolled
+	}
+	return s.enrollment(u, secret), nil
+}
+
+// TOTPQRCode returns the pending enrollment's otpauth URI as a PNG QR code.
+// Serve it with Cache-Control: no-store: it carries the secret.
+func (s *Service) TOTPQRCode(ctx context.Context, u User) ([]byte, error) {
+	e, err := s.PendingTOTP(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	png, err := totp.QRCode(e.URI)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return png, nil
+}
+
+func (s *Service) enrollment(u User, secret []byte) Enrollment {
+	return Enrollment{
+		Key: totp.EncodeSecret(secret),
+		URI: totp.URI(s.cfg.Issuer, u.accountLabel(), secret),
+	}
+}
+
+// loadTOTP reads and opens the user's enrollment.
+func (s *Service) loadTOTP(ctx context.Context, userID string) (totp.Enrollment, []byte, error) {
+	e, err := s.store.TOTPEnrollment(ctx, userID)
+	if errors.Is(err, totp.ErrNotEnrolled) {
+		return e, nil, ErrNotEnrolled
+	}
+	if err != nil {
+		return e, nil, unavailable(err)
+	}
+	secret, err := s.sealer.Open(e.Secret, userID)
+	if err != nil {
+		// A missing key or a tampered row: fail closed, loudly for the operator.
+		s.log.ErrorContext(ctx, "portalmfa: cannot open totp secret", "user", userID, "err", err)
+		return e, nil, unavailable(err)
+	}
+	return e, secret, nil
+}
+
+// ConfirmTOTP turns TOTP on when code matches the pending secret. The step
+// of the confirming code is recorded as used, so the same code cannot also
+// serve as the first login code.
+func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client) error {
+	// A malformed code cannot be right: refuse it before counting anything.
+	if _, err := totp.Normalize(code); err != nil {
+		return err
+	}
+	return s.attempt(ctx, userID, c, "totp-confirm", func() error {
+		e, secret, err := s.loadTOTP(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if e.Active {
+			return ErrAlreadyEnabled
+		}
+		step, err := totp.Verify(secret, code, s.cfg.Now())
+		if err != nil {
+			return err
+		}
+		switch err := s.store.ActivateTOTP(ctx, userID, e.Secret, step, s.cfg.Now()); {
+		case errors.Is(err, totp.ErrNotEnrolled):
+			return ErrNotEnrolled // the wizard was restarted meanwhile
+		case err != nil:
+			return unavailable(err)
+		}
+		s.log.InfoContext(ctx, "portalmfa: totp enabled", "user", userID)
+		return nil
+	})
+}
+
+// VerifyTOTP checks a code at the login challenge: a well-formed code of the
+// user's active secret, within one step of now, from a step later than any
+// accepted before. Attempts count towards the user and IP limits before the
+// code is looked at.
+func (s *Service) VerifyTOTP(ctx context.Context, userID, code string, c Client) error {
+	if _, err := totp.Normalize(code); err != nil {
+		return err
+	}
+	return s.attempt(ctx, userID, c, "totp", func() error {
+		e, secret, err := s.loadTOTP(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if !e.Active {
+			return ErrNotEnrolled
+		}
+		step, err := totp.Verify(secret, code, s.cfg.Now())
+		if err != nil {
+			return err
+		}
+		switch err := s.store.AcceptTOTPStep(ctx, userID, step); {
+		case errors.Is(err, totp.ErrReplayed), errors.Is(err, totp.ErrNotEnrolled):
+			return err
+		case err != nil:
+			return unavailable(err)
+		}
+		return nil
+	})
+}
+
+// DisableTOTP turns TOTP off once the account password is confirmed. Wrong
+// passwords count towards the lockout like wrong codes.
+func (s *Service) DisableTOTP(ctx context.Context, userID, password string, c Client) error {
+	return s.attempt(ctx, userID, c, "password", func() error {
+		ok, err := s.cfg.CheckPassword(ctx, userID, password)
+		if err != nil {
+			return unavailable(err)
+		}
+		if !ok {
+			return ErrWrongPassword
+		}
+		if err := s.store.DeleteTOTP(ctx, userID); err != nil {
+			return unavailable(err)
+		}
+		s.log.InfoContext(ctx, "portalmfa: totp disabled", "user", userID)
+		return nil
+	})
+}
+
+// attempt runs check as one counted attempt: it reserves the attempt against
+// the IP and user limits (refusing, unevaluated, while either is locked),
+// and clears both counters only when check succeeds.
+func (s *Service) attempt(ctx context.Context, userID string, c Client, method string, check func() error) error {
+	if userID == "" {
+		return ErrNotEnrolled
+	}
+	// The IP first: attempts against a locked user still spend the IP's
+	// budget, while a locked IP spends nothing of the user's.
+	var keys []limitKey
+	if c.IP != "" {
+		keys = append(keys, limitKey{"ip:" + c.IP, s.cfg.IPLimit})
+	}
+	keys = append(keys, limitKey{"user:" + userID, s.cfg.UserLimit})
+	now := s.cfg.Now()
+	for _, k := range keys {
+		a, err := s.store.ReserveAttempt(ctx, k.key, k.limit, now)
+		if errors.Is(err, lockout.ErrLockedOut) {
+			s.log.WarnContext(ctx, "portalmfa: attempt refused while locked out",
+				"user", userID, "ip", c.IP, "method", method, "until", a.LockedUntil)
+			return &LockedOutError{Until: a.LockedUntil}
+		}
+		if err != nil {
+			return unavailable(err)
+		}
+	}
+	if err := check(); err != nil {
+		level := slog.LevelInfo
+		if errors.Is(err, ErrUnavailable) {
+			level = slog.LevelError
+		}
+		s.log.Log(ctx, level, "portalmfa: second factor failed",
+			"user", userID, "ip", c.IP, "method", method, "err", err)
+		return err
+	}
+	for _, k := range keys {
+		if err := s.store.ResetAttempts(ctx, k.key); err != nil {
+			return unavailable(err)
+		}
+	}
+	return nil
+}
+
+type limitKey struct {
+	key   string
+	limit lockout.Limit
+}

@@ -1,0 +1,32 @@
+package portalmfa
+
+// User is what the Service needs to know of a portal user. The host owns
+// users; the library keeps only second-factor data keyed by ID.
+type User struct {
+	// ID is the host's stable, unique user identifier.
+	ID string
+	// Name and Email are display facts: the account label shown in
+	// authenticator apps is Email, else Name, else ID.
+	Name  string
+	Email string
+	// Language is the user's preferred language tag ("fr", "de-CH"), or
+	// empty to let the browser's Accept-Language decide.
+	Language string
+}
+
+func (u User) accountLabel() string {
+	switch {
+	case u.Email != "":
+		return u.Email
+	case u.Name != "":
+		return u.Name
+	}
+	return u.ID
+}
+
+// Client describes where a request comes from. IP feeds the per-IP limit
+// and, later, the history; it is a display fact otherwise.
+type Client struct {
+	IP        string
+	UserAgent string
+}
