@@ -1,0 +1,131 @@
+package memory
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"time"
+
+	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/totp"
+)
+
+// Store keeps records in maps. Its zero value is not usable; call [New].
+type Store struct {
+	mu       sync.Mutex
+	totp     map[string]totp.Enrollment // by user ID
+	attempts map[string]attempts        // by key
+}
+
+// attempts is the lockout state of one key.
+type attempts struct {
+	failures    int
+	locks       int       // consecutive locks since the last reset
+	lockedUntil time.Time // end of the last lock; zero if none since the count restarted
+}
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		totp:     make(map[string]totp.Enrollment),
+		attempts: make(map[string]attempts),
+	}
+}
+
+var (
+	_ totp.Store    = (*Store)(nil)
+	_ lockout.Store = (*Store)(nil)
+)
+
+// SavePendingTOTP implements [totp.Store].
+func (s *Store) SavePendingTOTP(_ context.Context, userID string, sealed []byte, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.totp[userID]; ok && e.Active {
+		return totp.ErrAlreadyActive
+	}
+	s.totp[userID] = totp.Enrollment{
+		UserID:    userID,
+		Secret:    bytes.Clone(sealed),
+		CreatedAt: now,
+	}
+	return nil
+}
+
+// TOTPEnrollment implements [totp.Store].
+func (s *Store) TOTPEnrollment(_ context.Context, userID string) (totp.Enrollment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.totp[userID]
+	if !ok {
+		return totp.Enrollment{}, totp.ErrNotEnrolled
+	}
+	e.Secret = bytes.Clone(e.Secret)
+	return e, nil
+}
+
+// ActivateTOTP implements [totp.Store].
+func (s *Store) ActivateTOTP(_ context.Context, userID string, sealed []byte, step int64, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.totp[userID]
+	if !ok || e.Active || !bytes.Equal(e.Secret, sealed) {
+		return totp.ErrNotEnrolled
+	}
+	e.Active, e.LastStep, e.ActivatedAt = true, step, now
+	s.totp[userID] = e
+	return nil
+}
+
+// AcceptTOTPStep implements [totp.Store].
+func (s *Store) AcceptTOTPStep(_ context.Context, userID string, step int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.totp[userID]
+	switch {
+	case !ok || !e.Active:
+		return totp.ErrNotEnrolled
+	case step <= e.LastStep:
+		return totp.ErrReplayed
+	}
+	e.LastStep = step
+	s.totp[userID] = e
+	return nil
+}
+
+// DeleteTOTP implements [totp.Store].
+func (s *Store) DeleteTOTP(_ context.Context, userID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.totp, userID)
+	return nil
+}
+
+// ReserveAttempt implements [lockout.Store].
+func (s *Store) ReserveAttempt(_ context.Context, key string, limit lockout.Limit, now time.Time) (lockout.Attempt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.attempts[key]
+	if a.lockedUntil.After(now) {
+		return lockout.Attempt{Failures: a.failures, LockedUntil: a.lockedUntil}, lockout.ErrLockedOut
+	}
+	if !a.lockedUntil.IsZero() {
+		// The count reached the threshold and that lock has expired.
+		a.failures, a.lockedUntil = 0, time.Time{}
+	}
+	a.failures++
+	if a.failures >= limit.Threshold {
+		a.lockedUntil = now.Add(limit.LockDelay(a.locks))
+		a.locks++
+	}
+	s.attempts[key] = a
+	return lockout.Attempt{Failures: a.failures, LockedUntil: a.lockedUntil}, nil
+}
+
+// ResetAttempts implements [lockout.Store].
+func (s *Store) ResetAttempts(_ context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.attempts, key)
+	return nil
+}

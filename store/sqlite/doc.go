@@ -1,0 +1,15 @@
+// Package sqlite is the embedded storage backend: one SQLite database file,
+// through the pure-Go driver modernc.org/sqlite (no cgo). It suits a portal
+// that runs as one instance; several instances sharing storage need the
+// PostgreSQL backend.
+//
+// [Open] creates the file if needed and applies the embedded schema
+// migrations it has not seen yet; [Store.Close] closes it. The [Store]
+// satisfies [totp.Store] and [lockout.Store].
+//
+// Every rule the contracts make atomic — a TOTP step accepted once, a
+// pending enrollment activated once, no more than the threshold of attempts
+// let through — is decided by one SQL statement, never by a read followed
+// by a write in Go, so it holds across connections and processes alike.
+// Times are stored as unix milliseconds.
+package sqlite

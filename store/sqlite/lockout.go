@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/portalmfa/portalmfa/lockout"
+)
+
+// reserveAttempt is the whole of [lockout.Store.ReserveAttempt] in one
+// statement. A new key is inserted with its first failure (and, with a
+// threshold of one, its first lock). An existing key is updated only if it
+// is not locked; the count starts again from one if it holds an expired
+// lock; reaching the threshold locks it until :ends[locks] and counts the
+// lock. A locked key is left untouched and no row comes back.
+//
+// In DO UPDATE SET, bare column names are the row before the update, in
+// every expression; hence the repeated new-failures expression.
+const reserveAttempt = `
+INSERT INTO lockout_attempts (key, failures, locks, locked_until)
+VALUES (:key, 1, :first_locks, :first_until)
+ON CONFLICT (key) DO UPDATE SET
+	failures = CASE WHEN locked_until IS NULL THEN failures + 1 ELSE 1 END,
+	locks = CASE WHEN (CASE WHEN locked_until IS NULL THEN failures + 1 ELSE 1 END) >= :threshold
+		THEN locks + 1 ELSE locks END,
+	locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failures + 1 ELSE 1 END) >= :threshold
+		THEN json_extract(:ends, '$[' || min(locks, :last) || ']') ELSE NULL END
+	WHERE lockout_attempts.locked_until IS NULL OR lockout_attempts.locked_until <= :now
+RETURNING failures, locked_until`
+
+// ReserveAttempt implements [lockout.Store].
+func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Limit, now time.Time) (lockout.Attempt, error) {
+	plan := planLocks(limit, now)
+	args := []any{
+		sql.Named("key", key),
+		sql.Named("threshold", limit.Threshold),
+		sql.Named("now", millis(now)),
+		sql.Named("ends", plan.json),
+		sql.Named("last", plan.last),
+		sql.Named("first_locks", 0),
+		sql.Named("first_until", nil),
+	}
+	if limit.Threshold <= 1 {
+		args[5] = sql.Named("first_locks", 1)
+		args[6] = sql.Named("first_until", plan.first)
+	}
+	// A refused attempt is reported with the lock that refused it. Should
+	// a reset land between the refusal and that read, the key is no longer
+	// locked and the attempt is made again.
+	for range 3 {
+		var a lockout.Attempt
+		var until sql.NullInt64
+		err := s.db.QueryRowContext(ctx, reserveAttempt, args...).Scan(&a.Failures, &until)
+		if err == nil {
+			a.LockedUntil = fromMillis(until)
+			return a, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return lockout.Attempt{}, fmt.Errorf("sqlite: reserve attempt: %w", err)
+		}
+		err = s.db.QueryRowContext(ctx, `
+			SELECT failures, locked_until FROM lockout_attempts
+			WHERE key = ?1 AND locked_until > ?2`, key, millis(now)).Scan(&a.Failures, &until)
+		if err == nil {
+			a.LockedUntil = fromMillis(until)
+			return a, lockout.ErrLockedOut
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return lockout.Attempt{}, fmt.Errorf("sqlite: reserve attempt: %w", err)
+		}
+	}
+	return lockout.Attempt{}, fmt.Errorf("sqlite: reserve attempt: key %q keeps changing", key)
+}
+
+// ResetAttempts implements [lockout.Store].
+func (s *Store) ResetAttempts(ctx context.Context, key string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM lockout_attempts WHERE key = ?1`, key); err != nil {
+		return fmt.Errorf("sqlite: reset attempts: %w", err)
+	}
+	return nil
+}
+
+// lockPlan lists, as unix milliseconds, where a lock taken at now ends
+// given the number of locks before it: json[n] is now + limit.LockDelay(n),
+// and json[last] serves for every n beyond last, since the delay stops
+// changing once it reaches MaxDelay.
+//
+// The list is computed in Go with limit.LockDelay itself rather than
+// re-derived in SQL (Delay << locks, capped), so the backends cannot
+// disagree: not on rounding, not on the cap, not on overflow. The database
+// still chooses the entry, from the lock count it holds, in the same
+// statement that counts the lock.
+type lockPlan struct {
+	json  string
+	first int64 // the end of a first lock: json[0]
+	last  int
+}
+
+func planLocks(limit lockout.Limit, now time.Time) lockPlan {
+	b := []byte{'['}
+	var p lockPlan
+	// LockDelay(n) is constant from the first n where it returns
+	// MaxDelay; a non-positive Delay never reaches it but is constant
+	// (Delay doubled 64 times is 0) by n = 64.
+	for n := 0; n <= 64; n++ {
+		d := limit.LockDelay(n)
+		end := millis(now.Add(d))
+		if n == 0 {
+			p.first = end
+		} else {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, end, 10)
+		p.last = n
+		if d == limit.MaxDelay {
+			break
+		}
+	}
+	p.json = string(append(b, ']'))
+	return p
+}

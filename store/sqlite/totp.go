@@ -1,0 +1,118 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portalmfa/portalmfa/totp"
+)
+
+// SavePendingTOTP implements [totp.Store]. The upsert leaves an active
+// enrollment alone, so "is it active?" and "replace it" are one decision.
+func (s *Store) SavePendingTOTP(ctx context.Context, userID string, sealed []byte, now time.Time) error {
+	res, err := s.db.ExecContext(ctx, `
+		INSERT INTO totp_enrollments (user_id, secret, active, last_step, created_at)
+		VALUES (?1, ?2, 0, 0, ?3)
+		ON CONFLICT (user_id) DO UPDATE
+			SET secret = excluded.secret, created_at = excluded.created_at
+			WHERE totp_enrollments.active = 0`,
+		userID, blob(sealed), millis(now))
+	if err != nil {
+		return fmt.Errorf("sqlite: save pending totp: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: save pending totp: %w", err)
+	} else if n == 0 {
+		return totp.ErrAlreadyActive
+	}
+	return nil
+}
+
+// TOTPEnrollment implements [totp.Store].
+func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollment, error) {
+	e := totp.Enrollment{UserID: userID}
+	var created int64
+	var activated sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `
+		SELECT secret, active, last_step, created_at, activated_at
+		FROM totp_enrollments WHERE user_id = ?1`, userID).
+		Scan(&e.Secret, &e.Active, &e.LastStep, &created, &activated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return totp.Enrollment{}, totp.ErrNotEnrolled
+	}
+	if err != nil {
+		return totp.Enrollment{}, fmt.Errorf("sqlite: read totp enrollment: %w", err)
+	}
+	e.CreatedAt = fromMillis(sql.NullInt64{Int64: created, Valid: true})
+	e.ActivatedAt = fromMillis(activated)
+	return e, nil
+}
+
+// ActivateTOTP implements [totp.Store].
+func (s *Store) ActivateTOTP(ctx context.Context, userID string, sealed []byte, step int64, now time.Time) error {
+	res, err := s.db.ExecContext(ctx, `
+		UPDATE totp_enrollments SET active = 1, last_step = ?1, activated_at = ?2
+		WHERE user_id = ?3 AND active = 0 AND secret = ?4`,
+		step, millis(now), userID, blob(sealed))
+	if err != nil {
+		return fmt.Errorf("sqlite: activate totp: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: activate totp: %w", err)
+	} else if n == 0 {
+		return totp.ErrNotEnrolled
+	}
+	return nil
+}
+
+// AcceptTOTPStep implements [totp.Store]. The update decides; when it
+// changes nothing, a read only picks which refusal to report.
+func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) error {
+	res, err := s.db.ExecContext(ctx, `
+		UPDATE totp_enrollments SET last_step = ?1
+		WHERE user_id = ?2 AND active = 1 AND last_step < ?1`,
+		step, userID)
+	if err != nil {
+		return fmt.Errorf("sqlite: accept totp step: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: accept totp step: %w", err)
+	} else if n == 1 {
+		return nil
+	}
+	var replayed bool
+	err = s.db.QueryRowContext(ctx, `
+		SELECT active = 1 AND last_step >= ?1 FROM totp_enrollments WHERE user_id = ?2`,
+		step, userID).Scan(&replayed)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return totp.ErrNotEnrolled
+	case err != nil:
+		return fmt.Errorf("sqlite: accept totp step: %w", err)
+	case replayed:
+		return totp.ErrReplayed
+	default:
+		// Not active when the update ran (or changed since): either way
+		// there was no active enrollment to accept the step.
+		return totp.ErrNotEnrolled
+	}
+}
+
+// DeleteTOTP implements [totp.Store].
+func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM totp_enrollments WHERE user_id = ?1`, userID); err != nil {
+		return fmt.Errorf("sqlite: delete totp: %w", err)
+	}
+	return nil
+}
+
+// blob binds b as a BLOB: the driver binds a nil slice as NULL.
+func blob(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}

@@ -1,0 +1,20 @@
+// Package storetest is the conformance suite every storage backend runs.
+//
+// A backend's test calls [Run] with a function that returns a fresh, empty
+// store for each subtest:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) storetest.Store {
+//			return memory.New()
+//		})
+//	}
+//
+// The suite checks every sentence of the capability contracts
+// ([totp.Store], [lockout.Store]) and, with concurrent callers, the rules that
+// must hold however many requests arrive at once: a TOTP step is accepted
+// once, a pending enrollment is activated once, and no more than
+// [lockout.Limit.Threshold] attempts are granted before the lock falls.
+// Sharing one suite keeps the backends from drifting apart.
+//
+// [BenchmarkAcceptTOTPStep] is shared the same way.
+package storetest
