@@ -1,0 +1,298 @@
+package httpx
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"github.com/portalmfa/portalmfa"
+)
+
+// Config configures a [Handler]. Fields marked optional have the default
+// named in their comment when left zero.
+type Config struct {
+	// Service does the work; httpx only speaks HTTP. Required.
+	Service *portalmfa.Service
+	// CurrentUser returns the signed-in user of a full host session, and
+	// false when there is none. A pending login is not a session: it must
+	// return false for a visitor who has only passed the password. Required.
+	CurrentUser func(r *http.Request) (portalmfa.User, bool)
+	// SecondFactorPassed is called once the login challenge is passed. The
+	// host starts its session for userID and writes the response, usually a
+	// redirect: the response already carries our security headers (CSP,
+	// no-store) and the deletion of the pending-login cookie. Required.
+	SecondFactorPassed func(w http.ResponseWriter, r *http.Request, userID string)
+
+	// LoginURL is where visitors without a session, or with an expired or
+	// invalid pending login, are sent. Optional: "/login".
+	LoginURL string
+	// SecurityPath is where the host mounts [Handler.Security]. Optional:
+	// "/my/security".
+	SecurityPath string
+	// ChallengePath is where the host mounts [Handler.Challenge]; the
+	// pending-login cookie is scoped to it. Optional: "/login/2fa".
+	ChallengePath string
+	// Templates holds template files that replace the built-in ones of the
+	// same name, e.g. "layout.html" to wrap the pages in the portal's own
+	// chrome. Optional.
+	Templates fs.FS
+	// ClientIP returns the client address of a request, for the per-IP
+	// lockout and the history. Optional: the host part of r.RemoteAddr.
+	// X-Forwarded-For is never trusted unless this function does so.
+	ClientIP func(r *http.Request) string
+	// UserLanguage returns the preferred language of a user at the login
+	// challenge, where there is no session to ask. Optional: the browser's
+	// Accept-Language decides.
+	UserLanguage func(ctx context.Context, userID string) string
+	// Logger gets request failures, never a code, password or secret.
+	// Optional: slog.Default().
+	Logger *slog.Logger
+}
+
+// Handler serves the security page and the login challenge. It is safe for
+// concurrent use. Build it with [New].
+type Handler struct {
+	cfg      Config
+	svc      *portalmfa.Service
+	log      *slog.Logger
+	now      func() time.Time // only for display (lock waits, cookie lifetime); tests pin it
+	loginURL *url.URL
+
+	// Languages: langs[0] is English, the fallback.
+	langs      []language.Tag
+	matcher    language.Matcher
+	localizers []*i18n.Localizer
+
+	// pages[kind][language][file name] is a page ready to execute, with the
+	// template functions of that handler and language bound.
+	pages  [numKinds][]map[string]*template.Template
+	static map[string]staticFile
+
+	security, challenge http.Handler
+}
+
+// New checks cfg, fills in defaults, loads the locales and parses every
+// template once. It fails on a missing required field, a malformed path, or
+// any template or locale that does not load, so problems show at start-up
+// rather than on a user's screen.
+func New(cfg Config) (*Handler, error) {
+	switch {
+	case cfg.Service == nil:
+		return nil, errors.New("httpx: Config.Service is required")
+	case cfg.CurrentUser == nil:
+		return nil, errors.New("httpx: Config.CurrentUser is required")
+	case cfg.SecondFactorPassed == nil:
+		return nil, errors.New("httpx: Config.SecondFactorPassed is required")
+	}
+	if cfg.LoginURL == "" {
+		cfg.LoginURL = "/login"
+	}
+	var err error
+	if cfg.SecurityPath, err = mountPath("SecurityPath", cfg.SecurityPath, "/my/security"); err != nil {
+		return nil, err
+	}
+	if cfg.ChallengePath, err = mountPath("ChallengePath", cfg.ChallengePath, "/login/2fa"); err != nil {
+		return nil, err
+	}
+	if cfg.SecurityPath == cfg.ChallengePath {
+		return nil, errors.New("httpx: Config.SecurityPath and Config.ChallengePath must differ")
+	}
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = remoteIP
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	loginURL, err := url.Parse(cfg.LoginURL)
+	if err != nil {
+		return nil, fmt.Errorf("httpx: Config.LoginURL: %w", err)
+	}
+
+	h := &Handler{cfg: cfg, svc: cfg.Service, log: cfg.Logger, now: time.Now, loginURL: loginURL}
+	if err := h.loadLocales(); err != nil {
+		return nil, err
+	}
+	if err := h.loadStatic(); err != nil {
+		return nil, err
+	}
+	if err := h.loadTemplates(); err != nil { // after loadStatic: {{asset}} needs it
+		return nil, err
+	}
+	h.security = h.securityHandler()
+	h.challenge = h.challengeHandler()
+	return h, nil
+}
+
+// mountPath cleans a mount path: it must start with "/", and a trailing
+// "/" is dropped so that links read mount+"/totp/setup".
+func mountPath(field, p, def string) (string, error) {
+	if p == "" {
+		p = def
+	}
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#\"'<> ") {
+		return "", fmt.Errorf("httpx: Config.%s must be a path starting with /", field)
+	}
+	p = strings.TrimRight(p, "/")
+	if p == "" {
+		return "", fmt.Errorf("httpx: Config.%s cannot be the site root", field)
+	}
+	return p, nil
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Security returns the handler of the account-security pages. Mount it
+// with the prefix stripped:
+//
+//	mux.Handle("/my/security/", http.StripPrefix("/my/security", h.Security()))
+func (h *Handler) Security() http.Handler { return h.security }
+
+// Challenge returns the handler of the login challenge. Mount it with the
+// prefix stripped:
+//
+//	mux.Handle("/login/2fa/", http.StripPrefix("/login/2fa", h.Challenge()))
+func (h *Handler) Challenge() http.Handler { return h.challenge }
+
+// pendingCookie holds the signed pending-login state between the password
+// and the second factor.
+const pendingCookie = "portalmfa_pending"
+
+// StartChallenge sends a user whose password was right, and for whom
+// [portalmfa.Service.SecondFactorRequired] said yes, to the challenge: it
+// sets the pending-login cookie and redirects (303) to ChallengePath, with
+// Cache-Control: no-store. On error it writes nothing; the host must not
+// let the user in, and should ask them to try again later.
+func (h *Handler) StartChallenge(w http.ResponseWriter, r *http.Request, userID string) error {
+	state, err := h.svc.NewPendingLogin(userID)
+	if err != nil {
+		return err
+	}
+	c := h.cookie(r, state)
+	c.MaxAge = h.stateMaxAge(state)
+	http.SetCookie(w, c)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, h.cfg.ChallengePath+"/", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) cookie(r *http.Request, value string) *http.Cookie {
+	return &http.Cookie{
+		Name:     pendingCookie,
+		Value:    value,
+		Path:     h.cfg.ChallengePath,
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+func (h *Handler) clearPending(w http.ResponseWriter, r *http.Request) {
+	c := h.cookie(r, "")
+	c.MaxAge = -1
+	http.SetCookie(w, c)
+}
+
+// stateMaxAge returns the seconds a pending-login state has left, so the
+// cookie goes when the state does. The Service does not hand out the
+// expiry, so it is read from the state's documented layout (version 1, then
+// the expiry in Unix seconds, big-endian). Should the layout ever change,
+// the cookie falls back to a browser-session cookie, and the Service still
+// refuses the state once it has expired.
+func (h *Handler) stateMaxAge(state string) int {
+	payload, _, _ := strings.Cut(state, ".")
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil || len(b) < 9 || b[0] != 1 {
+		return 0
+	}
+	expiry := time.Unix(int64(binary.BigEndian.Uint64(b[1:9])), 0)
+	return max(1, int(expiry.Sub(h.now())/time.Second))
+}
+
+// Every response of ours carries these. The CSP allows nothing but our own
+// stylesheet, script and QR image; pages cannot be framed or leak their URL.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hdr := w.Header()
+		hdr.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hdr.Set("X-Frame-Options", "DENY")
+		hdr.Set("Referrer-Policy", "no-referrer")
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("Cache-Control", "no-store") // static files relax it
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxBody is far more than any of our forms needs (a code, a password).
+const maxBody = 4 << 10
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// wrap adds what every route of a handler shares: headers, refusal of
+// cross-origin form posts (with our own translated page), a body limit.
+func (h *Handler) wrap(k kind, mux *http.ServeMux) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.log.WarnContext(r.Context(), "portalmfa/httpx: cross-origin request refused",
+			"path", r.URL.Path, "ip", h.cfg.ClientIP(r))
+		h.renderError(w, r, k, h.pickLanguage(r, ""), http.StatusForbidden, msgCrossOrigin)
+	}))
+	return secureHeaders(cop.Handler(limitBody(mux)))
+}
+
+func (h *Handler) client(r *http.Request) portalmfa.Client {
+	ua := r.UserAgent()
+	if len(ua) > 512 { // a display fact; no need to keep a novel
+		ua = strings.ToValidUTF8(ua[:512], "")
+	}
+	return portalmfa.Client{IP: h.cfg.ClientIP(r), UserAgent: ua}
+}
+
+// postForm parses a POST body. A body over the limit, or one that does not
+// parse, gets an error page and false.
+func (h *Handler) postForm(w http.ResponseWriter, r *http.Request, k kind, lang int) bool {
+	err := r.ParseForm()
+	if err == nil {
+		return true
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		h.renderError(w, r, k, lang, http.StatusRequestEntityTooLarge, msgTooLarge)
+	} else {
+		h.renderError(w, r, k, lang, http.StatusBadRequest, msgBadRequest)
+	}
+	return false
+}
+
+// redirectLogin sends the visitor to LoginURL, with reason=… when given.
+func (h *Handler) redirectLogin(w http.ResponseWriter, r *http.Request, reason string) {
+	u := *h.loginURL
+	if reason != "" {
+		q := u.Query()
+		q.Set("reason", reason)
+		u.RawQuery = q.Encode()
+	}
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}

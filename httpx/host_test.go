@@ -1,0 +1,329 @@
+package httpx_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base32"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/httpx"
+	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/store/memory"
+	"github.com/portalmfa/portalmfa/totp"
+)
+
+// clock is the test's time, shared by the Service and the handler.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// flakyStore is the memory store with a switch that makes every method
+// fail, as a database that went away would.
+type flakyStore struct {
+	*memory.Store
+	down atomic.Bool
+	// beforeActivate, when set, runs once before ActivateTOTP: another
+	// tab doing something at just the wrong moment.
+	beforeActivate func()
+}
+
+var errDown = errors.New("test: database is down")
+
+func (s *flakyStore) err() error {
+	if s.down.Load() {
+		return errDown
+	}
+	return nil
+}
+
+func (s *flakyStore) SavePendingTOTP(ctx context.Context, userID string, sealed []byte, now time.Time) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Store.SavePendingTOTP(ctx, userID, sealed, now)
+}
+
+func (s *flakyStore) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollment, error) {
+	if err := s.err(); err != nil {
+		return totp.Enrollment{}, err
+	}
+	return s.Store.TOTPEnrollment(ctx, userID)
+}
+
+func (s *flakyStore) ActivateTOTP(ctx context.Context, userID string, sealed []byte, step int64, now time.Time) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	if f := s.beforeActivate; f != nil {
+		s.beforeActivate = nil
+		f()
+	}
+	return s.Store.ActivateTOTP(ctx, userID, sealed, step, now)
+}
+
+func (s *flakyStore) AcceptTOTPStep(ctx context.Context, userID string, step int64) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Store.AcceptTOTPStep(ctx, userID, step)
+}
+
+func (s *flakyStore) DeleteTOTP(ctx context.Context, userID string) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Store.DeleteTOTP(ctx, userID)
+}
+
+func (s *flakyStore) ReserveAttempt(ctx context.Context, key string, limit lockout.Limit, now time.Time) (lockout.Attempt, error) {
+	if err := s.err(); err != nil {
+		return lockout.Attempt{}, err
+	}
+	return s.Store.ReserveAttempt(ctx, key, limit, now)
+}
+
+func (s *flakyStore) ResetAttempts(ctx context.Context, key string) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Store.ResetAttempts(ctx, key)
+}
+
+// host is a minimal portal around the handler: users with the session
+// cookie "session=<id>", passwords "pw-<id>", and a record of who passed
+// the second factor.
+type host struct {
+	t     *testing.T
+	clock *clock
+	store *flakyStore
+	svc   *portalmfa.Service
+	h     *httpx.Handler
+	mux   *http.ServeMux
+	logs  *bytes.Buffer
+	users map[string]portalmfa.User
+	// userLanguage answers Config.UserLanguage.
+	userLanguage map[string]string
+
+	mu     sync.Mutex
+	passed []string
+}
+
+type hostOption func(*httpx.Config)
+
+func newHost(t *testing.T, opts ...hostOption) *host {
+	t.Helper()
+	hs := &host{
+		t: t,
+		// On a step boundary, so a code stays valid for the 30 s ahead.
+		clock: &clock{t: time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)},
+		store: &flakyStore{Store: memory.New()},
+		logs:  &bytes.Buffer{},
+		users: map[string]portalmfa.User{
+			"alice": {ID: "alice", Name: "Alice", Email: "alice@example.com"},
+			"bob":   {ID: "bob", Name: "Bob", Email: "bob@example.com"},
+			"dora":  {ID: "dora", Name: "Dora", Email: "dora@example.com", Language: "de"},
+		},
+		userLanguage: map[string]string{},
+	}
+	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: hs.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	svc, err := portalmfa.New(portalmfa.Config{
+		Issuer: "Acme Portal",
+		Keys:   [][]byte{bytes.Repeat([]byte{7}, 32)},
+		Store:  hs.store,
+		CheckPassword: func(_ context.Context, userID, password string) (bool, error) {
+			return password == "pw-"+userID, nil
+		},
+		UserLimit: lockout.Limit{Threshold: 3, Delay: time.Minute, MaxDelay: time.Hour},
+		Logger:    logger,
+		Now:       hs.clock.Now,
+	})
+	require.NoError(t, err)
+	hs.svc = svc
+
+	cfg := httpx.Config{
+		Service: svc,
+		CurrentUser: func(r *http.Request) (portalmfa.User, bool) {
+			c, err := r.Cookie("session")
+			if err != nil {
+				return portalmfa.User{}, false
+			}
+			u, ok := hs.users[c.Value]
+			return u, ok
+		},
+		SecondFactorPassed: func(w http.ResponseWriter, r *http.Request, userID string) {
+			hs.mu.Lock()
+			hs.passed = append(hs.passed, userID)
+			hs.mu.Unlock()
+			http.Redirect(w, r, "/home", http.StatusSeeOther)
+		},
+		UserLanguage: func(_ context.Context, userID string) string {
+			return hs.userLanguage[userID]
+		},
+		Logger: logger,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := httpx.New(cfg)
+	require.NoError(t, err)
+	httpx.SetNow(h, hs.clock.Now)
+	hs.h = h
+
+	hs.mux = http.NewServeMux()
+	hs.mux.Handle("/my/security/", http.StripPrefix("/my/security", h.Security()))
+	hs.mux.Handle("/login/2fa/", http.StripPrefix("/login/2fa", h.Challenge()))
+	hs.mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		if err := h.StartChallenge(w, r, r.FormValue("user")); err != nil {
+			http.Error(w, "try again later", http.StatusServiceUnavailable)
+		}
+	})
+	return hs
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func withTemplates(fsys fs.FS) hostOption {
+	return func(c *httpx.Config) { c.Templates = fsys }
+}
+
+// reqOption adjusts a request before it is served.
+type reqOption func(*http.Request)
+
+func as(userID string) reqOption {
+	return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "session", Value: userID}) }
+}
+
+func withCookie(c *http.Cookie) reqOption {
+	return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value}) }
+}
+
+func withHeader(name, value string) reqOption {
+	return func(r *http.Request) { r.Header.Set(name, value) }
+}
+
+// do serves one request. A non-nil form is sent as the urlencoded body.
+func (hs *host) do(method, target string, form url.Values, opts ...reqOption) *httptest.ResponseRecorder {
+	hs.t.Helper()
+	var r *http.Request
+	if form != nil {
+		r = httptest.NewRequest(method, "http://portal.example"+target, strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		r = httptest.NewRequest(method, "http://portal.example"+target, nil)
+	}
+	for _, o := range opts {
+		o(r)
+	}
+	w := httptest.NewRecorder()
+	hs.mux.ServeHTTP(w, r)
+	return w
+}
+
+func (hs *host) passedUsers() []string {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	return append([]string(nil), hs.passed...)
+}
+
+// enroll turns TOTP on for userID through the Service and returns the
+// secret, so tests of other routes start from an enrolled user.
+func (hs *host) enroll(userID string) []byte {
+	hs.t.Helper()
+	ctx := context.Background()
+	e, err := hs.svc.BeginTOTP(ctx, hs.users[userID])
+	require.NoError(hs.t, err)
+	secret := decodeKey(hs.t, e.Key)
+	require.NoError(hs.t, hs.svc.ConfirmTOTP(ctx, userID, totp.Code(secret, hs.clock.Now()), portalmfa.Client{}))
+	return secret
+}
+
+// pending returns a pending-login cookie for userID, as StartChallenge
+// sets it.
+func (hs *host) pending(userID string) *http.Cookie {
+	hs.t.Helper()
+	w := hs.do(http.MethodPost, "/login", url.Values{"user": {userID}})
+	require.Equal(hs.t, http.StatusSeeOther, w.Code)
+	for _, c := range w.Result().Cookies() {
+		if c.Name == "portalmfa_pending" {
+			return c
+		}
+	}
+	hs.t.Fatal("no pending-login cookie")
+	return nil
+}
+
+func decodeKey(t *testing.T, key string) []byte {
+	t.Helper()
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(key)
+	require.NoError(t, err)
+	return secret
+}
+
+var keyAttr = regexp.MustCompile(`data-portalmfa-copy="([A-Z2-7]+)"`)
+
+// keyFromPage reads the manual key off the setup page.
+func keyFromPage(t *testing.T, body string) []byte {
+	t.Helper()
+	m := keyAttr.FindStringSubmatch(body)
+	require.NotNil(t, m, "no key on the page")
+	return decodeKey(t, m[1])
+}
+
+// wrongCode returns a well-formed code that matches none of the steps
+// around now.
+func wrongCode(secret []byte, now time.Time) string {
+	near := map[string]bool{}
+	for _, d := range []time.Duration{-totp.Period, 0, totp.Period} {
+		near[totp.Code(secret, now.Add(d))] = true
+	}
+	for _, c := range []string{"000000", "111111", "222222", "333333"} {
+		if !near[c] {
+			return c
+		}
+	}
+	panic("unreachable")
+}
+
+func form(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
+}

@@ -1,0 +1,330 @@
+package httpx
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/portalmfa/portalmfa"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static/*
+var staticFiles embed.FS
+
+// kind tells which handler a page belongs to, and so what {{mount}} is.
+type kind int
+
+const (
+	kindSecurity kind = iota
+	kindChallenge
+	numKinds
+)
+
+// pages returns the pages of a handler. Each is parsed with layout.html and
+// partials.html into a set of its own, since every page defines "content".
+func (k kind) pages() []string {
+	if k == kindChallenge {
+		return []string{"challenge.html", "error.html"}
+	}
+	return []string{"overview.html", "setup.html", "disable.html", "error.html"}
+}
+
+// view is the data of every page; each page reads the fields it needs.
+// Templates a host overrides get the same data (see the package doc).
+type view struct {
+	Alert *alert // a message above the form, already translated
+
+	// Overview.
+	TOTP  string // "off", "pending" or "on"
+	Since string // the date TOTP was turned on, formatted for the language
+
+	// Setup wizard.
+	Key       string   // the base32 secret, for the Copy button
+	KeyGroups []string // the secret in groups of four, for reading
+
+	// Forms.
+	Focus    bool   // put the cursor in the code field
+	Username string // for password managers on the disable form
+
+	// Error page.
+	SignIn   bool   // offer the sign-in link rather than "back"
+	LoginURL string // Config.LoginURL
+}
+
+type alert struct {
+	Kind string // a Bootstrap alert variant: danger, success, info, warning
+	Text string
+}
+
+// layeredFS serves the host's file of a name when it has one, else ours.
+type layeredFS struct {
+	upper, lower fs.FS
+}
+
+func (l layeredFS) Open(name string) (fs.File, error) {
+	if l.upper != nil {
+		f, err := l.upper.Open(name)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return l.lower.Open(name)
+}
+
+// loadTemplates parses each page once, then binds the template functions
+// of every handler and language to a clone of it, so serving a page never
+// parses or clones anything. Each page is also executed once with empty
+// data: that escapes it up front and turns a template error into an error
+// from New.
+func (h *Handler) loadTemplates() error {
+	builtin, err := fs.Sub(templateFiles, "templates")
+	if err != nil {
+		return err
+	}
+	fsys := layeredFS{upper: h.cfg.Templates, lower: builtin}
+	parsed := map[string]*template.Template{}
+	for k := range numKinds {
+		for _, page := range k.pages() {
+			if parsed[page] != nil {
+				continue
+			}
+			t, err := parsePage(fsys, page)
+			if err != nil {
+				return err
+			}
+			parsed[page] = t
+		}
+	}
+	for k := range numKinds {
+		h.pages[k] = make([]map[string]*template.Template, len(h.langs))
+		for lang := range h.langs {
+			h.pages[k][lang] = map[string]*template.Template{}
+			for _, page := range k.pages() {
+				t, err := parsed[page].Clone()
+				if err != nil {
+					return fmt.Errorf("httpx: template %s: %w", page, err)
+				}
+				t.Funcs(h.funcs(k, lang))
+				if err := t.Execute(io.Discard, &view{}); err != nil {
+					return fmt.Errorf("httpx: template %s (%s): %w", page, h.langs[lang], err)
+				}
+				h.pages[k][lang][page] = t
+			}
+		}
+	}
+	return nil
+}
+
+func parsePage(fsys fs.FS, page string) (*template.Template, error) {
+	t := template.New("layout.html").Funcs(placeholderFuncs())
+	for i, name := range []string{"layout.html", "partials.html", page} {
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("httpx: template %s: %w", name, err)
+		}
+		target := t
+		if i > 0 {
+			target = t.New(name)
+		}
+		if _, err := target.Parse(string(src)); err != nil {
+			return nil, fmt.Errorf("httpx: template %s: %w", name, err)
+		}
+	}
+	return t, nil
+}
+
+// placeholderFuncs let the templates parse; [Handler.funcs] replaces them
+// in each clone.
+func placeholderFuncs() template.FuncMap {
+	return template.FuncMap{
+		"t":     func(string, ...any) (string, error) { return "", nil },
+		"tn":    func(string, int) (string, error) { return "", nil },
+		"mount": func() string { return "" },
+		"lang":  func() string { return "" },
+		"asset": func(string) (string, error) { return "", nil },
+	}
+}
+
+// funcs are the template functions of one handler and language:
+//
+//	t "id" ["Name" value]…  the message, in the page's language
+//	tn "id" count           the plural form for count ({{.Count}})
+//	mount                   the path the page's handler is mounted at
+//	lang                    the page's language tag, for <html lang>
+//	asset "portalmfa.css"   the versioned URL of one of our static files
+func (h *Handler) funcs(k kind, lang int) template.FuncMap {
+	mount := h.cfg.SecurityPath
+	if k == kindChallenge {
+		mount = h.cfg.ChallengePath
+	}
+	tag := h.langs[lang].String()
+	return template.FuncMap{
+		"t":     func(id string, args ...any) (string, error) { return h.translate(lang, id, args...) },
+		"tn":    func(id string, n int) (string, error) { return h.translatePlural(lang, id, n) },
+		"mount": func() string { return mount },
+		"lang":  func() string { return tag },
+		"asset": func(name string) (string, error) {
+			f, ok := h.static[name]
+			if !ok {
+				return "", fmt.Errorf("httpx: no static file %q", name)
+			}
+			return mount + "/static/" + name + "?v=" + f.version, nil
+		},
+	}
+}
+
+// render writes page with status. The page is executed into a buffer first
+// so a template failure never leaves half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, k kind, lang int, page string, status int, v *view) {
+	var buf bytes.Buffer
+	if err := h.pages[k][lang][page].Execute(&buf, v); err != nil {
+		h.log.ErrorContext(r.Context(), "portalmfa/httpx: rendering page", "page", page, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Content-Language", h.langs[lang].String())
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// renderError shows the error page of handler k with message id.
+func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, k kind, lang int, status int, id string) {
+	h.render(w, r, k, lang, "error.html", status, &view{
+		Alert:    &alert{Kind: "danger", Text: h.text(lang, id)},
+		SignIn:   id == msgSignedOut,
+		LoginURL: h.cfg.LoginURL,
+	})
+}
+
+// problem turns an error of the Service into what the user sees: the status
+// and the translated message. Anything unknown is a failure on our side:
+// logged, and shown as "try again later" (503) — never as a pass.
+func (h *Handler) problem(w http.ResponseWriter, r *http.Request, lang int, err error) (int, *alert) {
+	danger := func(id string) *alert { return &alert{Kind: "danger", Text: h.text(lang, id)} }
+	if errors.Is(err, portalmfa.ErrUnavailable) {
+		return h.unavailable(r, err), danger(msgUnavailable)
+	}
+	if locked, ok := errors.AsType[*portalmfa.LockedOutError](err); ok {
+		wait := max(locked.Until.Sub(h.now()), time.Second)
+		minutes := int((wait + time.Minute - 1) / time.Minute)
+		w.Header().Set("Retry-After", fmt.Sprint(int((wait+time.Second-1)/time.Second)))
+		return http.StatusTooManyRequests, &alert{Kind: "danger", Text: h.textPlural(lang, msgLocked, minutes)}
+	}
+	switch {
+	case errors.Is(err, portalmfa.ErrMalformedCode):
+		return http.StatusUnprocessableEntity, danger(msgCodeMalformed)
+	case errors.Is(err, portalmfa.ErrInvalidCode):
+		return http.StatusUnprocessableEntity, danger(msgCodeInvalid)
+	case errors.Is(err, portalmfa.ErrReplayed):
+		return http.StatusUnprocessableEntity, danger(msgCodeReplayed)
+	case errors.Is(err, portalmfa.ErrWrongPassword):
+		return http.StatusUnprocessableEntity, danger(msgWrongPassword)
+	}
+	return h.unavailable(r, err), danger(msgUnavailable)
+}
+
+// unavailable logs a failure the user did not cause and returns 503.
+func (h *Handler) unavailable(r *http.Request, err error) int {
+	h.log.ErrorContext(r.Context(), "portalmfa/httpx: request failed",
+		"method", r.Method, "path", r.URL.Path, "err", err)
+	return http.StatusServiceUnavailable
+}
+
+// staticFile is our stylesheet or script. version is a hash of the
+// content: {{asset}} puts it in the URL, so a new release of the file has a
+// new URL and the old one may be cached for good.
+type staticFile struct {
+	body        []byte
+	contentType string
+	version     string
+}
+
+func (h *Handler) loadStatic() error {
+	entries, err := fs.ReadDir(staticFiles, "static")
+	if err != nil {
+		return fmt.Errorf("httpx: static files: %w", err)
+	}
+	types := map[string]string{
+		".css": "text/css; charset=utf-8",
+		".js":  "text/javascript; charset=utf-8",
+	}
+	h.static = map[string]staticFile{}
+	for _, e := range entries {
+		ct, ok := types[path.Ext(e.Name())]
+		if !ok {
+			continue
+		}
+		body, err := staticFiles.ReadFile("static/" + e.Name())
+		if err != nil {
+			return fmt.Errorf("httpx: static file %s: %w", e.Name(), err)
+		}
+		sum := sha256.Sum256(body)
+		h.static[e.Name()] = staticFile{body: body, contentType: ct, version: hex.EncodeToString(sum[:8])}
+	}
+	return nil
+}
+
+// serveStatic serves GET /static/{file}. Under its versioned URL (see
+// {{asset}}) a file is cached for a year; under the plain one, as a
+// replaced layout may link it, it is revalidated by ETag on each use so an
+// upgrade shows at once.
+func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
+	f, ok := h.static[r.PathValue("file")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", f.contentType)
+	if r.URL.Query().Get("v") == f.version {
+		hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		hdr.Set("Cache-Control", "public, no-cache")
+	}
+	hdr.Set("ETag", `"`+f.version+`"`)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+}
+
+// keyGroups splits a base32 key into groups of four for reading aloud or
+// typing.
+func keyGroups(key string) []string {
+	var groups []string
+	for len(key) > 4 {
+		groups = append(groups, key[:4])
+		key = key[4:]
+	}
+	if key != "" {
+		groups = append(groups, key)
+	}
+	return groups
+}
+
+// doneMessage maps the ?done= value of the overview to its message. The
+// list is closed: the query never puts free text on the page.
+func doneMessage(v string) string {
+	switch strings.TrimSpace(v) {
+	case "totp-on":
+		return msgDoneTOTPOn
+	case "totp-off":
+		return msgDoneTOTPOff
+	}
+	return ""
+}
