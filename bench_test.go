@@ -2,6 +2,7 @@ package portalmfa_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -43,7 +44,10 @@ func benchmarkVerify(b *testing.B, store portalmfa.Store) {
 	b.ResetTimer()
 	for i := range b.N {
 		f.clock.Add(totp.Period)
-		if err := f.svc.VerifyTOTP(ctx, alice.ID, codes[i], c); err != nil {
+		err := f.svc.VerifyTOTP(ctx, alice.ID, codes[i], c)
+		// One step in a million shows the same code as the next; then the
+		// next step's code was already accepted, as it would be for a user.
+		if err != nil && !(errors.Is(err, portalmfa.ErrReplayed) && i > 0 && codes[i] == codes[i-1]) {
 			b.Fatal(err)
 		}
 	}

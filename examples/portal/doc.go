@@ -1,0 +1,36 @@
+// Command portal is a small customer portal, "Acme Customer Portal", that
+// shows portalmfa in a host it does not own: the portal keeps its users,
+// their passwords and its sessions; portalmfa adds the second factor.
+//
+// Run it from the repository root:
+//
+//	go run ./examples/portal
+//	go run ./examples/portal -addr 127.0.0.1:8080 -db portalmfa-demo.db
+//
+// It prints its URL and two demo users, alice@example.com (English) and
+// bruno@example.com (French), with their passwords. Sign in, open "My
+// Account", then "Connection & Security" to turn on an authenticator app;
+// sign out and in again to meet the login challenge.
+//
+// What the demo wires together:
+//
+//   - its own login form, password check (bcrypt) and session cookie;
+//   - after the password, [portalmfa.Service.SecondFactorRequired]: on an
+//     error the login stops with "try again later" (fail closed), never
+//     skipping the second factor; when a factor is on, the httpx challenge
+//     takes over and calls the portal back once it passes;
+//   - the httpx security pages mounted at /my/security/, wrapped in the
+//     portal's own navbar through a layout.html override;
+//   - a SQLite file (-db) for everything portalmfa stores, so enrollments
+//     survive a restart.
+//
+// The key ring needs 32 random bytes. On its first start the demo makes them
+// with crypto/rand and keeps them, hex-encoded with mode 0600, next to the
+// database as <db>.key; later starts read that file. Lose it and every
+// stored secret becomes unreadable: logins of users with a second factor
+// then fail closed. That file is a demo shortcut: a production portal takes
+// its keys from a secret manager.
+//
+// The session store is a map in memory, so a restart signs everyone out;
+// the second-factor data is what persists.
+package main

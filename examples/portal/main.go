@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "portal:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program: flags, portal, server, until ctx ends.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("portal", flag.ContinueOnError)
+	flags.SetOutput(stdout)
+	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on")
+	db := flags.String("db", "portalmfa-demo.db", "SQLite file for second-factor data; the key is kept in <db>.key")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", flags.Args())
+	}
+
+	logger := slog.New(slog.NewTextHandler(stdout, nil))
+	p, err := newPortal(ctx, portalConfig{DBPath: *db, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           p,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	printBanner(stdout, "http://"+ln.Addr().String()+"/", *db, p)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func printBanner(w io.Writer, url, db string, p *portal) {
+	key := "existing key, read"
+	if p.keyCreated {
+		key = "created now; keep it with the database"
+	}
+	fmt.Fprintf(w, "\n%s, a portalmfa demo\n\n", portalName)
+	fmt.Fprintf(w, "  Open      %s\n", url)
+	fmt.Fprintf(w, "  Database  %s\n", db)
+	fmt.Fprintf(w, "  Key file  %s (%s)\n\n", p.keyPath, key)
+	fmt.Fprintf(w, "  Demo users (email / password):\n")
+	for _, u := range demoUsers() {
+		fmt.Fprintf(w, "    %-20s %-18s %s, prefers %s\n", u.Email, u.Password, u.Name, languageName(u.Language))
+	}
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,425 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/httpx"
+	"github.com/portalmfa/portalmfa/store/sqlite"
+)
+
+const portalName = "Acme Customer Portal"
+
+//go:embed templates static
+var assets embed.FS
+
+// portalConfig is what newPortal needs; tests fill it without flags.
+type portalConfig struct {
+	// DBPath is the SQLite file portalmfa keeps its data in. Required.
+	DBPath string
+	// KeyPath holds the key ring's key; it is made on first use. Optional:
+	// DBPath + ".key".
+	KeyPath string
+	// Now is the clock of the Service and of the sessions. Optional:
+	// time.Now. Tests move it forward instead of sleeping.
+	Now func() time.Time
+	// Logger gets the portal's and portalmfa's logs. Optional: slog.Default().
+	Logger *slog.Logger
+	// BcryptCost hashes the demo passwords. Optional: bcrypt.DefaultCost.
+	BcryptCost int
+}
+
+// portal is the whole demo as one http.Handler.
+type portal struct {
+	handler  http.Handler
+	store    *sqlite.Store
+	svc      *portalmfa.Service
+	mfa      *httpx.Handler
+	users    *directory
+	sessions *sessions
+	pages    map[string]*template.Template
+	log      *slog.Logger
+
+	keyPath    string
+	keyCreated bool
+}
+
+// newPortal opens the database and the key and builds the portal. Close
+// releases the database.
+func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
+	if cfg.DBPath == "" {
+		return nil, errors.New("portal: a database path is required")
+	}
+	if cfg.KeyPath == "" {
+		cfg.KeyPath = cfg.DBPath + ".key"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = bcrypt.DefaultCost
+	}
+
+	p := &portal{log: cfg.Logger, keyPath: cfg.KeyPath, sessions: newSessions(cfg.Now)}
+	key, created, err := loadOrCreateKey(cfg.KeyPath)
+	if err != nil {
+		return nil, err
+	}
+	p.keyCreated = created
+	if created {
+		p.log.Info("created a new key file; keep it next to the database, or second factors stored there cannot be read",
+			"key_file", cfg.KeyPath)
+	} else {
+		p.log.Info("read the key file", "key_file", cfg.KeyPath)
+	}
+
+	if p.users, err = newDirectory(demoUsers(), cfg.BcryptCost); err != nil {
+		return nil, err
+	}
+	if p.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+
+	if p.store, err = sqlite.Open(ctx, cfg.DBPath); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", cfg.DBPath, err)
+	}
+	defer func() {
+		if err != nil {
+			p.store.Close()
+		}
+	}()
+
+	p.svc, err = portalmfa.New(portalmfa.Config{
+		Issuer: portalName,
+		Keys:   [][]byte{key},
+		Store:  p.store,
+		CheckPassword: func(_ context.Context, userID, password string) (bool, error) {
+			return p.users.checkPassword(userID, password), nil
+		},
+		Logger: cfg.Logger,
+		Now:    cfg.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	layout, err := fs.Sub(assets, "templates/mfa")
+	if err != nil {
+		return nil, err
+	}
+	p.mfa, err = httpx.New(httpx.Config{
+		Service:            p.svc,
+		CurrentUser:        p.currentMFAUser,
+		SecondFactorPassed: p.secondFactorPassed,
+		Templates:          layout,
+		UserLanguage: func(_ context.Context, userID string) string {
+			if a, ok := p.users.lookup(userID); ok {
+				return a.Language
+			}
+			return ""
+		},
+		Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	p.handler = p.routes()
+	return p, nil
+}
+
+func (p *portal) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.handler.ServeHTTP(w, r) }
+
+// Close closes the database.
+func (p *portal) Close() error { return p.store.Close() }
+
+func (p *portal) routes() http.Handler {
+	mux := http.NewServeMux()
+	// The portal's own forms refuse cross-origin posts; httpx guards its own.
+	cop := http.NewCrossOriginProtection()
+
+	mux.HandleFunc("GET /{$}", p.home)
+	mux.HandleFunc("GET /login", p.loginPage)
+	mux.Handle("POST /login", cop.Handler(http.HandlerFunc(p.login)))
+	mux.Handle("POST /logout", cop.Handler(http.HandlerFunc(p.logout)))
+	mux.HandleFunc("GET /account", p.accountPage)
+
+	static, _ := fs.Sub(assets, "static") // cannot fail: the directory is embedded
+	mux.Handle("GET /static/", http.StripPrefix("/static", cacheFor(time.Hour, http.FileServerFS(static))))
+
+	mux.Handle("/my/security/", http.StripPrefix("/my/security", p.mfa.Security()))
+	mux.Handle("/my/security", redirect("/my/security/"))
+	mux.Handle("/login/2fa/", http.StripPrefix("/login/2fa", p.mfa.Challenge()))
+	mux.Handle("/login/2fa", redirect("/login/2fa/"))
+
+	return p.logRequests(securityHeaders(mux))
+}
+
+// currentMFAUser is httpx's view of the signed-in user: only a full portal
+// session counts, never a login half-way through its challenge.
+func (p *portal) currentMFAUser(r *http.Request) (portalmfa.User, bool) {
+	a, ok := p.currentAccount(r)
+	if !ok {
+		return portalmfa.User{}, false
+	}
+	return a.mfaUser(), true
+}
+
+func (p *portal) currentAccount(r *http.Request) (*account, bool) {
+	id, ok := p.sessions.user(r)
+	if !ok {
+		return nil, false
+	}
+	return p.users.lookup(id)
+}
+
+// secondFactorPassed finishes a login the challenge let through.
+func (p *portal) secondFactorPassed(w http.ResponseWriter, r *http.Request, userID string) {
+	if _, ok := p.users.lookup(userID); !ok {
+		p.unavailable(w, r, fmt.Errorf("second factor passed for unknown user %q", userID))
+		return
+	}
+	if err := p.sessions.start(w, r, userID); err != nil {
+		p.unavailable(w, r, err)
+		return
+	}
+	p.log.InfoContext(r.Context(), "signed in", "user", userID, "second_factor", true)
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+func (p *portal) home(w http.ResponseWriter, r *http.Request) {
+	if _, ok := p.currentAccount(r); ok {
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+type loginData struct {
+	Email  string
+	Error  string
+	Notice string
+	Demo   []demoUser
+}
+
+func (p *portal) loginPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := p.currentAccount(r); ok {
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		return
+	}
+	d := loginData{Demo: demoUsers()}
+	// httpx sends a login whose challenge took too long back here.
+	if r.URL.Query().Get("reason") == "expired" {
+		d.Notice = "Your sign-in took too long. Please sign in again."
+	}
+	p.render(w, r, http.StatusOK, "login", "Sign in", d)
+}
+
+const maxFormBytes = 16 << 10
+
+func (p *portal) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "Bad request", http.StatusBadRequest)
+		return
+	}
+	email, password := r.PostFormValue("email"), r.PostFormValue("password")
+	a, ok := p.users.authenticate(email, password)
+	if !ok {
+		p.log.InfoContext(r.Context(), "sign-in refused: wrong email or password", "ip", r.RemoteAddr)
+		p.render(w, r, http.StatusUnauthorized, "login", "Sign in", loginData{
+			Email: email,
+			Error: "The email address or password is incorrect.",
+			Demo:  demoUsers(),
+		})
+		return
+	}
+
+	// Whoever was signed in on this browser is not any more.
+	p.sessions.end(w, r)
+
+	required, err := p.svc.SecondFactorRequired(r.Context(), a.ID)
+	if err != nil {
+		// Fail closed: not knowing is not "no second factor".
+		p.unavailable(w, r, fmt.Errorf("second factor required? %w", err))
+		return
+	}
+	if required {
+		if err := p.mfa.StartChallenge(w, r, a.ID); err != nil {
+			p.unavailable(w, r, fmt.Errorf("starting the challenge: %w", err))
+		}
+		return
+	}
+	if err := p.sessions.start(w, r, a.ID); err != nil {
+		p.unavailable(w, r, err)
+		return
+	}
+	p.log.InfoContext(r.Context(), "signed in", "user", a.ID, "second_factor", false)
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+func (p *portal) logout(w http.ResponseWriter, r *http.Request) {
+	if id, ok := p.sessions.user(r); ok {
+		p.log.InfoContext(r.Context(), "signed out", "user", id)
+	}
+	p.sessions.end(w, r)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+type accountData struct {
+	User     *account
+	TwoStep  string // "on", "off" or "unknown"
+	Since    time.Time
+	Language string
+}
+
+func (p *portal) accountPage(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.currentAccount(r)
+	if !ok {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	d := accountData{User: a, TwoStep: "off", Language: languageName(a.Language)}
+	switch st, err := p.svc.Status(r.Context(), a.ID); {
+	case err != nil:
+		p.log.ErrorContext(r.Context(), "reading second-factor status", "user", a.ID, "err", err)
+		d.TwoStep = "unknown"
+	case st.Enabled():
+		d.TwoStep, d.Since = "on", st.TOTPSince
+	}
+	p.render(w, r, http.StatusOK, "account", "My Account", d)
+}
+
+// languageName names a language tag of the portal's users, in English like
+// the rest of the portal's own pages.
+func languageName(tag string) string {
+	switch tag {
+	case "en":
+		return "English"
+	case "fr":
+		return "French"
+	case "es":
+		return "Spanish"
+	case "de":
+		return "German"
+	case "it":
+		return "Italian"
+	case "nl":
+		return "Dutch"
+	}
+	return tag
+}
+
+// unavailable answers "try again later" and logs why.
+func (p *portal) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	p.log.ErrorContext(r.Context(), "sign-in unavailable", "err", err)
+	p.render(w, r, http.StatusServiceUnavailable, "error", "Try again later", nil)
+}
+
+// page is what every template of the portal gets.
+type page struct {
+	Title string
+	User  *account // nil when signed out
+	Data  any
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"login", "account", "error"} {
+		t, err := template.New(name).Funcs(template.FuncMap{
+			"portalName": func() string { return portalName },
+		}).ParseFS(assets, "templates/base.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+func (p *portal) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	u, _ := p.currentAccount(r)
+	var buf bytes.Buffer
+	if err := p.pages[name].ExecuteTemplate(&buf, "base", page{Title: title, User: u, Data: data}); err != nil {
+		p.log.ErrorContext(r.Context(), "rendering a page", "page", name, "err", err)
+		http.Error(w, "Internal server error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// securityHeaders sets what every response of the portal carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func cacheFor(d time.Duration, next http.Handler) http.Handler {
+	v := fmt.Sprintf("public, max-age=%d", int(d/time.Second))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", v)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func redirect(to string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, to, http.StatusSeeOther)
+	})
+}
+
+// statusWriter remembers the status code for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (p *portal) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		p.log.InfoContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path,
+			"status", sw.status, "duration", time.Since(start).Round(time.Microsecond))
+	})
+}
