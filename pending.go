@@ -22,24 +22,27 @@ const pendingVersion = 1
 
 // NewPendingLogin returns a signed pending-login state for userID, valid for
 // Config.PendingLoginTTL. The host calls it (through httpx) once the password
-// is right and [Service.SecondFactorRequired] says so.
-func (s *Service) NewPendingLogin(userID string) (string, error) {
+// is right and [Service.SecondFactorRequired] says so. The lifetime is
+// returned too, so the cookie carrying the state can go when it does.
+func (s *Service) NewPendingLogin(userID string) (state string, lifetime time.Duration, err error) {
 	if userID == "" {
-		return "", ErrPendingInvalid
+		return "", 0, ErrPendingInvalid
 	}
+	lifetime = s.cfg.PendingLoginTTL
+	expires := s.cfg.Now().Add(lifetime)
 	payload := make([]byte, 1+8+16, 1+8+16+len(userID))
 	payload[0] = pendingVersion
-	binary.BigEndian.PutUint64(payload[1:9], uint64(s.cfg.Now().Add(s.cfg.PendingLoginTTL).Unix()))
+	binary.BigEndian.PutUint64(payload[1:9], uint64(expires.Unix()))
 	r := s.cfg.Rand
 	if r == nil {
 		r = rand.Reader
 	}
 	if _, err := io.ReadFull(r, payload[9:25]); err != nil {
-		return "", unavailable(err)
+		return "", 0, unavailable(err)
 	}
 	payload = append(payload, userID...)
 	enc := base64.RawURLEncoding
-	return enc.EncodeToString(payload) + "." + enc.EncodeToString(sign(s.pendingKey[0], payload)), nil
+	return enc.EncodeToString(payload) + "." + enc.EncodeToString(sign(s.pendingKey[0], payload)), lifetime, nil
 }
 
 // PendingLogin checks a pending-login state and returns its user. It returns

@@ -29,7 +29,7 @@ var (
 	// ErrLockedOut is wrapped by every *LockedOutError.
 	ErrLockedOut = lockout.ErrLockedOut
 
-	ErrWrongPassword = errors.New("portalmfa: wrong password")
+	ErrWrongPassword  = errors.New("portalmfa: wrong password")
 	ErrPendingExpired = errors.New("portalmfa: pending login expired")
 	ErrPendingInvalid = errors.New("portalmfa: pending login invalid")
 	ErrUnavailable    = errors.New("portalmfa: temporarily unavailable")
@@ -38,6 +38,9 @@ var (
 // LockedOutError reports that attempts are refused, unevaluated, until Until.
 type LockedOutError struct {
 	Until time.Time
+	// Wait is Until less the Service's clock at the refusal: what to tell
+	// the user, and the Retry-After of an HTTP answer.
+	Wait time.Duration
 }
 
 func (e *LockedOutError) Error() string {

@@ -26,7 +26,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 var (
@@ -93,9 +93,11 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"duplicate keys": func(c *portalmfa.Config) { c.Keys = [][]byte{testKey, testKey} },
 		"no store":       func(c *portalmfa.Config) { c.Store = nil },
 		"no password":    func(c *portalmfa.Config) { c.CheckPassword = nil },
-		"threshold 101":  func(c *portalmfa.Config) { c.UserLimit = lockout.Limit{Threshold: 101, Delay: time.Minute, MaxDelay: time.Hour} },
-		"no delay":       func(c *portalmfa.Config) { c.IPLimit = lockout.Limit{Threshold: 5} },
-		"long pending":   func(c *portalmfa.Config) { c.PendingLoginTTL = 11 * time.Minute },
+		"threshold 101": func(c *portalmfa.Config) {
+			c.UserLimit = lockout.Limit{Threshold: 101, Delay: time.Minute, MaxDelay: time.Hour}
+		},
+		"no delay":     func(c *portalmfa.Config) { c.IPLimit = lockout.Limit{Threshold: 5} },
+		"long pending": func(c *portalmfa.Config) { c.PendingLoginTTL = 11 * time.Minute },
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := portalmfa.New(base(edit))
@@ -229,6 +231,7 @@ func TestLockout(t *testing.T) {
 	require.ErrorAs(t, err, &locked, "the right code is not even evaluated while locked")
 	assert.ErrorIs(t, err, portalmfa.ErrLockedOut)
 	assert.Equal(t, f.clock.Now().Add(time.Minute), locked.Until.UTC())
+	assert.Equal(t, time.Minute, locked.Wait)
 	assert.ErrorIs(t, f.svc.DisableTOTP(ctx, alice.ID, "pw-"+alice.ID, c), portalmfa.ErrLockedOut, "the password path shares the lock")
 
 	f.clock.Add(time.Minute)
@@ -303,25 +306,26 @@ func TestDisable(t *testing.T) {
 
 func TestPendingLogin(t *testing.T) {
 	f := newFixture(t, nil)
-	state, err := f.svc.NewPendingLogin(alice.ID)
+	state, lifetime, err := f.svc.NewPendingLogin(alice.ID)
 	require.NoError(t, err)
+	assert.Equal(t, 5*time.Minute, lifetime)
 	id, err := f.svc.PendingLogin(state)
 	require.NoError(t, err)
 	assert.Equal(t, alice.ID, id)
 
-	bobState, _ := f.svc.NewPendingLogin(bob.ID)
+	bobState, _, _ := f.svc.NewPendingLogin(bob.ID)
 	payload, mac, _ := strings.Cut(state, ".")
 	bobPayload, _, _ := strings.Cut(bobState, ".")
 	flip := []byte(payload)
 	flip[len(flip)-1] ^= 1
 	for name, bad := range map[string]string{
-		"empty":          "",
-		"no signature":   payload,
-		"garbage":        "!!!.???",
-		"flipped byte":   string(flip) + "." + mac,
-		"swapped user":   bobPayload + "." + mac,
-		"oversized":      strings.Repeat("A", 5000) + "." + mac,
-		"empty payload":  "." + mac,
+		"empty":         "",
+		"no signature":  payload,
+		"garbage":       "!!!.???",
+		"flipped byte":  string(flip) + "." + mac,
+		"swapped user":  bobPayload + "." + mac,
+		"oversized":     strings.Repeat("A", 5000) + "." + mac,
+		"empty payload": "." + mac,
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := f.svc.PendingLogin(bad)
@@ -347,7 +351,7 @@ func TestKeyRotation(t *testing.T) {
 	store := memory.New()
 	f := newFixture(t, store)
 	secret := f.enroll(t, alice)
-	state, _ := f.svc.NewPendingLogin(alice.ID)
+	state, _, _ := f.svc.NewPendingLogin(alice.ID)
 
 	newKey := bytes.Repeat([]byte{9}, 32)
 	rotated, err := portalmfa.New(portalmfa.Config{Issuer: "Acme Portal", Keys: [][]byte{newKey, testKey}, Store: store,

@@ -234,7 +234,7 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, method s
 		if errors.Is(err, lockout.ErrLockedOut) {
 			s.log.WarnContext(ctx, "portalmfa: attempt refused while locked out",
 				"user", userID, "ip", c.IP, "method", method, "until", a.LockedUntil)
-			return &LockedOutError{Until: a.LockedUntil}
+			return &LockedOutError{Until: a.LockedUntil, Wait: a.LockedUntil.Sub(now)}
 		}
 		if err != nil {
 			return unavailable(err)

@@ -85,7 +85,8 @@
 //	lang                             the language tag, for <html lang>
 //	asset "portalmfa.css"            the versioned URL of our static file
 //
-// and read the page data: .Alert (.Kind, .Text), .TOTP ("off", "pending",
+// and read the page data: .User (the signed-in portalmfa.User on security
+// pages), .Alert (.Kind, .Text), .TOTP ("off", "pending",
 // "on"), .Since, .Key, .KeyGroups, .Focus, .Username, .SignIn, .LoginURL.
 //
 // The markup is standard Bootstrap 5 (card, list-group, alert, badge,

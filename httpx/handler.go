@@ -2,8 +2,6 @@ package httpx
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"html/template"
@@ -68,7 +66,6 @@ type Handler struct {
 	cfg      Config
 	svc      *portalmfa.Service
 	log      *slog.Logger
-	now      func() time.Time // only for display (lock waits, cookie lifetime); tests pin it
 	loginURL *url.URL
 
 	// Languages: langs[0] is English, the fallback.
@@ -121,7 +118,7 @@ func New(cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("httpx: Config.LoginURL: %w", err)
 	}
 
-	h := &Handler{cfg: cfg, svc: cfg.Service, log: cfg.Logger, now: time.Now, loginURL: loginURL}
+	h := &Handler{cfg: cfg, svc: cfg.Service, log: cfg.Logger, loginURL: loginURL}
 	if err := h.loadLocales(); err != nil {
 		return nil, err
 	}
@@ -182,12 +179,12 @@ const pendingCookie = "portalmfa_pending"
 // Cache-Control: no-store. On error it writes nothing; the host must not
 // let the user in, and should ask them to try again later.
 func (h *Handler) StartChallenge(w http.ResponseWriter, r *http.Request, userID string) error {
-	state, err := h.svc.NewPendingLogin(userID)
+	state, lifetime, err := h.svc.NewPendingLogin(userID)
 	if err != nil {
 		return err
 	}
 	c := h.cookie(r, state)
-	c.MaxAge = h.stateMaxAge(state)
+	c.MaxAge = int(lifetime / time.Second)
 	http.SetCookie(w, c)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, h.cfg.ChallengePath+"/", http.StatusSeeOther)
@@ -209,22 +206,6 @@ func (h *Handler) clearPending(w http.ResponseWriter, r *http.Request) {
 	c := h.cookie(r, "")
 	c.MaxAge = -1
 	http.SetCookie(w, c)
-}
-
-// stateMaxAge returns the seconds a pending-login state has left, so the
-// cookie goes when the state does. The Service does not hand out the
-// expiry, so it is read from the state's documented layout (version 1, then
-// the expiry in Unix seconds, big-endian). Should the layout ever change,
-// the cookie falls back to a browser-session cookie, and the Service still
-// refuses the state once it has expired.
-func (h *Handler) stateMaxAge(state string) int {
-	payload, _, _ := strings.Cut(state, ".")
-	b, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil || len(b) < 9 || b[0] != 1 {
-		return 0
-	}
-	expiry := time.Unix(int64(binary.BigEndian.Uint64(b[1:9])), 0)
-	return max(1, int(expiry.Sub(h.now())/time.Second))
 }
 
 // Every response of ours carries these. The CSP allows nothing but our own

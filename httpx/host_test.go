@@ -193,7 +193,6 @@ func newHost(t *testing.T, opts ...hostOption) *host {
 	}
 	h, err := httpx.New(cfg)
 	require.NoError(t, err)
-	httpx.SetNow(h, hs.clock.Now)
 	hs.h = h
 
 	hs.mux = http.NewServeMux()

@@ -17,8 +17,6 @@ import (
 // a user error is still a failure on our side: 503, never "wrong code".
 func TestProblem(t *testing.T) {
 	h := newTestHandler(t)
-	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
-	h.now = func() time.Time { return now }
 	tests := []struct {
 		name       string
 		err        error
@@ -30,9 +28,9 @@ func TestProblem(t *testing.T) {
 		{"invalid", fmt.Errorf("wrapped: %w", portalmfa.ErrInvalidCode), 422, "That code isn't right", ""},
 		{"replayed", portalmfa.ErrReplayed, 422, "already been used", ""},
 		{"wrong password", portalmfa.ErrWrongPassword, 422, "That password isn't right", ""},
-		{"locked 90 s", &portalmfa.LockedOutError{Until: now.Add(90 * time.Second)}, 429, "in 2 minutes", "90"},
-		{"locked 1 h", &portalmfa.LockedOutError{Until: now.Add(time.Hour)}, 429, "in 60 minutes", "3600"},
-		{"locked, already over", &portalmfa.LockedOutError{Until: now.Add(-time.Second)}, 429, "in 1 minute.", "1"},
+		{"locked 90 s", &portalmfa.LockedOutError{Wait: 90 * time.Second}, 429, "in 2 minutes", "90"},
+		{"locked 1 h", &portalmfa.LockedOutError{Wait: time.Hour}, 429, "in 60 minutes", "3600"},
+		{"locked, already over", &portalmfa.LockedOutError{Wait: -time.Second}, 429, "in 1 minute.", "1"},
 		{"unavailable", fmt.Errorf("%w: %w", portalmfa.ErrUnavailable, errors.New("db down")), 503, "on our side", ""},
 		{"unavailable wrapping a user error", fmt.Errorf("%w: %w", portalmfa.ErrUnavailable, portalmfa.ErrInvalidCode), 503, "on our side", ""},
 		{"unknown", errors.New("surprise"), 503, "on our side", ""},

@@ -47,6 +47,10 @@ func (k kind) pages() []string {
 type view struct {
 	Alert *alert // a message above the form, already translated
 
+	// User is the signed-in user on security pages (zero at the
+	// challenge), for a host layout that shows who is signed in.
+	User portalmfa.User
+
 	// Overview.
 	TOTP  string // "off", "pending" or "on"
 	Since string // the date TOTP was turned on, formatted for the language
@@ -192,6 +196,9 @@ func (h *Handler) funcs(k kind, lang int) template.FuncMap {
 // render writes page with status. The page is executed into a buffer first
 // so a template failure never leaves half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, k kind, lang int, page string, status int, v *view) {
+	if k == kindSecurity {
+		v.User, _ = h.cfg.CurrentUser(r)
+	}
 	var buf bytes.Buffer
 	if err := h.pages[k][lang][page].Execute(&buf, v); err != nil {
 		h.log.ErrorContext(r.Context(), "portalmfa/httpx: rendering page", "page", page, "err", err)
@@ -223,7 +230,7 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, lang int, err 
 		return h.unavailable(r, err), danger(msgUnavailable)
 	}
 	if locked, ok := errors.AsType[*portalmfa.LockedOutError](err); ok {
-		wait := max(locked.Until.Sub(h.now()), time.Second)
+		wait := max(locked.Wait, time.Second)
 		minutes := int((wait + time.Minute - 1) / time.Minute)
 		w.Header().Set("Retry-After", fmt.Sprint(int((wait+time.Second-1)/time.Second)))
 		return http.StatusTooManyRequests, &alert{Kind: "danger", Text: h.textPlural(lang, msgLocked, minutes)}
