@@ -1,0 +1,40 @@
+package backupcodes
+
+import (
+	"context"
+	"time"
+)
+
+// Set describes a user's stored set. The codes themselves are never stored.
+type Set struct {
+	Salt      []byte
+	Active    bool // false while the enrollment wizard shows the set
+	Remaining int  // unused codes
+	CreatedAt time.Time
+}
+
+// Store keeps one set of hashed codes per user. Each method is one atomic
+// operation.
+type Store interface {
+	// SaveBackupCodes replaces the user's set, pending or active, by a new
+	// one of the given hashes: the old codes stop working at that moment.
+	SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, active bool, now time.Time) error
+
+	// BackupCodes returns the user's set, or [ErrNoCodes].
+	BackupCodes(ctx context.Context, userID string) (Set, error)
+
+	// ActivateBackupCodes makes the user's pending set valid. It returns
+	// [ErrNoCodes] when there is no pending set.
+	ActivateBackupCodes(ctx context.Context, userID string) error
+
+	// RedeemBackupCode marks as used the unused code of the user's active
+	// set whose hash is hash, and returns how many unused codes are left.
+	// It returns [ErrInvalidCode] when there is no such code: unknown, used
+	// already, or in a pending set. Of concurrent redemptions of one code,
+	// exactly one succeeds.
+	RedeemBackupCode(ctx context.Context, userID string, hash []byte, now time.Time) (remaining int, err error)
+
+	// DeleteBackupCodes removes the user's set. Deleting nothing is not an
+	// error.
+	DeleteBackupCodes(ctx context.Context, userID string) error
+}
