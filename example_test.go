@@ -33,6 +33,9 @@ func Example() {
 	// The wizard shows e.URI as a QR code and e.Key for typing by hand.
 	e, _ := svc.BeginTOTP(ctx, user)
 	secret, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Key)
+	// Then it shows the backup codes, once.
+	codes, _ := svc.NewBackupCodes(ctx, user.ID)
+	fmt.Println("backup codes:", len(codes))
 	fmt.Println("confirm:", svc.ConfirmTOTP(ctx, user.ID, totp.Code(secret, now), portalmfa.Client{}))
 
 	// At the next login, after the password:
@@ -44,11 +47,17 @@ func Example() {
 	err = svc.VerifyTOTP(ctx, user.ID, code, portalmfa.Client{IP: "192.0.2.1"})
 	fmt.Println("same code again is replayed:", errors.Is(err, portalmfa.ErrReplayed))
 
+	// The phone is lost: a backup code works, once.
+	left, err := svc.VerifyBackupCode(ctx, user.ID, codes[0], portalmfa.Client{})
+	fmt.Println("backup code:", err, "left:", left)
+
 	fmt.Println("disable:", svc.DisableTOTP(ctx, user.ID, "correct horse", portalmfa.Client{}))
 	// Output:
+	// backup codes: 10
 	// confirm: <nil>
 	// second factor required: true
 	// verify: <nil>
 	// same code again is replayed: true
+	// backup code: <nil> left: 9
 	// disable: <nil>
 }

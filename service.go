@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -28,6 +29,13 @@ var (
 	ErrAlreadyEnabled = totp.ErrAlreadyActive
 	// ErrLockedOut is wrapped by every *LockedOutError.
 	ErrLockedOut = lockout.ErrLockedOut
+	// ErrMalformedBackupCode and ErrInvalidBackupCode are the backup-code
+	// forms of ErrMalformedCode and ErrInvalidCode; a used code is invalid.
+	ErrMalformedBackupCode = backupcodes.ErrMalformedCode
+	ErrInvalidBackupCode   = backupcodes.ErrInvalidCode
+	// ErrNoBackupCodes: the enrollment cannot be confirmed before its
+	// backup codes were shown (see [Service.NewBackupCodes]).
+	ErrNoBackupCodes = backupcodes.ErrNoCodes
 
 	ErrWrongPassword  = errors.New("portalmfa: wrong password")
 	ErrPendingExpired = errors.New("portalmfa: pending login expired")
@@ -53,6 +61,7 @@ func (e *LockedOutError) Unwrap() error { return ErrLockedOut }
 // store/storetest is the contract they are held to.
 type Store interface {
 	totp.Store
+	backupcodes.Store
 	lockout.Store
 }
 
@@ -80,6 +89,9 @@ type Config struct {
 	// guesses across many users. Optional: 30 failures, then 1 minute
 	// doubling up to 15 minutes.
 	IPLimit lockout.Limit
+	// LowBackupCodes is the number of unused backup codes at or below
+	// which the user is urged to make new ones. Optional: 3.
+	LowBackupCodes int
 	// PendingLoginTTL is how long a signed pending-login state lasts between
 	// the password and the second factor. Optional: 5 minutes; at most 10.
 	PendingLoginTTL time.Duration
@@ -100,14 +112,16 @@ type Service struct {
 	store      Store
 	log        *slog.Logger
 	sealer     *totp.Sealer
-	pendingKey [][]byte // HMAC keys for pending-login states, newest first
+	hashers    []*backupcodes.Hasher // backup-code hash keys, newest first
+	pendingKey [][]byte              // HMAC keys for pending-login states, newest first
 }
 
 // Key-derivation labels. A key of the ring is never used directly, and
 // never for two purposes.
 const (
-	purposeSeal    = "portalmfa v1 totp-seal"
-	purposePending = "portalmfa v1 pending-login"
+	purposeSeal       = "portalmfa v1 totp-seal"
+	purposePending    = "portalmfa v1 pending-login"
+	purposeBackupHash = "portalmfa v1 backup-code-hash"
 )
 
 // New checks cfg, fills in defaults and derives the working keys.
@@ -133,6 +147,12 @@ func New(cfg Config) (*Service, error) {
 			return nil, fmt.Errorf("portalmfa: Config.%s needs 1 ≤ Threshold ≤ 100 and 0 < Delay ≤ MaxDelay", name)
 		}
 	}
+	if cfg.LowBackupCodes == 0 {
+		cfg.LowBackupCodes = 3
+	}
+	if cfg.LowBackupCodes < 0 || cfg.LowBackupCodes >= backupcodes.Count {
+		return nil, fmt.Errorf("portalmfa: Config.LowBackupCodes must be below %d", backupcodes.Count)
+	}
 	if cfg.PendingLoginTTL == 0 {
 		cfg.PendingLoginTTL = 5 * time.Minute
 	}
@@ -154,6 +174,11 @@ func New(cfg Config) (*Service, error) {
 		}
 		sealKeys = append(sealKeys, deriveKey(k, purposeSeal))
 		s.pendingKey = append(s.pendingKey, deriveKey(k, purposePending))
+		h, err := backupcodes.NewHasher(deriveKey(k, purposeBackupHash))
+		if err != nil {
+			return nil, err
+		}
+		s.hashers = append(s.hashers, h)
 	}
 	sealer, err := totp.NewSealer(sealKeys...)
 	if err != nil {

@@ -65,13 +65,23 @@ func newFixture(t testing.TB, store portalmfa.Store) *fixture {
 
 // enroll turns TOTP on for u and returns the secret.
 func (f *fixture) enroll(t testing.TB, u portalmfa.User) []byte {
+	secret, _ := f.enrollWithCodes(t, u)
+	return secret
+}
+
+// enrollWithCodes goes through the whole wizard and returns the secret and
+// the backup codes it showed.
+func (f *fixture) enrollWithCodes(t testing.TB, u portalmfa.User) ([]byte, []string) {
 	t.Helper()
-	e, err := f.svc.BeginTOTP(context.Background(), u)
+	ctx := context.Background()
+	e, err := f.svc.BeginTOTP(ctx, u)
 	require.NoError(t, err)
 	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Key)
 	require.NoError(t, err)
-	require.NoError(t, f.svc.ConfirmTOTP(context.Background(), u.ID, totp.Code(secret, f.clock.Now()), portalmfa.Client{IP: "192.0.2.1"}))
-	return secret
+	codes, err := f.svc.NewBackupCodes(ctx, u.ID)
+	require.NoError(t, err)
+	require.NoError(t, f.svc.ConfirmTOTP(ctx, u.ID, totp.Code(secret, f.clock.Now()), portalmfa.Client{IP: "192.0.2.1"}))
+	return secret, codes
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
@@ -140,10 +150,13 @@ func TestEnrollment(t *testing.T) {
 	dec := base32.StdEncoding.WithPadding(base32.NoPadding)
 	oldSecret, _ := dec.DecodeString(first.Key)
 	secret, _ := dec.DecodeString(e.Key)
+	code := totp.Code(secret, f.clock.Now())
+	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, c), portalmfa.ErrNoBackupCodes, "step 2 comes before step 3")
+	_, err = f.svc.NewBackupCodes(ctx, alice.ID)
+	require.NoError(t, err)
 	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, totp.Code(oldSecret, f.clock.Now()), c), portalmfa.ErrInvalidCode)
 	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, "12345", c), portalmfa.ErrMalformedCode)
 
-	code := totp.Code(secret, f.clock.Now())
 	require.NoError(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, c))
 	st, _ = f.svc.Status(ctx, alice.ID)
 	assert.Equal(t, portalmfa.On, st.TOTP)

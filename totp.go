@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -23,6 +24,11 @@ const (
 type Status struct {
 	TOTP      FactorState
 	TOTPSince time.Time // when TOTP was turned on
+	// BackupCodes is the number of unused backup codes (0 while TOTP is
+	// off or pending); BackupCodesLow is true at or below
+	// Config.LowBackupCodes, when the user should make new ones.
+	BackupCodes    int
+	BackupCodesLow bool
 }
 
 // Enabled reports whether the user has a second factor that a login must pass.
@@ -39,7 +45,16 @@ func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 	case !e.Active:
 		return Status{TOTP: Pending}, nil
 	}
-	return Status{TOTP: On, TOTPSince: e.ActivatedAt}, nil
+	st := Status{TOTP: On, TOTPSince: e.ActivatedAt}
+	set, err := s.store.BackupCodes(ctx, userID)
+	switch {
+	case err == nil && set.Active:
+		st.BackupCodes = set.Remaining
+	case err != nil && !errors.Is(err, backupcodes.ErrNoCodes):
+		return Status{}, unavailable(err)
+	}
+	st.BackupCodesLow = st.BackupCodes <= s.cfg.LowBackupCodes
+	return st, nil
 }
 
 // SecondFactorRequired tells the host, after a correct password, whether the
@@ -134,9 +149,10 @@ func (s *Service) loadTOTP(ctx context.Context, userID string) (totp.Enrollment,
 	return e, secret, nil
 }
 
-// ConfirmTOTP turns TOTP on when code matches the pending secret. The step
-// of the confirming code is recorded as used, so the same code cannot also
-// serve as the first login code.
+// ConfirmTOTP turns TOTP on when code matches the pending secret, and with
+// it the backup codes shown by [Service.NewBackupCodes] ([ErrNoBackupCodes]
+// before they were shown). The step of the confirming code is recorded as
+// used, so the same code cannot also serve as the first login code.
 func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client) error {
 	// A malformed code cannot be right: refuse it before counting anything.
 	if _, err := totp.Normalize(code); err != nil {
@@ -150,6 +166,12 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client
 		if e.Active {
 			return ErrAlreadyEnabled
 		}
+		switch set, err := s.store.BackupCodes(ctx, userID); {
+		case errors.Is(err, backupcodes.ErrNoCodes) || err == nil && set.Active:
+			return ErrNoBackupCodes
+		case err != nil:
+			return unavailable(err)
+		}
 		step, err := totp.Verify(secret, code, s.cfg.Now())
 		if err != nil {
 			return err
@@ -158,6 +180,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client
 		case errors.Is(err, totp.ErrNotEnrolled):
 			return ErrNotEnrolled // the wizard was restarted meanwhile
 		case err != nil:
+			return unavailable(err)
+		}
+		// TOTP is on now; should this fail, the overview shows no codes
+		// left and offers new ones.
+		if err := s.store.ActivateBackupCodes(ctx, userID); err != nil {
 			return unavailable(err)
 		}
 		s.log.InfoContext(ctx, "portalmfa: totp enabled", "user", userID)
@@ -174,25 +201,30 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string, c Client)
 		return err
 	}
 	return s.attempt(ctx, userID, c, "totp", func() error {
-		e, secret, err := s.loadTOTP(ctx, userID)
-		if err != nil {
-			return err
-		}
-		if !e.Active {
-			return ErrNotEnrolled
-		}
-		step, err := totp.Verify(secret, code, s.cfg.Now())
-		if err != nil {
-			return err
-		}
-		switch err := s.store.AcceptTOTPStep(ctx, userID, step); {
-		case errors.Is(err, totp.ErrReplayed), errors.Is(err, totp.ErrNotEnrolled):
-			return err
-		case err != nil:
-			return unavailable(err)
-		}
-		return nil
+		return s.checkTOTP(ctx, userID, code)
 	})
+}
+
+// checkTOTP accepts a code of the user's active secret once.
+func (s *Service) checkTOTP(ctx context.Context, userID, code string) error {
+	e, secret, err := s.loadTOTP(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if !e.Active {
+		return ErrNotEnrolled
+	}
+	step, err := totp.Verify(secret, code, s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	switch err := s.store.AcceptTOTPStep(ctx, userID, step); {
+	case errors.Is(err, totp.ErrReplayed), errors.Is(err, totp.ErrNotEnrolled):
+		return err
+	case err != nil:
+		return unavailable(err)
+	}
+	return nil
 }
 
 // DisableTOTP turns TOTP off once the account password is confirmed. Wrong
@@ -205,6 +237,11 @@ func (s *Service) DisableTOTP(ctx context.Context, userID, password string, c Cl
 		}
 		if !ok {
 			return ErrWrongPassword
+		}
+		// Codes exist only while a second factor is on; a failure here
+		// leaves TOTP on, so the user can simply try again.
+		if err := s.store.DeleteBackupCodes(ctx, userID); err != nil {
+			return unavailable(err)
 		}
 		if err := s.store.DeleteTOTP(ctx, userID); err != nil {
 			return unavailable(err)

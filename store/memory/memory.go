@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -14,6 +15,7 @@ import (
 type Store struct {
 	mu       sync.Mutex
 	totp     map[string]totp.Enrollment // by user ID
+	backup   map[string]backupSet       // by user ID
 	attempts map[string]attempts        // by key
 }
 
@@ -28,13 +30,15 @@ type attempts struct {
 func New() *Store {
 	return &Store{
 		totp:     make(map[string]totp.Enrollment),
+		backup:   make(map[string]backupSet),
 		attempts: make(map[string]attempts),
 	}
 }
 
 var (
-	_ totp.Store    = (*Store)(nil)
-	_ lockout.Store = (*Store)(nil)
+	_ totp.Store        = (*Store)(nil)
+	_ backupcodes.Store = (*Store)(nil)
+	_ lockout.Store     = (*Store)(nil)
 )
 
 // SavePendingTOTP implements [totp.Store].

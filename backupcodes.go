@@ -1,0 +1,107 @@
+package portalmfa
+
+import (
+	"context"
+	"errors"
+
+	"github.com/portalmfa/portalmfa/backupcodes"
+	"github.com/portalmfa/portalmfa/totp"
+)
+
+// NewBackupCodes makes the backup codes of a TOTP enrollment in progress
+// and returns them for the wizard to show, the only time they are ever
+// seen. They stay pending, useless, until [Service.ConfirmTOTP] turns TOTP
+// on; calling again replaces them. It returns [ErrNotEnrolled] unless an
+// enrollment is pending.
+func (s *Service) NewBackupCodes(ctx context.Context, userID string) ([]string, error) {
+	switch st, err := s.Status(ctx, userID); {
+	case err != nil:
+		return nil, err
+	case st.TOTP != Pending:
+		return nil, ErrNotEnrolled
+	}
+	return s.saveBackupCodes(ctx, userID, false)
+}
+
+// RegenerateBackupCodes replaces the user's backup codes once a current
+// TOTP code proves the authenticator is at hand; the old codes stop working
+// at that moment. The code counts as an attempt, like one at the challenge,
+// and as that step's one use.
+func (s *Service) RegenerateBackupCodes(ctx context.Context, userID, totpCode string, c Client) ([]string, error) {
+	if _, err := totp.Normalize(totpCode); err != nil {
+		return nil, err
+	}
+	var codes []string
+	err := s.attempt(ctx, userID, c, "totp-regenerate", func() error {
+		if err := s.checkTOTP(ctx, userID, totpCode); err != nil {
+			return err
+		}
+		var err error
+		codes, err = s.saveBackupCodes(ctx, userID, true)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "portalmfa: backup codes regenerated", "user", userID)
+	return codes, nil
+}
+
+func (s *Service) saveBackupCodes(ctx context.Context, userID string, active bool) ([]string, error) {
+	codes, err := backupcodes.Generate(s.cfg.Rand)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	salt, err := backupcodes.NewSalt(s.cfg.Rand)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	hashes := make([][]byte, len(codes))
+	for i, c := range codes {
+		n, _ := backupcodes.Normalize(c) // generated codes are well-formed
+		hashes[i] = s.hashers[0].Hash(salt, userID, n)
+	}
+	if err := s.store.SaveBackupCodes(ctx, userID, salt, hashes, active, s.cfg.Now()); err != nil {
+		return nil, unavailable(err)
+	}
+	return codes, nil
+}
+
+// VerifyBackupCode redeems a backup code at the login challenge and returns
+// how many are left. A code works once; a wrong one counts towards the same
+// lockout as a wrong TOTP code.
+func (s *Service) VerifyBackupCode(ctx context.Context, userID, code string, c Client) (remaining int, err error) {
+	n, err := backupcodes.Normalize(code)
+	if err != nil {
+		return 0, err
+	}
+	err = s.attempt(ctx, userID, c, "backup-code", func() error {
+		set, err := s.store.BackupCodes(ctx, userID)
+		switch {
+		case errors.Is(err, backupcodes.ErrNoCodes) || err == nil && !set.Active:
+			return ErrInvalidBackupCode
+		case err != nil:
+			return unavailable(err)
+		}
+		// The set was hashed under the newest key of its day; after a key
+		// rotation, older keys are tried too.
+		for _, h := range s.hashers {
+			remaining, err = s.store.RedeemBackupCode(ctx, userID, h.Hash(set.Salt, userID, n), s.cfg.Now())
+			if !errors.Is(err, backupcodes.ErrInvalidCode) {
+				break
+			}
+		}
+		switch {
+		case errors.Is(err, backupcodes.ErrInvalidCode):
+			return ErrInvalidBackupCode
+		case err != nil:
+			return unavailable(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.log.InfoContext(ctx, "portalmfa: backup code used", "user", userID, "remaining", remaining)
+	return remaining, nil
+}

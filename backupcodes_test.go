@@ -1,0 +1,161 @@
+package portalmfa_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/store/memory"
+	"github.com/portalmfa/portalmfa/totp"
+)
+
+func TestBackupCodesLifecycle(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	c := portalmfa.Client{IP: "192.0.2.1"}
+
+	_, err := f.svc.NewBackupCodes(ctx, alice.ID)
+	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "no codes before an enrollment")
+
+	secret, codes := f.enrollWithCodes(t, alice)
+	require.Len(t, codes, 10)
+	st, err := f.svc.Status(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 10, st.BackupCodes)
+	assert.False(t, st.BackupCodesLow)
+
+	t.Run("redeem once, any case and spacing", func(t *testing.T) {
+		left, err := f.svc.VerifyBackupCode(ctx, alice.ID, " "+strings.ToLower(strings.ReplaceAll(codes[0], "-", " ")), c)
+		require.NoError(t, err)
+		assert.Equal(t, 9, left)
+		_, err = f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], c)
+		assert.ErrorIs(t, err, portalmfa.ErrInvalidBackupCode)
+	})
+	t.Run("malformed", func(t *testing.T) {
+		for _, in := range []string{"", "123456", strings.Repeat("A", 10000), "OOOOO-OOOOO-OOOOO"} {
+			_, err := f.svc.VerifyBackupCode(ctx, alice.ID, in, c)
+			assert.ErrorIs(t, err, portalmfa.ErrMalformedBackupCode)
+		}
+	})
+	t.Run("another user's code", func(t *testing.T) {
+		_, bobCodes := f.enrollWithCodes(t, bob)
+		_, err := f.svc.VerifyBackupCode(ctx, alice.ID, bobCodes[0], c)
+		assert.ErrorIs(t, err, portalmfa.ErrInvalidBackupCode)
+		left, err := f.svc.VerifyBackupCode(ctx, bob.ID, bobCodes[0], c)
+		require.NoError(t, err, "and it still works for its owner")
+		assert.Equal(t, 9, left)
+	})
+	t.Run("regenerate needs a fresh TOTP code and voids the old set", func(t *testing.T) {
+		f.clock.Add(totp.Period)
+		_, err := f.svc.RegenerateBackupCodes(ctx, alice.ID, "000000", c)
+		assert.Error(t, err)
+		_, err = f.svc.RegenerateBackupCodes(ctx, alice.ID, codes[1], c)
+		assert.ErrorIs(t, err, portalmfa.ErrMalformedCode, "a backup code is not a TOTP code")
+		code := totp.Code(secret, f.clock.Now())
+		fresh, err := f.svc.RegenerateBackupCodes(ctx, alice.ID, code, c)
+		require.NoError(t, err)
+		assert.NotEqual(t, codes, fresh)
+		_, err = f.svc.RegenerateBackupCodes(ctx, alice.ID, code, c)
+		assert.ErrorIs(t, err, portalmfa.ErrReplayed, "the same TOTP code regenerates once")
+		_, err = f.svc.VerifyBackupCode(ctx, alice.ID, codes[2], c)
+		assert.ErrorIs(t, err, portalmfa.ErrInvalidBackupCode)
+		st, _ := f.svc.Status(ctx, alice.ID)
+		assert.Equal(t, 10, st.BackupCodes)
+		codes = fresh
+	})
+	t.Run("low and empty", func(t *testing.T) {
+		for i, code := range codes {
+			_, err := f.svc.VerifyBackupCode(ctx, alice.ID, code, c)
+			require.NoError(t, err)
+			st, _ := f.svc.Status(ctx, alice.ID)
+			assert.Equal(t, 9-i, st.BackupCodes)
+			assert.Equal(t, 9-i <= 3, st.BackupCodesLow)
+		}
+	})
+	t.Run("disable deletes them", func(t *testing.T) {
+		f.clock.Add(totp.Period)
+		fresh, err := f.svc.RegenerateBackupCodes(ctx, alice.ID, totp.Code(secret, f.clock.Now()), c)
+		require.NoError(t, err)
+		require.NoError(t, f.svc.DisableTOTP(ctx, alice.ID, "pw-"+alice.ID, c))
+		_, err = f.svc.VerifyBackupCode(ctx, alice.ID, fresh[0], c)
+		assert.ErrorIs(t, err, portalmfa.ErrInvalidBackupCode)
+		_, err = f.store.BackupCodes(ctx, alice.ID)
+		assert.ErrorIs(t, err, portalmfa.ErrNoBackupCodes)
+	})
+	t.Run("log holds no code", func(t *testing.T) {
+		for _, code := range codes {
+			assert.NotContains(t, f.log.String(), code)
+		}
+		assert.Contains(t, f.log.String(), "backup code used")
+	})
+}
+
+// A wizard left at step 2 leaves codes that open nothing.
+func TestBackupCodesAbandonedWizard(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	_, err := f.svc.BeginTOTP(ctx, alice)
+	require.NoError(t, err)
+	codes, err := f.svc.NewBackupCodes(ctx, alice.ID)
+	require.NoError(t, err)
+	_, err = f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], portalmfa.Client{})
+	assert.ErrorIs(t, err, portalmfa.ErrInvalidBackupCode)
+	st, _ := f.svc.Status(ctx, alice.ID)
+	assert.Equal(t, 0, st.BackupCodes)
+	need, _ := f.svc.SecondFactorRequired(ctx, alice.ID)
+	assert.False(t, need)
+}
+
+func TestBackupCodesShareTheLockout(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	secret, codes := f.enrollWithCodes(t, alice)
+	f.clock.Add(totp.Period)
+	c := portalmfa.Client{IP: "192.0.2.1"}
+	for range 3 {
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, "000000", c), portalmfa.ErrInvalidCode)
+	}
+	for range 2 {
+		_, err := f.svc.VerifyBackupCode(ctx, alice.ID, "22222-22222-22222", c)
+		assert.ErrorIs(t, err, portalmfa.ErrInvalidBackupCode)
+	}
+	_, err := f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], c)
+	assert.ErrorIs(t, err, portalmfa.ErrLockedOut, "five failures of either kind lock")
+	assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), c), portalmfa.ErrLockedOut)
+}
+
+func TestBackupCodeConcurrentRedemption(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, memory.New())
+	_, codes := f.enrollWithCodes(t, alice)
+
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	var mu sync.Mutex
+	ok, other := 0, 0
+	for i := range 50 {
+		wg.Go(func() {
+			<-start
+			_, err := f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], portalmfa.Client{IP: "192.0.2." + string(rune('0'+i%10))})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, portalmfa.ErrInvalidBackupCode), errors.Is(err, portalmfa.ErrLockedOut):
+			default:
+				other++
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	assert.Equal(t, 1, ok)
+	assert.Zero(t, other)
+}
