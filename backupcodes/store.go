@@ -17,7 +17,8 @@ type Set struct {
 // operation.
 type Store interface {
 	// SaveBackupCodes replaces the user's set, pending or active, by a new
-	// one of the given hashes: the old codes stop working at that moment.
+	// one of the given hashes, all unused (a hash given twice is one code):
+	// the old codes stop working at that moment.
 	SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, active bool, now time.Time) error
 
 	// BackupCodes returns the user's set, or [ErrNoCodes].
@@ -28,7 +29,9 @@ type Store interface {
 	ActivateBackupCodes(ctx context.Context, userID string) error
 
 	// RedeemBackupCode marks as used the unused code of the user's active
-	// set whose hash is hash, and returns how many unused codes are left.
+	// set whose hash is hash, and returns how many unused codes this
+	// redemption left (concurrent redemptions of different codes see
+	// different counts).
 	// It returns [ErrInvalidCode] when there is no such code: unknown, used
 	// already, or in a pending set. Of concurrent redemptions of one code,
 	// exactly one succeeds.

@@ -14,3 +14,7 @@ func TestConformance(t *testing.T) {
 func BenchmarkAcceptTOTPStep(b *testing.B) {
 	storetest.BenchmarkAcceptTOTPStep(b, memory.New())
 }
+
+func BenchmarkRedeemBackupCode(b *testing.B) {
+	storetest.BenchmarkRedeemBackupCode(b, memory.New())
+}

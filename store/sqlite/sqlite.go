@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	driver "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -25,19 +27,21 @@ type Store struct {
 }
 
 var (
-	_ totp.Store    = (*Store)(nil)
-	_ lockout.Store = (*Store)(nil)
+	_ totp.Store        = (*Store)(nil)
+	_ backupcodes.Store = (*Store)(nil)
+	_ lockout.Store     = (*Store)(nil)
 )
 
 // maxOpenConns caps the connection pool.
 //
-// Every rule is one statement, so correctness does not depend on this
-// number; speed, and the risk of waiting out busy_timeout, do. SQLite lets
-// one writer in at a time whatever the pool size, and nearly every call here
-// writes. A connection that finds the write lock taken does not queue: it
-// sleeps in SQLite's busy handler (1, 2, 5, 10 … 100 ms) and retries, so
-// with many connections a burst of writers spends its time asleep while the
-// lock sits free. With a small pool the surplus callers queue in
+// Every rule is decided by one statement (or one transaction holding the
+// write lock), so correctness does not depend on this number; speed, and
+// the risk of waiting out busy_timeout, do. SQLite lets one writer in at a
+// time whatever the pool size, and nearly every call here writes. A
+// connection that finds the write lock taken does not queue: it sleeps in
+// SQLite's busy handler (1, 2, 5, 10 … 100 ms) and retries, so with many
+// connections a burst of writers spends its time asleep while the lock
+// sits free. With a small pool the surplus callers queue in
 // database/sql instead and get a connection the moment one is free.
 // Measured (2 CPUs, 200 simultaneous ReserveAttempt calls; and a parallel
 // mix of AcceptTOTPStep, ReserveAttempt and TOTPEnrollment): 4 connections
@@ -64,11 +68,36 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(maxOpenConns)
 	db.SetMaxIdleConns(maxOpenConns)
-	if err := migrate(ctx, db); err != nil {
+	// On a new file, instances opening it together race to switch it to
+	// WAL as their first connections come up, and SQLite refuses a loser
+	// at once with SQLITE_BUSY: a read lock that would have to become a
+	// write lock, the one wait busy_timeout does not cover. Its next
+	// connection finds the file in WAL mode.
+	for attempt := 1; ; attempt++ {
+		err = migrate(ctx, db)
+		if err == nil || attempt == openAttempts || !busy(err) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt) * 10 * time.Millisecond):
+		}
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return &Store{db: db}, nil
+}
+
+// openAttempts bounds how many times Open tries to bring the schema up to
+// date when SQLite answers SQLITE_BUSY at once (see Open).
+const openAttempts = 5
+
+// busy reports whether err is SQLite's SQLITE_BUSY (any extended code).
+func busy(err error) bool {
+	var e *driver.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Close closes the database.
@@ -97,9 +126,10 @@ func (s *Store) Close() error {
 //
 // _txlock=immediate makes BEGIN take the write lock at once, so a
 // transaction never has to upgrade a read lock to a write lock midway (the
-// one wait busy_timeout cannot cure: SQLITE_BUSY at once). Only migrations
-// use a transaction, and instances opening one file together then take
-// turns (TestOpenConcurrently).
+// one wait busy_timeout cannot cure: SQLITE_BUSY at once). Migrations use a
+// transaction, and instances opening one file together then take turns
+// (TestOpenConcurrently); so do [Store.SaveBackupCodes] and
+// [Store.RedeemBackupCode].
 func dsn(path string) string {
 	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	if strings.HasPrefix(p, "/") {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/store/sqlite"
 	"github.com/portalmfa/portalmfa/store/storetest"
@@ -56,6 +57,13 @@ func TestReopenKeepsData(t *testing.T) {
 	if _, err := s.ReserveAttempt(ctx, "k", limit, now); err != nil {
 		t.Fatal(err)
 	}
+	codes := [][]byte{[]byte("hash-0"), []byte("hash-1")}
+	if err := s.SaveBackupCodes(ctx, "alice", []byte("salt"), codes, true, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RedeemBackupCode(ctx, "alice", codes[0], now); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +81,12 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 	if a, err := s.ReserveAttempt(ctx, "k", limit, now); err != nil || a.Failures != 2 {
 		t.Errorf("ReserveAttempt after reopening: %+v, %v; want 2 failures", a, err)
+	}
+	if set, err := s.BackupCodes(ctx, "alice"); err != nil || !set.Active || set.Remaining != 1 || string(set.Salt) != "salt" {
+		t.Errorf("BackupCodes after reopening: %+v, %v; want the active set with 1 code left", set, err)
+	}
+	if _, err := s.RedeemBackupCode(ctx, "alice", codes[0], now); !errors.Is(err, backupcodes.ErrInvalidCode) {
+		t.Errorf("RedeemBackupCode of a used code after reopening: %v, want %v", err, backupcodes.ErrInvalidCode)
 	}
 
 	// Reopening applied no migration twice.
@@ -193,4 +207,8 @@ func TestOpenOddPath(t *testing.T) {
 
 func BenchmarkAcceptTOTPStep(b *testing.B) {
 	storetest.BenchmarkAcceptTOTPStep(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
+}
+
+func BenchmarkRedeemBackupCode(b *testing.B) {
+	storetest.BenchmarkRedeemBackupCode(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
 }

@@ -10,11 +10,13 @@
 //	}
 //
 // The suite checks every sentence of the capability contracts
-// ([totp.Store], [lockout.Store]) and, with concurrent callers, the rules that
-// must hold however many requests arrive at once: a TOTP step is accepted
-// once, a pending enrollment is activated once, and no more than
-// [lockout.Limit.Threshold] attempts are granted before the lock falls.
-// Sharing one suite keeps the backends from drifting apart.
+// ([totp.Store], [backupcodes.Store], [lockout.Store]) and, with concurrent
+// callers, the rules that must hold however many requests arrive at once: a
+// TOTP step is accepted once, a pending enrollment is activated once, a
+// backup code is redeemed once, and no more than [lockout.Limit.Threshold]
+// attempts are granted before the lock falls. Sharing one suite keeps the
+// backends from drifting apart.
 //
-// [BenchmarkAcceptTOTPStep] is shared the same way.
+// [BenchmarkAcceptTOTPStep] and [BenchmarkRedeemBackupCode] are shared the
+// same way.
 package storetest

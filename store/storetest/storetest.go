@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -14,6 +15,7 @@ import (
 // Store at once.
 type Store interface {
 	totp.Store
+	backupcodes.Store
 	lockout.Store
 }
 
@@ -21,6 +23,7 @@ type Store interface {
 // time it is called; it may register cleanups on the t it is given.
 func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("TOTP", func(t *testing.T) { runTOTP(t, newStore) })
+	t.Run("BackupCodes", func(t *testing.T) { runBackupCodes(t, newStore) })
 	t.Run("Lockout", func(t *testing.T) { runLockout(t, newStore) })
 }
 

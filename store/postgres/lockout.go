@@ -1,0 +1,112 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/portalmfa/portalmfa/lockout"
+)
+
+// reserveAttempt is the whole of [lockout.Store.ReserveAttempt] in one
+// statement. Parameters: $1 key, $2 threshold, $3 now, $4 the lock ends
+// (see planLocks). A new key is inserted with its first failure (and, with a
+// threshold of one, its first lock). An existing key is updated only if it
+// is not locked; the count starts again from one if it holds an expired
+// lock; reaching the threshold locks it until $4[locks] and counts the
+// lock. A locked key is left untouched and no row comes back.
+//
+// Concurrent callers on one key queue on its row lock, and each evaluates
+// the WHERE clause and the new values against the row the caller before it
+// committed; so of any number arriving at once, exactly threshold are
+// counted before the lock falls. In DO UPDATE SET, a.column is the row
+// before the update, in every expression; hence the repeated new-failures
+// expression. Arrays are 1-based: entry n of the plan is $4[n+1].
+const reserveAttempt = `
+INSERT INTO {schema}.lockout_attempts AS a (key, failures, locks, locked_until)
+VALUES ($1, 1,
+	CASE WHEN $2::integer <= 1 THEN 1 ELSE 0 END,
+	CASE WHEN $2::integer <= 1 THEN ($4::bigint[])[1] END)
+ON CONFLICT (key) DO UPDATE SET
+	failures = CASE WHEN a.locked_until IS NULL THEN a.failures + 1 ELSE 1 END,
+	locks = CASE WHEN (CASE WHEN a.locked_until IS NULL THEN a.failures + 1 ELSE 1 END) >= $2::integer
+		THEN a.locks + 1 ELSE a.locks END,
+	locked_until = CASE WHEN (CASE WHEN a.locked_until IS NULL THEN a.failures + 1 ELSE 1 END) >= $2::integer
+		THEN ($4::bigint[])[least(a.locks, cardinality($4::bigint[]) - 1) + 1] END
+	WHERE a.locked_until IS NULL OR a.locked_until <= $3::bigint
+RETURNING failures, locked_until`
+
+// lockedAttempt reads the lock that refused an attempt. It runs as a
+// statement of its own: one statement sees the database as it was when
+// the statement began, which may be before the lock that refused it.
+const lockedAttempt = `
+SELECT failures, locked_until FROM {schema}.lockout_attempts
+WHERE key = $1 AND locked_until > $2`
+
+const resetAttempts = `DELETE FROM {schema}.lockout_attempts WHERE key = $1`
+
+// ReserveAttempt implements [lockout.Store].
+func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Limit, now time.Time) (lockout.Attempt, error) {
+	ends := planLocks(limit, now)
+	// A refused attempt is reported with the lock that refused it. Should
+	// a reset land between the refusal and that read, the key is no longer
+	// locked and the attempt is made again.
+	for range 3 {
+		var a lockout.Attempt
+		var until *int64
+		err := s.pool.QueryRow(ctx, s.q.reserveAttempt, key, limit.Threshold, millis(now), ends).
+			Scan(&a.Failures, &until)
+		if err == nil {
+			a.LockedUntil = fromMillis(until)
+			return a, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return lockout.Attempt{}, fmt.Errorf("postgres: reserve attempt: %w", err)
+		}
+		err = s.pool.QueryRow(ctx, s.q.lockedAttempt, key, millis(now)).Scan(&a.Failures, &until)
+		if err == nil {
+			a.LockedUntil = fromMillis(until)
+			return a, lockout.ErrLockedOut
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return lockout.Attempt{}, fmt.Errorf("postgres: reserve attempt: %w", err)
+		}
+	}
+	return lockout.Attempt{}, fmt.Errorf("postgres: reserve attempt: key %q keeps changing", key)
+}
+
+// ResetAttempts implements [lockout.Store].
+func (s *Store) ResetAttempts(ctx context.Context, key string) error {
+	if _, err := s.pool.Exec(ctx, s.q.resetAttempts, key); err != nil {
+		return fmt.Errorf("postgres: reset attempts: %w", err)
+	}
+	return nil
+}
+
+// planLocks lists, as unix milliseconds, where a lock taken at now ends
+// given the number of locks before it: entry n is now + limit.LockDelay(n),
+// and the last entry serves for every n beyond it, since the delay stops
+// changing once it reaches MaxDelay.
+//
+// The list is computed in Go with limit.LockDelay itself rather than
+// re-derived in SQL (Delay << locks, capped), so the backends cannot
+// disagree: not on rounding, not on the cap, not on overflow. The database
+// still chooses the entry, from the lock count it holds, in the same
+// statement that counts the lock.
+func planLocks(limit lockout.Limit, now time.Time) []int64 {
+	var ends []int64
+	// LockDelay(n) is constant from the first n where it returns
+	// MaxDelay; a non-positive Delay never reaches it but is constant
+	// (Delay doubled 64 times is 0) by n = 64.
+	for n := 0; n <= 64; n++ {
+		d := limit.LockDelay(n)
+		ends = append(ends, millis(now.Add(d)))
+		if d == limit.MaxDelay {
+			break
+		}
+	}
+	return ends
+}
