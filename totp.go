@@ -286,10 +286,12 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, method s
 			"user", userID, "ip", c.IP, "method", method, "err", err)
 		return err
 	}
-	for _, k := range keys {
-		if err := s.store.ResetAttempts(ctx, k.key); err != nil {
-			return unavailable(err)
-		}
+	reset := make([]string, len(keys))
+	for i, k := range keys {
+		reset[i] = k.key
+	}
+	if err := s.store.ResetAttempts(ctx, reset...); err != nil {
+		return unavailable(err)
 	}
 	return nil
 }

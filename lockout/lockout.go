@@ -24,12 +24,32 @@ type Limit struct {
 func (l Limit) LockDelay(n int) time.Duration {
 	d := l.Delay
 	for range n {
-		if d >= l.MaxDelay/2 {
+		if d > l.MaxDelay-d { // doubling would pass the cap (without overflow)
 			return l.MaxDelay
 		}
 		d *= 2
 	}
 	return min(d, l.MaxDelay)
+}
+
+// LockEnds lists where a lock taken at now ends, given the number of locks
+// before it: entry n is now + LockDelay(n), and the last entry serves for
+// every n beyond it, since the delay stops changing at MaxDelay. Backends
+// pass the list to the statement that counts the lock, which picks the
+// entry from the count it holds: lock lengths are computed here only, so
+// no backend can disagree on rounding, the cap or overflow.
+func (l Limit) LockEnds(now time.Time) []time.Time {
+	var ends []time.Time
+	// LockDelay is constant from the first n where it returns MaxDelay; a
+	// non-positive Delay never reaches it, but doubled 64 times it is 0.
+	for n := 0; n <= 64; n++ {
+		d := l.LockDelay(n)
+		ends = append(ends, now.Add(d))
+		if d == l.MaxDelay {
+			break
+		}
+	}
+	return ends
 }
 
 // Attempt describes a reserved attempt.
@@ -52,7 +72,8 @@ type Store interface {
 	// locks the key for limit.LockDelay(locks so far) and counts that lock.
 	ReserveAttempt(ctx context.Context, key string, limit Limit, now time.Time) (Attempt, error)
 
-	// ResetAttempts forgets the failures, lock and lock count of key, after a
-	// success. Resetting an unknown key is not an error.
-	ResetAttempts(ctx context.Context, key string) error
+	// ResetAttempts forgets the failures, lock and lock count of each key,
+	// after a success, in one operation. Resetting an unknown key is not an
+	// error.
+	ResetAttempts(ctx context.Context, keys ...string) error
 }

@@ -127,9 +127,11 @@ func (s *Store) ReserveAttempt(_ context.Context, key string, limit lockout.Limi
 }
 
 // ResetAttempts implements [lockout.Store].
-func (s *Store) ResetAttempts(_ context.Context, key string) error {
+func (s *Store) ResetAttempts(_ context.Context, keys ...string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.attempts, key)
+	for _, k := range keys {
+		delete(s.attempts, k)
+	}
 	return nil
 }

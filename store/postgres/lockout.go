@@ -46,11 +46,14 @@ const lockedAttempt = `
 SELECT failures, locked_until FROM {schema}.lockout_attempts
 WHERE key = $1 AND locked_until > $2`
 
-const resetAttempts = `DELETE FROM {schema}.lockout_attempts WHERE key = $1`
+const resetAttempts = `DELETE FROM {schema}.lockout_attempts WHERE key = ANY($1)`
 
 // ReserveAttempt implements [lockout.Store].
 func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Limit, now time.Time) (lockout.Attempt, error) {
-	ends := planLocks(limit, now)
+	ends := make([]int64, 0, 8)
+	for _, e := range limit.LockEnds(now) {
+		ends = append(ends, millis(e))
+	}
 	// A refused attempt is reported with the lock that refused it. Should
 	// a reset land between the refusal and that read, the key is no longer
 	// locked and the attempt is made again.
@@ -79,34 +82,12 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 }
 
 // ResetAttempts implements [lockout.Store].
-func (s *Store) ResetAttempts(ctx context.Context, key string) error {
-	if _, err := s.pool.Exec(ctx, s.q.resetAttempts, key); err != nil {
+func (s *Store) ResetAttempts(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := s.pool.Exec(ctx, s.q.resetAttempts, keys); err != nil {
 		return fmt.Errorf("postgres: reset attempts: %w", err)
 	}
 	return nil
-}
-
-// planLocks lists, as unix milliseconds, where a lock taken at now ends
-// given the number of locks before it: entry n is now + limit.LockDelay(n),
-// and the last entry serves for every n beyond it, since the delay stops
-// changing once it reaches MaxDelay.
-//
-// The list is computed in Go with limit.LockDelay itself rather than
-// re-derived in SQL (Delay << locks, capped), so the backends cannot
-// disagree: not on rounding, not on the cap, not on overflow. The database
-// still chooses the entry, from the lock count it holds, in the same
-// statement that counts the lock.
-func planLocks(limit lockout.Limit, now time.Time) []int64 {
-	var ends []int64
-	// LockDelay(n) is constant from the first n where it returns
-	// MaxDelay; a non-positive Delay never reaches it but is constant
-	// (Delay doubled 64 times is 0) by n = 64.
-	for n := 0; n <= 64; n++ {
-		d := limit.LockDelay(n)
-		ends = append(ends, millis(now.Add(d)))
-		if d == limit.MaxDelay {
-			break
-		}
-	}
-	return ends
 }

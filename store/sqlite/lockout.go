@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/portalmfa/portalmfa/lockout"
@@ -34,19 +35,19 @@ RETURNING failures, locked_until`
 
 // ReserveAttempt implements [lockout.Store].
 func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Limit, now time.Time) (lockout.Attempt, error) {
-	plan := planLocks(limit, now)
+	ends := limit.LockEnds(now)
 	args := []any{
 		sql.Named("key", key),
 		sql.Named("threshold", limit.Threshold),
 		sql.Named("now", millis(now)),
-		sql.Named("ends", plan.json),
-		sql.Named("last", plan.last),
+		sql.Named("ends", endsJSON(ends)),
+		sql.Named("last", len(ends)-1),
 		sql.Named("first_locks", 0),
 		sql.Named("first_until", nil),
 	}
 	if limit.Threshold <= 1 {
 		args[5] = sql.Named("first_locks", 1)
-		args[6] = sql.Named("first_until", plan.first)
+		args[6] = sql.Named("first_until", millis(ends[0]))
 	}
 	// A refused attempt is reported with the lock that refused it. Should
 	// a reset land between the refusal and that read, the key is no longer
@@ -77,49 +78,31 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 }
 
 // ResetAttempts implements [lockout.Store].
-func (s *Store) ResetAttempts(ctx context.Context, key string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM lockout_attempts WHERE key = ?1`, key); err != nil {
+func (s *Store) ResetAttempts(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	// One statement for all keys: a success costs one commit, not one per key.
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	q := `DELETE FROM lockout_attempts WHERE key IN (?` + strings.Repeat(`, ?`, len(keys)-1) + `)`
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("sqlite: reset attempts: %w", err)
 	}
 	return nil
 }
 
-// lockPlan lists, as unix milliseconds, where a lock taken at now ends
-// given the number of locks before it: json[n] is now + limit.LockDelay(n),
-// and json[last] serves for every n beyond last, since the delay stops
-// changing once it reaches MaxDelay.
-//
-// The list is computed in Go with limit.LockDelay itself rather than
-// re-derived in SQL (Delay << locks, capped), so the backends cannot
-// disagree: not on rounding, not on the cap, not on overflow. The database
-// still chooses the entry, from the lock count it holds, in the same
-// statement that counts the lock.
-type lockPlan struct {
-	json  string
-	first int64 // the end of a first lock: json[0]
-	last  int
-}
-
-func planLocks(limit lockout.Limit, now time.Time) lockPlan {
+// endsJSON encodes limit.LockEnds(now) as a JSON array of unix
+// milliseconds, for json_extract in reserveAttempt.
+func endsJSON(ends []time.Time) string {
 	b := []byte{'['}
-	var p lockPlan
-	// LockDelay(n) is constant from the first n where it returns
-	// MaxDelay; a non-positive Delay never reaches it but is constant
-	// (Delay doubled 64 times is 0) by n = 64.
-	for n := 0; n <= 64; n++ {
-		d := limit.LockDelay(n)
-		end := millis(now.Add(d))
-		if n == 0 {
-			p.first = end
-		} else {
+	for i, e := range ends {
+		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendInt(b, end, 10)
-		p.last = n
-		if d == limit.MaxDelay {
-			break
-		}
+		b = strconv.AppendInt(b, millis(e), 10)
 	}
-	p.json = string(append(b, ']'))
-	return p
+	return string(append(b, ']'))
 }

@@ -91,6 +91,18 @@ func runLockout(t *testing.T, newStore func(t *testing.T) Store) {
 		grant(t, s, "user:bob", limit, t0, 1, time.Time{})
 	})
 
+	t.Run("ResetSeveralKeys", func(t *testing.T) {
+		s := newStore(t)
+		grant(t, s, "ip:192.0.2.1", limit, t0, 1, time.Time{})
+		grant(t, s, "user:alice", limit, t0, 1, time.Time{})
+		grant(t, s, "user:bob", limit, t0, 1, time.Time{})
+		wantErr(t, "ResetAttempts()", s.ResetAttempts(t.Context()), nil)
+		wantErr(t, "ResetAttempts(ip, alice, nobody)", s.ResetAttempts(t.Context(), "ip:192.0.2.1", "user:alice", "user:nobody"), nil)
+		grant(t, s, "ip:192.0.2.1", limit, t0, 1, time.Time{})
+		grant(t, s, "user:alice", limit, t0, 1, time.Time{})
+		grant(t, s, "user:bob", limit, t0, 2, time.Time{})
+	})
+
 	t.Run("LockDelays", func(t *testing.T) {
 		// Whatever the limit, the nth lock in a row lasts exactly
 		// limit.LockDelay(n), never more than MaxDelay.
