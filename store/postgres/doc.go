@@ -36,7 +36,7 @@
 // write in Go. PostgreSQL queues concurrent writers of one row on its row
 // lock and re-checks the condition against the row as the writer before
 // left it, so the rules hold however many instances and connections race.
-// The end of a lock is computed in Go by [lockout.Limit.LockDelay], for
+// The end of a lock is computed in Go by [lockout.Limit.LockEnds], for
 // every lock count, and the statement picks the entry for the count it
 // holds; so the backends agree on every delay to the millisecond. Times
 // are stored as unix milliseconds.
