@@ -1,0 +1,111 @@
+package devices
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/mileusna/useragent"
+)
+
+// ErrUnknownDevice: no such device of this user, or (for UseDevice) none
+// that is still trusted.
+var ErrUnknownDevice = errors.New("devices: unknown device")
+
+// Device is one trusted browser of a user.
+type Device struct {
+	ID         string // public identifier, for forms; not the token
+	UserID     string
+	Name       string // "Firefox on Windows"
+	IP         string // where it was trusted, then last used from
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	ExpiresAt  time.Time
+	RevokedAt  time.Time // zero unless revoked
+}
+
+// Status is where a device stands.
+type Status string
+
+const (
+	Active  Status = "active"
+	Expired Status = "expired"
+	Revoked Status = "revoked"
+)
+
+// StatusAt returns the device's status at now.
+func (d Device) StatusAt(now time.Time) Status {
+	switch {
+	case !d.RevokedAt.IsZero():
+		return Revoked
+	case !now.Before(d.ExpiresAt):
+		return Expired
+	}
+	return Active
+}
+
+// tokenSize is 32 bytes: 256 bits.
+const tokenSize = 32
+
+// NewToken returns a fresh token for the cookie and the hash to store, read
+// from r (crypto/rand when nil).
+func NewToken(r io.Reader) (token string, hash []byte, err error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	b := make([]byte, tokenSize)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", nil, fmt.Errorf("devices: reading token: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token), nil
+}
+
+// HashToken returns the stored form of a token. A token that is not one of
+// ours (wrong length or alphabet) still hashes, to a value no store holds.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// NewID returns a public device identifier, read from r (crypto/rand when
+// nil).
+func NewID(r io.Reader) (string, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	b := make([]byte, 12)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", fmt.Errorf("devices: reading id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// MaxNameLength bounds a device name, from a User-Agent or typed by the user.
+const MaxNameLength = 64
+
+// Name returns a readable name for the browser of userAgent, such as
+// "Firefox on Windows", or "" when the User-Agent tells nothing useful.
+func Name(userAgent string) string {
+	ua := useragent.Parse(userAgent)
+	switch {
+	case ua.Name != "" && ua.OS != "":
+		return truncate(ua.Name + " on " + ua.OS)
+	case ua.Name != "":
+		return truncate(ua.Name)
+	}
+	return truncate(ua.OS)
+}
+
+func truncate(s string) string {
+	r := []rune(s)
+	if len(r) > MaxNameLength {
+		return string(r[:MaxNameLength])
+	}
+	return s
+}

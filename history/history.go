@@ -1,0 +1,71 @@
+package history
+
+import (
+	"context"
+	"time"
+)
+
+// Kind says what an entry records. Attempts are second-factor attempts; the
+// others are security events.
+type Kind string
+
+const (
+	Attempt          Kind = "attempt"
+	TOTPEnabled      Kind = "totp-enabled"
+	TOTPDisabled     Kind = "totp-disabled"
+	CodesRegenerated Kind = "backup-codes-regenerated"
+	CodeUsed         Kind = "backup-code-used"
+	DeviceTrusted    Kind = "device-trusted"
+	DeviceRevoked    Kind = "device-revoked"
+	LockedOut        Kind = "locked-out"
+	AdminReset       Kind = "admin-reset"
+	NotMe            Kind = "not-me"
+)
+
+// Method is how a second factor was attempted.
+type Method string
+
+const (
+	TOTP          Method = "totp"
+	BackupCode    Method = "backup-code"
+	TrustedDevice Method = "trusted-device"
+	Password      Method = "password"
+)
+
+// Reason says why an attempt failed.
+type Reason string
+
+const (
+	WrongCode    Reason = "wrong-code"
+	Replayed     Reason = "replayed"
+	Locked       Reason = "locked-out"
+	ExpiredState Reason = "expired-state"
+	Unavailable  Reason = "unavailable"
+)
+
+// Event is one entry of the trail.
+type Event struct {
+	ID      string // set by the store
+	UserID  string
+	At      time.Time
+	Kind    Kind
+	Method  Method // for attempts
+	Success bool   // for attempts
+	Reason  Reason // for failed attempts
+	IP      string
+	Device  string // a readable device name, from the User-Agent
+}
+
+// Store keeps the trail.
+type Store interface {
+	// RecordEvent appends e; the store sets its ID.
+	RecordEvent(ctx context.Context, e Event) error
+
+	// Events returns the user's latest entries of the given kinds (all kinds
+	// when none are given), newest first, at most limit of them.
+	Events(ctx context.Context, userID string, limit int, kinds ...Kind) ([]Event, error)
+
+	// PruneEvents removes every entry older than before and returns how many
+	// it removed.
+	PruneEvents(ctx context.Context, before time.Time) (int, error)
+}
