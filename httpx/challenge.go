@@ -10,6 +10,8 @@ func (h *Handler) challengeHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.withPending(h.challengePage))
 	mux.HandleFunc("POST /{$}", h.withPending(h.verifyChallenge))
+	mux.HandleFunc("GET /backup", h.withPending(h.backupPage))
+	mux.HandleFunc("POST /backup", h.withPending(h.verifyBackup))
 	mux.HandleFunc("GET /static/{file}", h.serveStatic)
 	return h.wrap(kindChallenge, mux)
 }
@@ -75,3 +77,109 @@ func (h *Handler) verifyChallenge(w http.ResponseWriter, r *http.Request, userID
 func challengeView(h *Handler, a *alert) *view {
 	return &view{Alert: a, Focus: true, LoginURL: h.cfg.LoginURL}
 }
+
+func (h *Handler) backupPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
+	h.render(w, r, kindChallenge, lang, "backup.html", http.StatusOK, challengeView(h, nil))
+}
+
+// verifyBackup redeems a backup code. A wrong one counts towards the same
+// lockout as a wrong TOTP code (the Service sees to that).
+func (h *Handler) verifyBackup(w http.ResponseWriter, r *http.Request, userID string, lang int) {
+	if !h.postForm(w, r, kindChallenge, lang) {
+		return
+	}
+	remaining, err := h.svc.VerifyBackupCode(r.Context(), userID, r.PostForm.Get("code"), h.client(r))
+	switch {
+	case err == nil:
+		h.clearPending(w, r)
+		h.passWithBackupCode(w, r, userID, lang, remaining)
+	case isUserError(err, portalmfa.ErrNotEnrolled):
+		h.clearPending(w, r)
+		h.redirectLogin(w, r, "")
+	default:
+		status, a := h.problem(w, r, lang, err)
+		h.render(w, r, kindChallenge, lang, "backup.html", status, challengeView(h, a))
+	}
+}
+
+// passWithBackupCode lets the host finish the login, then tells the user
+// how many codes are left before they go where the host sends them. The
+// host's redirect is caught rather than sent: its headers (the session
+// cookie) go out with our page, whose Continue link is the redirect's
+// Location. A host that answers otherwise is passed through untouched.
+func (h *Handler) passWithBackupCode(w http.ResponseWriter, r *http.Request, userID string, lang int, remaining int) {
+	c := &redirectCatcher{w: w}
+	h.cfg.SecondFactorPassed(c, r, userID)
+	if !c.caught {
+		return
+	}
+	low := true // when the count cannot be read, offering new codes harms nobody
+	if st, err := h.svc.Status(r.Context(), userID); err != nil {
+		h.log.ErrorContext(r.Context(), "portalmfa/httpx: reading status after a backup code", "err", err)
+	} else {
+		low = st.BackupCodesLow
+	}
+	hdr := w.Header()
+	hdr.Del("Location")
+	hdr.Del("Content-Length")
+	setSecureHeaders(hdr) // our page, our policy
+	h.render(w, r, kindChallenge, lang, "backup-used.html", http.StatusOK, &view{
+		BackupCodes:    remaining,
+		BackupCodesLow: low,
+		ContinueURL:    c.location,
+		RegenerateURL:  h.cfg.SecurityPath + "/backup-codes/regenerate",
+	})
+}
+
+// redirectCatcher is the ResponseWriter SecondFactorPassed gets after a
+// backup code. Headers go straight to the real response. A redirect (a 3xx
+// status with a Location) is held back, body and all, for us to answer in
+// its place; any other response is passed through as written.
+type redirectCatcher struct {
+	w        http.ResponseWriter
+	caught   bool   // a redirect was held back
+	passed   bool   // the response goes through as written
+	location string // the caught redirect's Location
+}
+
+func (c *redirectCatcher) Header() http.Header { return c.w.Header() }
+
+func (c *redirectCatcher) WriteHeader(code int) {
+	switch {
+	case c.caught:
+		return
+	case c.passed, code < 200: // informational answers come before the real one
+		c.w.WriteHeader(code)
+		return
+	}
+	if loc := c.w.Header().Get("Location"); code >= 300 && code < 400 && loc != "" {
+		c.caught, c.location = true, loc
+		return
+	}
+	c.passed = true
+	c.w.WriteHeader(code)
+}
+
+func (c *redirectCatcher) Write(b []byte) (int, error) {
+	if c.caught {
+		return len(b), nil // the redirect's body: our page replaces it
+	}
+	if !c.passed {
+		c.WriteHeader(http.StatusOK)
+	}
+	return c.w.Write(b)
+}
+
+// FlushError lets http.ResponseController flush a passed-through response;
+// a caught one has nothing to flush.
+func (c *redirectCatcher) FlushError() error {
+	if c.caught {
+		return nil
+	}
+	if !c.passed {
+		c.WriteHeader(http.StatusOK)
+	}
+	return http.NewResponseController(c.w).Flush()
+}
+
+func (c *redirectCatcher) Unwrap() http.ResponseWriter { return c.w }

@@ -35,30 +35,73 @@
 // Security(), behind the host's session (CurrentUser); without one, GETs
 // are redirected to Config.LoginURL and POSTs get 403:
 //
-//	GET  /                 overview: TOTP off, pending or on since a date; ?done=totp-on|totp-off
-//	POST /totp/begin       start (or restart) enrollment, 303 to /totp/setup
-//	GET  /totp/setup       the wizard: QR code, manual key, code form
-//	GET  /totp/qr.png      the pending secret as a QR code (404 when none)
-//	POST /totp/confirm     check the code and turn TOTP on, 303 to /?done=totp-on
-//	GET  /totp/disable     password form
-//	POST /totp/disable     check the password and turn TOTP off, 303 to /?done=totp-off
-//	GET  /static/{file}    portalmfa.css, portalmfa.js
+//	GET  /                           overview: TOTP off, pending or on since a date, backup
+//	                                 codes left; ?done=totp-on|totp-off
+//	POST /totp/begin                 start (or restart) enrollment, 303 to /totp/setup
+//	GET  /totp/setup                 wizard step 1: QR code and manual key
+//	GET  /totp/qr.png                the pending secret as a QR code (404 when none)
+//	POST /totp/codes                 wizard step 2: make the backup codes and show them, once
+//	GET  /totp/confirm               wizard step 3: the code form
+//	POST /totp/confirm               check the code and turn TOTP on, 303 to /?done=totp-on
+//	POST /backup-codes/download      the posted codes as backup-codes.txt
+//	GET  /backup-codes/regenerate    TOTP code form
+//	POST /backup-codes/regenerate    check the code, replace the codes and show the new ones, once
+//	GET  /totp/disable               password form
+//	POST /totp/disable               check the password and turn TOTP off, 303 to /?done=totp-off
+//	GET  /static/{file}              portalmfa.css, portalmfa.js
 //
 // Challenge(), behind the pending-login cookie; without a valid one, 303 to
 // Config.LoginURL (with ?reason=expired when it merely expired):
 //
 //	GET  /                 the code form
 //	POST /                 check the code; on success call SecondFactorPassed
+//	GET  /backup           the backup-code form
+//	POST /backup           redeem a backup code; on success call SecondFactorPassed (see below)
 //	GET  /static/{file}    as above
 //
 // Other methods get 405. Wrong input gets the page again with a translated
-// message: 422 for a malformed or wrong code or password, 429 with the wait
-// while locked out, 503 when the store fails (logged; never a pass). POSTs
+// message: 422 for a malformed or wrong code (TOTP or backup) or password,
+// 429 with the wait while locked out (wrong TOTP codes, backup codes and
+// passwords fill one counter), 503 when the store fails (logged; never a
+// pass). POSTs
 // from another site are refused (403) by [http.CrossOriginProtection];
 // bodies over 4 KiB get 413. Every response carries a strict
 // Content-Security-Policy (our own files only, no inline script or style),
 // X-Frame-Options DENY, Referrer-Policy no-referrer and nosniff; pages are
 // Cache-Control: no-store.
+//
+// # Backup codes
+//
+// The wizard has three steps. Step 1 shows the key; its Next posts to
+// /totp/codes, which makes ten backup codes and shows them (step 2); step 3
+// asks for a code and turns TOTP on, and the codes with it. Until then the
+// codes are worth nothing, so a wizard left half-way leaves nothing active;
+// a confirmation that skipped step 2 goes back to step 1 with a message.
+//
+// The codes page (step 2, or after regenerating) is the only place codes
+// are ever shown; the server keeps only their hashes. Its Download button
+// posts them back to /backup-codes/download, which answers a text file
+// (a heading naming the account and the date, then one code a line, CRLF)
+// as an attachment: codes travel in request bodies only, never in a URL,
+// and are never logged. Copy and Print are buttons of portalmfa.js; the
+// stylesheet's print rules print the codes card alone.
+//
+// # After a backup code
+//
+// A user who signs in with a backup code should learn how many are left.
+// So POST /backup, once the code is redeemed, clears the pending-login
+// cookie and calls SecondFactorPassed with a ResponseWriter that holds back
+// a redirect (a 3xx status with a Location header) instead of sending it.
+// Headers the host sets, its session cookie first of all, go straight to
+// the real response. When the host redirected, httpx answers 200 with its
+// own page in the redirect's place: "Signed in with a backup code", how
+// many codes are left, a Continue link to the redirect's Location, and,
+// when few are left (the Service's Config.LowBackupCodes), a link to
+// regenerate them under SecurityPath. That page carries our CSP and
+// security headers, which replace any of the same name the host set. A host
+// that answers otherwise (a page, an error) has its response passed
+// through untouched. After a TOTP code, SecondFactorPassed writes to the
+// real response as before.
 //
 // # The pending-login cookie
 //
@@ -74,8 +117,9 @@
 // Pages are html/template files embedded in the package and parsed once by
 // New. layout.html is the chrome (html, head, the stylesheet, a Bootstrap
 // container) and calls {{template "content" .}}; each page (overview.html,
-// setup.html, disable.html, challenge.html, error.html) defines "content"
-// and "title"; partials.html holds shared blocks. A file of the same name in
+// setup.html, codes.html, confirm.html, regenerate.html, disable.html,
+// challenge.html, backup.html, backup-used.html, error.html) defines
+// "content" and "title"; partials.html holds shared blocks. A file of the same name in
 // Config.Templates replaces ours, so a portal wraps the pages in its own
 // chrome by supplying just layout.html. Templates may call:
 //
@@ -86,8 +130,10 @@
 //	asset "portalmfa.css"            the versioned URL of our static file
 //
 // and read the page data: .User (the signed-in portalmfa.User on security
-// pages), .Alert (.Kind, .Text), .TOTP ("off", "pending",
-// "on"), .Since, .Key, .KeyGroups, .Focus, .Username, .SignIn, .LoginURL.
+// pages), .Alert (.Kind, .Text), .TOTP ("off", "pending", "on"), .Since,
+// .BackupCodes, .BackupCodesLow, .Step (1–3 in the wizard), .Key,
+// .KeyGroups, .Codes, .CodesHeading, .CodesText, .Regenerated,
+// .ContinueURL, .RegenerateURL, .Focus, .Username, .SignIn, .LoginURL.
 //
 // The markup is standard Bootstrap 5 (card, list-group, alert, badge,
 // btn, form-control), so inside a portal that loads Bootstrap it looks

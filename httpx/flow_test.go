@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -22,6 +23,7 @@ import (
 func TestFullFlow(t *testing.T) {
 	hs := newHost(t)
 	var secret []byte
+	var codes []string
 	var pending *http.Cookie
 	var loginCode string
 
@@ -45,7 +47,7 @@ func TestFullFlow(t *testing.T) {
 			assert.Contains(t, w.Body.String(), "Setup not finished")
 			assert.Contains(t, w.Body.String(), `href="/my/security/totp/setup"`)
 		}},
-		{"setup page shows the key and is not stored", func(t *testing.T) {
+		{"step 1 shows the key and is not stored", func(t *testing.T) {
 			w := hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("alice"))
 			require.Equal(t, http.StatusOK, w.Code)
 			assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
@@ -53,9 +55,10 @@ func TestFullFlow(t *testing.T) {
 			assert.Len(t, secret, totp.SecretSize)
 			body := w.Body.String()
 			assert.Contains(t, body, `src="/my/security/totp/qr.png"`)
-			assert.Contains(t, body, `autocomplete="one-time-code"`)
-			assert.Contains(t, body, `inputmode="numeric"`)
-			assert.Contains(t, body, `action="/my/security/totp/confirm"`)
+			assert.Equal(t, 1, stepOf(t, body))
+			// Next is a form: making the codes changes state.
+			assert.Contains(t, body, `<form class="d-flex flex-wrap gap-2 mt-3" method="post" action="/my/security/totp/codes">`)
+			assert.NotContains(t, body, `name="code"`, "the code form is step 3")
 			// The key is also shown in groups of four.
 			key := totp.EncodeSecret(secret)
 			assert.Contains(t, body, "<span>"+key[:4]+"</span> <span>"+key[4:8]+"</span>")
@@ -68,14 +71,46 @@ func TestFullFlow(t *testing.T) {
 			_, err := png.Decode(bytes.NewReader(w.Body.Bytes()))
 			assert.NoError(t, err)
 		}},
+		{"step 2 shows 10 backup codes once", func(t *testing.T) {
+			w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("alice"))
+			require.Equal(t, http.StatusOK, w.Code)
+			assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+			body := w.Body.String()
+			assert.Equal(t, 2, stepOf(t, body))
+			codes = codesFromPage(t, body)
+			assert.Contains(t, body, "shown only this once")
+			assert.Contains(t, body, "Backup codes for alice@example.com — Mar 14, 2026")
+			// Download carries the codes in the body of a POST, Copy in a
+			// data attribute for our script; Print is our script's too.
+			assert.Contains(t, body, `<form method="post" action="/my/security/backup-codes/download">`)
+			for _, c := range codes {
+				assert.Contains(t, body, `<input type="hidden" name="code" value="`+c+`">`)
+			}
+			assert.Contains(t, body, `data-portalmfa-copy="Backup codes for alice@example.com — Mar 14, 2026`+"\n"+codes[0]+"\n")
+			assert.Contains(t, body, `data-portalmfa-print`)
+			assert.Contains(t, body, `href="/my/security/totp/confirm"`)
+		}},
+		{"the codes are useless before step 3", func(t *testing.T) {
+			_, err := hs.svc.VerifyBackupCode(context.Background(), "alice", codes[0], portalmfa.Client{})
+			assert.ErrorIs(t, err, portalmfa.ErrInvalidBackupCode)
+		}},
+		{"step 3 shows the code form", func(t *testing.T) {
+			w := hs.do(http.MethodGet, "/my/security/totp/confirm", nil, as("alice"))
+			require.Equal(t, http.StatusOK, w.Code)
+			body := w.Body.String()
+			assert.Equal(t, 3, stepOf(t, body))
+			assert.Contains(t, body, `autocomplete="one-time-code"`)
+			assert.Contains(t, body, `inputmode="numeric"`)
+			assert.Contains(t, body, `action="/my/security/totp/confirm"`)
+			assert.Contains(t, body, ` autofocus`)
+		}},
 		{"a wrong code is refused with 422", func(t *testing.T) {
 			w := hs.do(http.MethodPost, "/my/security/totp/confirm",
 				form("code", wrongCode(secret, hs.clock.Now())), as("alice"))
 			require.Equal(t, http.StatusUnprocessableEntity, w.Code)
 			assert.Contains(t, w.Body.String(), "That code isn")
 			assert.Contains(t, w.Body.String(), `aria-invalid="true"`)
-			// The wizard is shown again with the same key.
-			assert.Equal(t, secret, keyFromPage(t, w.Body.String()))
+			assert.Equal(t, 3, stepOf(t, w.Body.String()), "step 3 again")
 		}},
 		{"the right code turns TOTP on", func(t *testing.T) {
 			w := hs.do(http.MethodPost, "/my/security/totp/confirm",
@@ -90,9 +125,14 @@ func TestFullFlow(t *testing.T) {
 			assert.Contains(t, body, `<span class="badge text-bg-success">On since Mar 14, 2026</span>`)
 			assert.Contains(t, body, `class="alert alert-success"`)
 			assert.Contains(t, body, `href="/my/security/totp/disable"`)
+			assert.Contains(t, body, "10 codes left")
 		}},
 		{"the wizard is gone once TOTP is on", func(t *testing.T) {
 			w := hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("alice"))
+			assert.Equal(t, http.StatusSeeOther, w.Code)
+			w = hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("alice"))
+			assert.Equal(t, http.StatusSeeOther, w.Code, "no new codes without a TOTP code")
+			w = hs.do(http.MethodGet, "/my/security/totp/confirm", nil, as("alice"))
 			assert.Equal(t, http.StatusSeeOther, w.Code)
 			w = hs.do(http.MethodGet, "/my/security/totp/qr.png", nil, as("alice"))
 			assert.Equal(t, http.StatusNotFound, w.Code)
@@ -182,7 +222,7 @@ func TestFullFlow(t *testing.T) {
 		{"nothing secret was logged", func(t *testing.T) {
 			logs := hs.logs.String()
 			assert.NotEmpty(t, logs)
-			for _, s := range []string{totp.EncodeSecret(secret), loginCode, "pw-alice", "guess", pending.Value} {
+			for _, s := range append([]string{totp.EncodeSecret(secret), loginCode, "pw-alice", "guess", pending.Value}, codes...) {
 				assert.NotContains(t, logs, s)
 			}
 		}},
@@ -232,16 +272,23 @@ func TestConfirmAfterRestart(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("bob")).Code)
 		return keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("bob")).Body.String())
 	}
+	showCodes := func() {
+		require.Equal(t, http.StatusOK, hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("bob")).Code)
+	}
 
 	t.Run("code of a replaced key", func(t *testing.T) {
 		first := begin()
-		second := begin()
+		showCodes()
+		begin()
 		w := hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(first, hs.clock.Now())), as("bob"))
 		require.Equal(t, http.StatusUnprocessableEntity, w.Code)
-		assert.Equal(t, second, keyFromPage(t, w.Body.String()))
+		assert.Contains(t, w.Body.String(), "That code isn")
+		w = hs.do(http.MethodGet, "/my/security/", nil, as("bob"))
+		assert.Contains(t, w.Body.String(), "Setup not finished")
 	})
 	t.Run("restart during the confirmation", func(t *testing.T) {
 		key := begin()
+		showCodes()
 		var restarted []byte
 		hs.store.beforeActivate = func() {
 			e, err := hs.svc.BeginTOTP(context.Background(), hs.users["bob"])

@@ -58,6 +58,9 @@ type Config struct {
 	// Logger gets request failures, never a code, password or secret.
 	// Optional: slog.Default().
 	Logger *slog.Logger
+	// Now is the clock, for the date on printed and downloaded backup
+	// codes. Optional: time.Now. Give it the Service's clock.
+	Now func() time.Time
 }
 
 // Handler serves the security page and the login challenge. It is safe for
@@ -112,6 +115,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	loginURL, err := url.Parse(cfg.LoginURL)
 	if err != nil {
@@ -212,17 +218,21 @@ func (h *Handler) clearPending(w http.ResponseWriter, r *http.Request) {
 // stylesheet, script and QR image; pages cannot be framed or leak their URL.
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hdr := w.Header()
-		hdr.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		hdr.Set("X-Frame-Options", "DENY")
-		hdr.Set("Referrer-Policy", "no-referrer")
-		hdr.Set("X-Content-Type-Options", "nosniff")
-		hdr.Set("Cache-Control", "no-store") // static files relax it
+		setSecureHeaders(w.Header())
 		next.ServeHTTP(w, r)
 	})
 }
 
-// maxBody is far more than any of our forms needs (a code, a password).
+func setSecureHeaders(hdr http.Header) {
+	hdr.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	hdr.Set("X-Frame-Options", "DENY")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Cache-Control", "no-store") // static files relax it
+}
+
+// maxBody is far more than any of our forms needs (a code, a password, the
+// ten backup codes of a download: about 250 bytes).
 const maxBody = 4 << 10
 
 func limitBody(next http.Handler) http.Handler {

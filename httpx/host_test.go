@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/httpx"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/store/memory"
@@ -102,6 +103,41 @@ func (s *flakyStore) DeleteTOTP(ctx context.Context, userID string) error {
 	return s.Store.DeleteTOTP(ctx, userID)
 }
 
+func (s *flakyStore) SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, active bool, now time.Time) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Store.SaveBackupCodes(ctx, userID, salt, hashes, active, now)
+}
+
+func (s *flakyStore) BackupCodes(ctx context.Context, userID string) (backupcodes.Set, error) {
+	if err := s.err(); err != nil {
+		return backupcodes.Set{}, err
+	}
+	return s.Store.BackupCodes(ctx, userID)
+}
+
+func (s *flakyStore) ActivateBackupCodes(ctx context.Context, userID string) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Store.ActivateBackupCodes(ctx, userID)
+}
+
+func (s *flakyStore) RedeemBackupCode(ctx context.Context, userID string, hash []byte, now time.Time) (int, error) {
+	if err := s.err(); err != nil {
+		return 0, err
+	}
+	return s.Store.RedeemBackupCode(ctx, userID, hash, now)
+}
+
+func (s *flakyStore) DeleteBackupCodes(ctx context.Context, userID string) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Store.DeleteBackupCodes(ctx, userID)
+}
+
 func (s *flakyStore) ReserveAttempt(ctx context.Context, key string, limit lockout.Limit, now time.Time) (lockout.Attempt, error) {
 	if err := s.err(); err != nil {
 		return lockout.Attempt{}, err
@@ -109,16 +145,17 @@ func (s *flakyStore) ReserveAttempt(ctx context.Context, key string, limit locko
 	return s.Store.ReserveAttempt(ctx, key, limit, now)
 }
 
-func (s *flakyStore) ResetAttempts(ctx context.Context, key string) error {
+func (s *flakyStore) ResetAttempts(ctx context.Context, keys ...string) error {
 	if err := s.err(); err != nil {
 		return err
 	}
-	return s.Store.ResetAttempts(ctx, key)
+	return s.Store.ResetAttempts(ctx, keys...)
 }
 
 // host is a minimal portal around the handler: users with the session
 // cookie "session=<id>", passwords "pw-<id>", and a record of who passed
-// the second factor.
+// the second factor. Passing it sets the session cookie and redirects (303)
+// to /home.
 type host struct {
 	t     *testing.T
 	clock *clock
@@ -139,6 +176,12 @@ type hostOption func(*httpx.Config)
 
 func newHost(t *testing.T, opts ...hostOption) *host {
 	t.Helper()
+	return newHostWith(t, nil, opts...)
+}
+
+// newHostWith is newHost with the Service's configuration adjusted by svcOpt.
+func newHostWith(t *testing.T, svcOpt func(*portalmfa.Config), opts ...hostOption) *host {
+	t.Helper()
 	hs := &host{
 		t: t,
 		// On a step boundary, so a code stays valid for the 30 s ahead.
@@ -153,7 +196,7 @@ func newHost(t *testing.T, opts ...hostOption) *host {
 		userLanguage: map[string]string{},
 	}
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: hs.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := portalmfa.New(portalmfa.Config{
+	svcCfg := portalmfa.Config{
 		Issuer: "Acme Portal",
 		Keys:   [][]byte{bytes.Repeat([]byte{7}, 32)},
 		Store:  hs.store,
@@ -163,7 +206,11 @@ func newHost(t *testing.T, opts ...hostOption) *host {
 		UserLimit: lockout.Limit{Threshold: 3, Delay: time.Minute, MaxDelay: time.Hour},
 		Logger:    logger,
 		Now:       hs.clock.Now,
-	})
+	}
+	if svcOpt != nil {
+		svcOpt(&svcCfg)
+	}
+	svc, err := portalmfa.New(svcCfg)
 	require.NoError(t, err)
 	hs.svc = svc
 
@@ -181,12 +228,14 @@ func newHost(t *testing.T, opts ...hostOption) *host {
 			hs.mu.Lock()
 			hs.passed = append(hs.passed, userID)
 			hs.mu.Unlock()
+			http.SetCookie(w, &http.Cookie{Name: "session", Value: userID, Path: "/", HttpOnly: true})
 			http.Redirect(w, r, "/home", http.StatusSeeOther)
 		},
 		UserLanguage: func(_ context.Context, userID string) string {
 			return hs.userLanguage[userID]
 		},
 		Logger: logger,
+		Now:    hs.clock.Now,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -264,12 +313,21 @@ func (hs *host) passedUsers() []string {
 // secret, so tests of other routes start from an enrolled user.
 func (hs *host) enroll(userID string) []byte {
 	hs.t.Helper()
+	secret, _ := hs.enrollWithCodes(userID)
+	return secret
+}
+
+// enrollWithCodes is enroll that also returns the backup codes.
+func (hs *host) enrollWithCodes(userID string) ([]byte, []string) {
+	hs.t.Helper()
 	ctx := context.Background()
 	e, err := hs.svc.BeginTOTP(ctx, hs.users[userID])
 	require.NoError(hs.t, err)
 	secret := decodeKey(hs.t, e.Key)
+	codes, err := hs.svc.NewBackupCodes(ctx, userID)
+	require.NoError(hs.t, err)
 	require.NoError(hs.t, hs.svc.ConfirmTOTP(ctx, userID, totp.Code(secret, hs.clock.Now()), portalmfa.Client{}))
-	return secret
+	return secret, codes
 }
 
 // pending returns a pending-login cookie for userID, as StartChallenge
@@ -325,4 +383,35 @@ func form(kv ...string) url.Values {
 		v.Set(kv[i], kv[i+1])
 	}
 	return v
+}
+
+var (
+	codeOnPage  = regexp.MustCompile(`<li><code>([2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5})</code></li>`)
+	currentStep = regexp.MustCompile(`<li aria-current="step"><span class="badge rounded-pill text-bg-primary">(\d)</span>`)
+)
+
+// codesFromPage reads the backup codes off the codes page: ten, all
+// different.
+func codesFromPage(t *testing.T, body string) []string {
+	t.Helper()
+	var codes []string
+	seen := map[string]bool{}
+	for _, m := range codeOnPage.FindAllStringSubmatch(body, -1) {
+		require.False(t, seen[m[1]], "code %s twice", m[1])
+		seen[m[1]] = true
+		codes = append(codes, m[1])
+	}
+	require.Len(t, codes, 10, "backup codes on the page")
+	return codes
+}
+
+// stepOf returns the wizard step the page marks as current, 0 for none.
+func stepOf(t *testing.T, body string) int {
+	t.Helper()
+	m := currentStep.FindAllStringSubmatch(body, -1)
+	if len(m) == 0 {
+		return 0
+	}
+	require.Len(t, m, 1, "one current step")
+	return int(m[0][1][0] - '0')
 }

@@ -24,21 +24,25 @@ var localeFiles embed.FS
 
 // Message IDs used from Go code rather than from templates.
 const (
-	msgCodeMalformed  = "error.code.malformed"
-	msgCodeInvalid    = "error.code.invalid"
-	msgCodeReplayed   = "error.code.replayed"
-	msgLocked         = "error.locked" // plural, in minutes
-	msgWrongPassword  = "error.password.wrong"
-	msgPasswordEmpty  = "error.password.empty"
-	msgSetupRestarted = "error.setup.restarted"
-	msgUnavailable    = "error.unavailable"
-	msgSignedOut      = "error.signed_out"
-	msgCrossOrigin    = "error.cross_origin"
-	msgTooLarge       = "error.too_large"
-	msgBadRequest     = "error.bad_request"
-	msgDoneTOTPOn     = "security.done.totp_on"
-	msgDoneTOTPOff    = "security.done.totp_off"
-	msgDateFormat     = "format.date"
+	msgCodeMalformed   = "error.code.malformed"
+	msgCodeInvalid     = "error.code.invalid"
+	msgCodeReplayed    = "error.code.replayed"
+	msgLocked          = "error.locked" // plural, in minutes
+	msgWrongPassword   = "error.password.wrong"
+	msgPasswordEmpty   = "error.password.empty"
+	msgSetupRestarted  = "error.setup.restarted"
+	msgCodesFirst      = "error.setup.codes_first"
+	msgBackupMalformed = "error.backup.malformed"
+	msgBackupInvalid   = "error.backup.invalid"
+	msgUnavailable     = "error.unavailable"
+	msgSignedOut       = "error.signed_out"
+	msgCrossOrigin     = "error.cross_origin"
+	msgTooLarge        = "error.too_large"
+	msgBadRequest      = "error.bad_request"
+	msgDoneTOTPOn      = "security.done.totp_on"
+	msgDoneTOTPOff     = "security.done.totp_off"
+	msgCodesHeading    = "codes.heading"
+	msgDateFormat      = "format.date"
 )
 
 // loadLocales reads every locale file into a fresh bundle, English first,

@@ -37,6 +37,14 @@ func TestBadInput(t *testing.T) {
 			hs.enroll("bob")
 			return []reqOption{as("bob")}
 		}},
+		{"regenerate", "/my/security/backup-codes/regenerate", "code", func(hs *host) []reqOption {
+			hs.enroll("bob")
+			return []reqOption{as("bob")}
+		}},
+		{"backup challenge", "/login/2fa/backup", "code", func(hs *host) []reqOption {
+			hs.enroll("bob")
+			return []reqOption{withCookie(hs.pending("bob"))}
+		}},
 	}
 	cases := []struct {
 		name     string
@@ -188,8 +196,13 @@ func TestSecurityNeedsSession(t *testing.T) {
 		{"setup", http.MethodGet, "/my/security/totp/setup", http.StatusSeeOther, "/login"},
 		{"qr", http.MethodGet, "/my/security/totp/qr.png", http.StatusSeeOther, "/login"},
 		{"disable form", http.MethodGet, "/my/security/totp/disable", http.StatusSeeOther, "/login"},
+		{"confirm form", http.MethodGet, "/my/security/totp/confirm", http.StatusSeeOther, "/login"},
+		{"regenerate form", http.MethodGet, "/my/security/backup-codes/regenerate", http.StatusSeeOther, "/login"},
 		{"begin", http.MethodPost, "/my/security/totp/begin", http.StatusForbidden, ""},
+		{"codes", http.MethodPost, "/my/security/totp/codes", http.StatusForbidden, ""},
 		{"confirm", http.MethodPost, "/my/security/totp/confirm", http.StatusForbidden, ""},
+		{"download", http.MethodPost, "/my/security/backup-codes/download", http.StatusForbidden, ""},
+		{"regenerate", http.MethodPost, "/my/security/backup-codes/regenerate", http.StatusForbidden, ""},
 		{"disable", http.MethodPost, "/my/security/totp/disable", http.StatusForbidden, ""},
 	}
 	for _, tc := range tests {
@@ -205,6 +218,9 @@ func TestSecurityNeedsSession(t *testing.T) {
 				if tc.method == http.MethodPost {
 					f = form("password", "pw-alice", "code", "123456")
 				}
+				if tc.name == "download" {
+					f = form("code", "ABCDE-FGHJK-LMNPQ")
+				}
 				w := hs.do(tc.method, tc.path, f, opts...)
 				assert.Equal(t, tc.wantCode, w.Code)
 				assert.Equal(t, tc.wantLoc, w.Header().Get("Location"))
@@ -217,6 +233,7 @@ func TestSecurityNeedsSession(t *testing.T) {
 	// And nothing changed.
 	w := hs.do(http.MethodGet, "/my/security/", nil, as("alice"))
 	assert.Contains(t, w.Body.String(), "On since")
+	assert.Contains(t, w.Body.String(), "10 codes left")
 }
 
 // After too many failures the challenge refuses even the right code, with
@@ -271,7 +288,7 @@ func TestLockout(t *testing.T) {
 // message of ours, never the store's words, and never a pass.
 func TestStoreDown(t *testing.T) {
 	hs := newHost(t)
-	secret := hs.enroll("alice")
+	secret, codes := hs.enrollWithCodes("alice")
 	pending := hs.pending("alice")
 	hs.clock.Add(totp.Period)
 	hs.store.down.Store(true)
@@ -287,6 +304,11 @@ func TestStoreDown(t *testing.T) {
 		{"setup", http.MethodGet, "/my/security/totp/setup", nil, []reqOption{as("bob")}},
 		{"qr", http.MethodGet, "/my/security/totp/qr.png", nil, []reqOption{as("bob")}},
 		{"confirm", http.MethodPost, "/my/security/totp/confirm", form("code", "123456"), []reqOption{as("bob")}},
+		{"codes", http.MethodPost, "/my/security/totp/codes", form(), []reqOption{as("bob")}},
+		{"confirm form", http.MethodGet, "/my/security/totp/confirm", nil, []reqOption{as("bob")}},
+		{"regenerate form", http.MethodGet, "/my/security/backup-codes/regenerate", nil, []reqOption{as("alice")}},
+		{"regenerate", http.MethodPost, "/my/security/backup-codes/regenerate", form("code", totp.Code(secret, hs.clock.Now())), []reqOption{as("alice")}},
+		{"backup challenge, right code", http.MethodPost, "/login/2fa/backup", form("code", codes[0]), []reqOption{withCookie(pending)}},
 		{"disable form", http.MethodGet, "/my/security/totp/disable", nil, []reqOption{as("alice")}},
 		{"disable", http.MethodPost, "/my/security/totp/disable", form("password", "pw-alice"), []reqOption{as("alice")}},
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -46,6 +47,9 @@ func TestLanguage(t *testing.T) {
 		{"challenge: UserLanguage beats Accept-Language", "/login/2fa/",
 			[]reqOption{withCookie(hs.pending("alice")), withHeader("Accept-Language", "fr")},
 			"it", "Inserisci il codice di 6 cifre"},
+		{"backup form: UserLanguage", "/login/2fa/backup",
+			[]reqOption{withCookie(hs.pending("alice")), withHeader("Accept-Language", "fr")},
+			"it", "Inserisci uno dei codici di backup"},
 		{"challenge: Accept-Language without a user preference", "/login/2fa/",
 			[]reqOption{withCookie(hs.pending("bob")), withHeader("Accept-Language", "es-MX")},
 			"es", "Introduce el código de 6 dígitos"},
@@ -87,7 +91,8 @@ var (
 // CSP would block (or that would need the CSP relaxed).
 func TestPagesAreSafe(t *testing.T) {
 	hs := newHost(t)
-	hs.enroll("alice")
+	_, codes := hs.enrollWithCodes("alice")
+	hs.redeemUntil("alice", codes, 2) // the overview warns
 	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("bob")).Code)
 	pages := []struct {
 		name, method, path string
@@ -99,11 +104,18 @@ func TestPagesAreSafe(t *testing.T) {
 		{"overview pending", http.MethodGet, "/my/security/", false, []reqOption{as("bob")}, http.StatusOK},
 		{"overview off", http.MethodGet, "/my/security/", false, []reqOption{as("dora")}, http.StatusOK},
 		{"setup", http.MethodGet, "/my/security/totp/setup", false, []reqOption{as("bob")}, http.StatusOK},
-		{"setup error", http.MethodPost, "/my/security/totp/confirm", true, []reqOption{as("bob")}, http.StatusUnprocessableEntity},
+		{"codes", http.MethodPost, "/my/security/totp/codes", false, []reqOption{as("bob")}, http.StatusOK},
+		{"confirm", http.MethodGet, "/my/security/totp/confirm", false, []reqOption{as("bob")}, http.StatusOK},
+		{"confirm error", http.MethodPost, "/my/security/totp/confirm", true, []reqOption{as("bob")}, http.StatusUnprocessableEntity},
+		{"regenerate", http.MethodGet, "/my/security/backup-codes/regenerate", false, []reqOption{as("alice")}, http.StatusOK},
+		{"regenerate error", http.MethodPost, "/my/security/backup-codes/regenerate", true, []reqOption{as("alice")}, http.StatusUnprocessableEntity},
+		{"download refused", http.MethodPost, "/my/security/backup-codes/download", true, []reqOption{as("alice")}, http.StatusBadRequest},
 		{"disable", http.MethodGet, "/my/security/totp/disable", false, []reqOption{as("alice")}, http.StatusOK},
 		{"disable error", http.MethodPost, "/my/security/totp/disable", true, []reqOption{as("alice")}, http.StatusUnprocessableEntity},
 		{"challenge", http.MethodGet, "/login/2fa/", false, []reqOption{withCookie(hs.pending("alice"))}, http.StatusOK},
 		{"challenge error", http.MethodPost, "/login/2fa/", true, []reqOption{withCookie(hs.pending("alice"))}, http.StatusUnprocessableEntity},
+		{"backup", http.MethodGet, "/login/2fa/backup", false, []reqOption{withCookie(hs.pending("alice"))}, http.StatusOK},
+		{"backup error", http.MethodPost, "/login/2fa/backup", true, []reqOption{withCookie(hs.pending("alice"))}, http.StatusUnprocessableEntity},
 		{"signed out", http.MethodPost, "/my/security/totp/begin", true, nil, http.StatusForbidden},
 		{"cross origin", http.MethodPost, "/login/2fa/", true, []reqOption{withHeader("Sec-Fetch-Site", "cross-site")}, http.StatusForbidden},
 		{"redirect", http.MethodGet, "/my/security/", false, nil, http.StatusSeeOther},
@@ -120,33 +132,42 @@ func TestPagesAreSafe(t *testing.T) {
 			w := hs.do(p.method, p.path, f, p.opts...)
 			require.Equal(t, p.wantCode, w.Code)
 
-			hdr := w.Header()
-			assert.Equal(t, "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-				hdr.Get("Content-Security-Policy"))
-			assert.Equal(t, "DENY", hdr.Get("X-Frame-Options"))
-			assert.Equal(t, "no-referrer", hdr.Get("Referrer-Policy"))
-			assert.Equal(t, "nosniff", hdr.Get("X-Content-Type-Options"))
-			if p.name == "static" {
-				assert.Contains(t, hdr.Get("Cache-Control"), "public")
-				return
-			}
-			assert.Equal(t, "no-store", hdr.Get("Cache-Control"))
-
-			body := w.Body.String()
-			for _, m := range scriptTag.FindAllStringSubmatch(body, -1) {
-				assert.Contains(t, m[1], "src=", "script without src")
-				assert.Empty(t, m[2], "inline script body")
-			}
-			assert.NotRegexp(t, styleAttr, body)
-			assert.NotRegexp(t, styleTag, body)
-			assert.NotRegexp(t, handlerAttr, body)
-			assert.NotRegexp(t, jsURL, body)
-			if w.Code != http.StatusSeeOther && hdr.Get("Content-Type") == "text/html; charset=utf-8" {
-				assert.Regexp(t, `<html lang="[a-z]{2}">`, body)
-				assert.NotContains(t, body, "error.", "an untranslated message ID")
-				assert.NotContains(t, body, "security.", "an untranslated message ID")
-			}
+			assertSafePage(t, w)
 		})
+	}
+}
+
+// assertSafePage checks a response of ours: the security headers, and
+// nothing inline that the CSP would block (or that would need the CSP
+// relaxed).
+func assertSafePage(t *testing.T, w *httptest.ResponseRecorder) {
+	t.Helper()
+	hdr := w.Header()
+	assert.Equal(t, "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		hdr.Get("Content-Security-Policy"))
+	assert.Equal(t, "DENY", hdr.Get("X-Frame-Options"))
+	assert.Equal(t, "no-referrer", hdr.Get("Referrer-Policy"))
+	assert.Equal(t, "nosniff", hdr.Get("X-Content-Type-Options"))
+	if strings.HasPrefix(hdr.Get("Content-Type"), "text/javascript") {
+		assert.Contains(t, hdr.Get("Cache-Control"), "public")
+		return
+	}
+	assert.Equal(t, "no-store", hdr.Get("Cache-Control"))
+
+	body := w.Body.String()
+	for _, m := range scriptTag.FindAllStringSubmatch(body, -1) {
+		assert.Contains(t, m[1], "src=", "script without src")
+		assert.Empty(t, m[2], "inline script body")
+	}
+	assert.NotRegexp(t, styleAttr, body)
+	assert.NotRegexp(t, styleTag, body)
+	assert.NotRegexp(t, handlerAttr, body)
+	assert.NotRegexp(t, jsURL, body)
+	if w.Code != http.StatusSeeOther && hdr.Get("Content-Type") == "text/html; charset=utf-8" {
+		assert.Regexp(t, `<html lang="[a-z]{2}">`, body)
+		for _, prefix := range []string{"error.", "security.", "codes.", "backup.", "totp.", "challenge."} {
+			assert.NotRegexp(t, `\b`+regexp.QuoteMeta(prefix)+`[a-z_]+`, body, "an untranslated message ID")
+		}
 	}
 }
 

@@ -37,9 +37,9 @@ const (
 // partials.html into a set of its own, since every page defines "content".
 func (k kind) pages() []string {
 	if k == kindChallenge {
-		return []string{"challenge.html", "error.html"}
+		return []string{"challenge.html", "backup.html", "backup-used.html", "error.html"}
 	}
-	return []string{"overview.html", "setup.html", "disable.html", "error.html"}
+	return []string{"overview.html", "setup.html", "codes.html", "confirm.html", "regenerate.html", "disable.html", "error.html"}
 }
 
 // view is the data of every page; each page reads the fields it needs.
@@ -55,9 +55,25 @@ type view struct {
 	TOTP  string // "off", "pending" or "on"
 	Since string // the date TOTP was turned on, formatted for the language
 
+	// Overview and the page after a backup-code login: unused codes, and
+	// whether that is few enough to urge making new ones.
+	BackupCodes    int
+	BackupCodesLow bool
+
 	// Setup wizard.
+	Step      int      // 1 scan, 2 save the backup codes, 3 confirm; 0 outside the wizard
 	Key       string   // the base32 secret, for the Copy button
 	KeyGroups []string // the secret in groups of four, for reading
+
+	// Backup codes page (wizard step 2, or after regenerating).
+	Codes        []string // as shown: XXXXX-XXXXX-XXXXX
+	CodesHeading string   // "Backup codes for <account> — <date>"
+	CodesText    string   // heading and codes, one a line, for the Copy button
+	Regenerated  bool     // new codes replacing old ones, not the wizard's
+
+	// Page after a backup-code login.
+	ContinueURL   string // where the host's redirect pointed
+	RegenerateURL string // the regenerate form on the security page
 
 	// Forms.
 	Focus    bool   // put the cursor in the code field
@@ -244,6 +260,10 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, lang int, err 
 		return http.StatusUnprocessableEntity, danger(msgCodeReplayed)
 	case errors.Is(err, portalmfa.ErrWrongPassword):
 		return http.StatusUnprocessableEntity, danger(msgWrongPassword)
+	case errors.Is(err, portalmfa.ErrMalformedBackupCode):
+		return http.StatusUnprocessableEntity, danger(msgBackupMalformed)
+	case errors.Is(err, portalmfa.ErrInvalidBackupCode):
+		return http.StatusUnprocessableEntity, danger(msgBackupInvalid)
 	}
 	return h.unavailable(r, err), danger(msgUnavailable)
 }

@@ -14,7 +14,12 @@ func (h *Handler) securityHandler() http.Handler {
 	mux.HandleFunc("POST /totp/begin", h.withUser(h.beginTOTP))
 	mux.HandleFunc("GET /totp/setup", h.withUser(h.setupPage))
 	mux.HandleFunc("GET /totp/qr.png", h.withUser(h.qrCode))
+	mux.HandleFunc("POST /totp/codes", h.withUser(h.wizardCodes))
+	mux.HandleFunc("GET /totp/confirm", h.withUser(h.confirmPage))
 	mux.HandleFunc("POST /totp/confirm", h.withUser(h.confirmTOTP))
+	mux.HandleFunc("POST /backup-codes/download", h.withUser(h.downloadCodes))
+	mux.HandleFunc("GET /backup-codes/regenerate", h.withUser(h.regeneratePage))
+	mux.HandleFunc("POST /backup-codes/regenerate", h.withUser(h.regenerateCodes))
 	mux.HandleFunc("GET /totp/disable", h.withUser(h.disablePage))
 	mux.HandleFunc("POST /totp/disable", h.withUser(h.disableTOTP))
 	mux.HandleFunc("GET /static/{file}", h.serveStatic)
@@ -63,6 +68,8 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, u portalmfa.U
 	switch st.TOTP {
 	case portalmfa.On:
 		v.TOTP, v.Since = "on", h.formatDate(lang, st.TOTPSince)
+		v.BackupCodes, v.BackupCodesLow = st.BackupCodes, st.BackupCodesLow
+		v.RegenerateURL = h.cfg.SecurityPath + "/backup-codes/regenerate"
 	case portalmfa.Pending:
 		v.TOTP = "pending"
 	}
@@ -91,8 +98,8 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request, u portalmfa.
 	h.showSetup(w, r, u, lang, http.StatusOK, nil)
 }
 
-// showSetup renders the wizard for the pending enrollment, with a message
-// when there is one. Without a pending enrollment there is nothing to
+// showSetup renders step 1 of the wizard for the pending enrollment, with a
+// message when there is one. Without a pending enrollment there is nothing to
 // show, and the user goes back to the overview.
 func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, status int, a *alert) {
 	e, err := h.svc.PendingTOTP(r.Context(), u)
@@ -106,9 +113,9 @@ func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, u portalmfa.
 	}
 	h.render(w, r, kindSecurity, lang, "setup.html", status, &view{
 		Alert:     a,
+		Step:      1,
 		Key:       e.Key,
 		KeyGroups: keyGroups(e.Key),
-		Focus:     a != nil,
 	})
 }
 
@@ -130,6 +137,35 @@ func (h *Handler) qrCode(w http.ResponseWriter, r *http.Request, u portalmfa.Use
 	_, _ = w.Write(png)
 }
 
+// wizardCodes is step 2: it makes the enrollment's backup codes and shows
+// them, the only time they are shown. Posting again (a reload) replaces
+// them; none is valid before step 3 turns TOTP on.
+func (h *Handler) wizardCodes(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	codes, err := h.svc.NewBackupCodes(r.Context(), u.ID)
+	switch {
+	case err == nil:
+		h.showCodes(w, r, u, lang, codes, false)
+	case isUserError(err, portalmfa.ErrNotEnrolled):
+		h.to(w, r, "/") // nothing pending: never begun, or on already
+	default:
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+	}
+}
+
+// confirmPage is step 3, the code form. Whether step 2 came first is the
+// Service's to check when the code is posted.
+func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	st, err := h.svc.Status(r.Context(), u.ID)
+	switch {
+	case err != nil:
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+	case st.TOTP != portalmfa.Pending:
+		h.to(w, r, "/")
+	default:
+		h.render(w, r, kindSecurity, lang, "confirm.html", http.StatusOK, &view{Step: 3, Focus: true})
+	}
+}
+
 func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
 	if !h.postForm(w, r, kindSecurity, lang) {
 		return
@@ -144,9 +180,12 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, u portalmf
 		// The wizard was restarted in another tab (or finished there):
 		// show the current key, if any, and say why the code failed.
 		h.showSetup(w, r, u, lang, http.StatusConflict, &alert{Kind: "warning", Text: h.text(lang, msgSetupRestarted)})
+	case isUserError(err, portalmfa.ErrNoBackupCodes):
+		// Step 2 was skipped: back to step 1, whose Next shows the codes.
+		h.showSetup(w, r, u, lang, http.StatusConflict, &alert{Kind: "warning", Text: h.text(lang, msgCodesFirst)})
 	default:
 		status, a := h.problem(w, r, lang, err)
-		h.showSetup(w, r, u, lang, status, a)
+		h.render(w, r, kindSecurity, lang, "confirm.html", status, &view{Step: 3, Alert: a, Focus: true})
 	}
 }
 
@@ -183,9 +222,17 @@ func (h *Handler) disableTOTP(w http.ResponseWriter, r *http.Request, u portalmf
 }
 
 func disableView(u portalmfa.User, a *alert) *view {
-	name := u.Email
-	if name == "" {
-		name = u.Name
+	return &view{Alert: a, Username: accountName(u), Focus: true}
+}
+
+// accountName names the portal account: for password managers on the
+// disable form, and on printed and downloaded codes.
+func accountName(u portalmfa.User) string {
+	switch {
+	case u.Email != "":
+		return u.Email
+	case u.Name != "":
+		return u.Name
 	}
-	return &view{Alert: a, Username: name, Focus: true}
+	return u.ID
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -19,11 +20,22 @@ const chromiumPath = "/usr/bin/chromium"
 // Selectors of the httpx pages the browser test drives, from
 // httpx/templates. The state badge has no id, so its colour class stands in.
 const (
-	selBeginTOTP  = `form[action="/my/security/totp/begin"] button[type="submit"]`
-	selManualKey  = `code.portalmfa-key`
-	selCodeInput  = `input[name="code"]`
-	selTOTPOn     = `.list-group-item .badge.text-bg-success`
-	selDoneNotice = `.alert-success`
+	selBeginTOTP    = `form[action="/my/security/totp/begin"] button[type="submit"]`
+	selManualKey    = `code.portalmfa-key`
+	selWizardNext   = `form[action="/my/security/totp/codes"] button[type="submit"]`
+	selBackupCodes  = `.portalmfa-codes code`
+	selPrintButton  = `button[data-portalmfa-print]`
+	selCopyButton   = `button[data-portalmfa-copy]`
+	selToConfirm    = `a[href="/my/security/totp/confirm"]`
+	selCodeInput    = `input[name="code"]`
+	selTOTPOn       = `.list-group-item .badge.text-bg-success`
+	selDoneNotice   = `.alert-success`
+	selUseBackup    = `a[href="/login/2fa/backup"]`
+	selCodesLeft    = `#portalmfa-codes-left`
+	selContinue     = `a.btn-primary`
+	selCodesCount   = `#portalmfa-backup-codes .badge`
+	selLowCodes     = `#portalmfa-backup-codes .alert-warning`
+	selRegenerateIn = `#portalmfa-backup-codes .alert-warning a[href="/my/security/backup-codes/regenerate"]`
 )
 
 // stepTimeout bounds each browser step, so a missing element fails the
@@ -84,12 +96,19 @@ func newChromium(t *testing.T) context.Context {
 	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithErrorf(t.Logf))
 	t.Cleanup(cancelTab)
+	// The first call on a tab starts the browser and ties its life to the
+	// context of that call: make it this one, not a step's, whose timeout
+	// would stop the browser halfway through the test.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
 	return ctx
 }
 
 // TestBrowserEnrollAndLogin drives the demo the way a person would: sign
-// in, turn on an authenticator app from "My Account", sign out, and pass
-// the login challenge.
+// in, turn on an authenticator app from "My Account" through the three
+// steps of the wizard, sign out, pass the login challenge, then sign in
+// once more with a backup code.
 func TestBrowserEnrollAndLogin(t *testing.T) {
 	ctx := newChromium(t)
 	clock := &testClock{}
@@ -164,10 +183,29 @@ func TestBrowserEnrollAndLogin(t *testing.T) {
 	click("opening Connection & Security", "/my/security/", chromedp.Click(chromedp.CSS(`#tile-security`)))
 	screenshot("overview")
 
+	// Step 1: the QR code and the key.
 	click("starting the TOTP setup", "/my/security/totp/setup", chromedp.Click(chromedp.CSS(selBeginTOTP)))
 	screenshot("wizard")
 	secret := decodeKey(t, text(selManualKey))
 
+	// Step 2: the backup codes, shown once. Our script shows Copy and Print
+	// (the CSP lets it run); Download is a plain form.
+	click("going on to the backup codes", "/my/security/totp/codes", chromedp.Click(chromedp.CSS(selWizardNext)))
+	codes, err := chromedp.Run(step(), chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll(`+"`"+selBackupCodes+"`"+`), c => c.textContent)`))
+	if err != nil {
+		t.Fatalf("reading the backup codes: %v", err)
+	}
+	if len(codes) != 10 {
+		t.Fatalf("step 2 shows %d backup codes, want 10: %q", len(codes), codes)
+	}
+	do("waiting for the Print and Copy buttons",
+		chromedp.WaitVisible(chromedp.CSS(selPrintButton)),
+		chromedp.WaitVisible(chromedp.CSS(selCopyButton)))
+	screenshot("backup-codes")
+
+	// Step 3: a code from the app turns it all on.
+	click("going on to the confirmation", "/my/security/totp/confirm", chromedp.Click(chromedp.CSS(selToConfirm)))
 	do("typing the confirmation code", chromedp.SendKeys(chromedp.CSS(selCodeInput), totp.Code(secret, clock.now())))
 	click("confirming the code", "/my/security/?done=totp-on", chromedp.Submit(chromedp.CSS(selCodeInput)))
 	if got := text(selTOTPOn); !strings.HasPrefix(got, "On") {
@@ -175,6 +213,9 @@ func TestBrowserEnrollAndLogin(t *testing.T) {
 	}
 	if got := text(selDoneNotice); !strings.Contains(got, "is on") {
 		t.Fatalf("after confirming, the notice says %q", got)
+	}
+	if got := text(selCodesCount); got != "10 codes left" {
+		t.Fatalf("after confirming, the backup codes say %q, want 10 codes left", got)
 	}
 	screenshot("overview-on")
 
@@ -193,4 +234,42 @@ func TestBrowserEnrollAndLogin(t *testing.T) {
 	if got := text(`#nav-user`); got != "Alice Martin" {
 		t.Fatalf("navbar shows %q, want Alice Martin", got)
 	}
+
+	// The phone is lost: sign in with a backup code, typed the sloppy way.
+	click("signing out again", "/login", chromedp.Click(chromedp.CSS(`#logout`)))
+	signIn("/login/2fa/")
+	click("choosing a backup code", "/login/2fa/backup", chromedp.Click(chromedp.CSS(selUseBackup)))
+	screenshot("backup-challenge")
+	typed := strings.ToLower(strings.ReplaceAll(codes[0], "-", " "))
+	do("typing a backup code", chromedp.SendKeys(chromedp.CSS(selCodeInput), typed))
+	click("passing the challenge with a backup code", "/login/2fa/backup", chromedp.Submit(chromedp.CSS(selCodeInput)))
+	if got := text(selCodesLeft); got != "You have 9 backup codes left." {
+		t.Fatalf("after a backup code the page says %q", got)
+	}
+	screenshot("backup-used")
+	click("continuing", "/account", chromedp.Click(chromedp.CSS(selContinue)))
+	if got := text(`#nav-user`); got != "Alice Martin" {
+		t.Fatalf("navbar shows %q, want Alice Martin", got)
+	}
+	click("opening Connection & Security", "/my/security/", chromedp.Click(chromedp.CSS(`#tile-security`)))
+	if got := text(selCodesCount); got != "9 codes left" {
+		t.Fatalf("the security page says %q, want 9 codes left", got)
+	}
+
+	// Used up to the low mark (through the Service, to save time): the
+	// overview warns and offers new codes.
+	for _, c := range codes[1:7] {
+		if _, err := p.svc.VerifyBackupCode(t.Context(), alice, c, portalmfa.Client{}); err != nil {
+			t.Fatalf("redeeming a backup code: %v", err)
+		}
+	}
+	click("reloading the security page", "/my/security/", chromedp.Reload())
+	if got := text(selCodesCount); got != "3 codes left" {
+		t.Fatalf("the security page says %q, want 3 codes left", got)
+	}
+	if got := text(selLowCodes); !strings.Contains(got, "only 3 backup codes left") {
+		t.Fatalf("the low-codes warning says %q", got)
+	}
+	do("finding the regenerate link", chromedp.WaitVisible(chromedp.CSS(selRegenerateIn)))
+	screenshot("low-codes")
 }

@@ -9,8 +9,12 @@
 //
 // It prints its URL and two demo users, alice@example.com (English) and
 // bruno@example.com (French), with their passwords. Sign in, open "My
-// Account", then "Connection & Security" to turn on an authenticator app;
-// sign out and in again to meet the login challenge.
+// Account", then "Connection & Security" to turn on an authenticator app:
+// scan the QR code, save the ten backup codes, confirm with a code. Sign
+// out and in again to meet the login challenge, with the app or with one
+// of the backup codes ("Use a backup code instead"); the page after a
+// backup code tells how many are left, and "Connection & Security" offers
+// new ones when few remain.
 //
 // What the demo wires together:
 //

@@ -133,6 +133,7 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 			return ""
 		},
 		Logger: cfg.Logger,
+		Now:    cfg.Now,
 	})
 	if err != nil {
 		return nil, err

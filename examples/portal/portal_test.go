@@ -155,6 +155,13 @@ const (
 // and returns the secret.
 func enroll(t *testing.T, p *portal, userID string, now time.Time) []byte {
 	t.Helper()
+	secret, _ := enrollWithCodes(t, p, userID, now)
+	return secret
+}
+
+// enrollWithCodes is enroll that also returns the backup codes.
+func enrollWithCodes(t *testing.T, p *portal, userID string, now time.Time) ([]byte, []string) {
+	t.Helper()
 	a, ok := p.users.lookup(userID)
 	if !ok {
 		t.Fatalf("no user %s", userID)
@@ -164,10 +171,14 @@ func enroll(t *testing.T, p *portal, userID string, now time.Time) []byte {
 		t.Fatalf("BeginTOTP: %v", err)
 	}
 	secret := decodeKey(t, e.Key)
+	codes, err := p.svc.NewBackupCodes(t.Context(), userID)
+	if err != nil {
+		t.Fatalf("NewBackupCodes: %v", err)
+	}
 	if err := p.svc.ConfirmTOTP(t.Context(), userID, totp.Code(secret, now), portalmfa.Client{}); err != nil {
 		t.Fatalf("ConfirmTOTP: %v", err)
 	}
-	return secret
+	return secret, codes
 }
 
 // decodeKey reads a manual key as a person types it: spaces are grouping.

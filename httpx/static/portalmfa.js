@@ -27,9 +27,28 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setUpCopyButtons);
-  } else {
+  // <button data-portalmfa-print hidden> prints the page; the stylesheet's
+  // print rules keep just the backup codes. Hidden without script, where
+  // the browser's own Print still works.
+  function setUpPrintButtons() {
+    if (typeof window.print !== "function") {
+      return;
+    }
+    var buttons = document.querySelectorAll("[data-portalmfa-print]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  function setUp() {
     setUpCopyButtons();
+    setUpPrintButtons();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
   }
 })();

@@ -1,0 +1,127 @@
+package httpx
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/backupcodes"
+)
+
+// showCodes renders a freshly made set of backup codes: step 2 of the
+// wizard, or the result of regenerating. The page is the only place the
+// codes are ever shown, so like every page of ours it is not stored
+// (Cache-Control: no-store, set by secureHeaders).
+func (h *Handler) showCodes(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, codes []string, regenerated bool) {
+	heading := h.codesHeading(lang, u)
+	v := &view{
+		Codes:        codes,
+		CodesHeading: heading,
+		CodesText:    codesText(heading, codes, "\n"),
+		Regenerated:  regenerated,
+	}
+	if !regenerated {
+		v.Step = 2
+	}
+	h.render(w, r, kindSecurity, lang, "codes.html", http.StatusOK, v)
+}
+
+// codesHeading is the line above the codes, on the page, on paper and in
+// the downloaded file: whose they are, and from when.
+func (h *Handler) codesHeading(lang int, u portalmfa.User) string {
+	s := h.text(lang, msgCodesHeading, "Account", accountName(u), "Date", h.formatDate(lang, h.cfg.Now()))
+	// The account name is the host's data: keep the heading one line.
+	return strings.Map(func(c rune) rune {
+		if c < ' ' || c == 0x7f {
+			return ' '
+		}
+		return c
+	}, s)
+}
+
+// codesText is the heading and the codes, one a line, each line ending in eol.
+func codesText(heading string, codes []string, eol string) string {
+	var b strings.Builder
+	b.WriteString(heading)
+	b.WriteString(eol)
+	for _, c := range codes {
+		b.WriteString(c)
+		b.WriteString(eol)
+	}
+	return b.String()
+}
+
+// formatCode shows a normalized code in groups of five, as generated.
+func formatCode(normalized string) string {
+	const group = 5
+	var b strings.Builder
+	for i := 0; i < len(normalized); i += group {
+		if i > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(normalized[i:min(i+group, len(normalized))])
+	}
+	return b.String()
+}
+
+// downloadCodes answers the Download button of the codes page with a text
+// file of the codes it posts. The server keeps no plaintext codes, so the
+// page sends them back, in the body of a same-origin POST: never in a URL,
+// never logged. Only well-formed codes, at most a set's worth, are echoed.
+func (h *Handler) downloadCodes(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	if !h.postForm(w, r, kindSecurity, lang) {
+		return
+	}
+	posted := r.PostForm["code"]
+	if len(posted) == 0 || len(posted) > backupcodes.Count {
+		h.renderError(w, r, kindSecurity, lang, http.StatusBadRequest, msgBadRequest)
+		return
+	}
+	codes := make([]string, len(posted))
+	for i, c := range posted {
+		n, err := backupcodes.Normalize(c)
+		if err != nil {
+			h.renderError(w, r, kindSecurity, lang, http.StatusBadRequest, msgBadRequest)
+			return
+		}
+		codes[i] = formatCode(n)
+	}
+	// CRLF: the file opens as lines in every editor, Windows' included.
+	body := codesText(h.codesHeading(lang, u), codes, "\r\n")
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/plain; charset=utf-8")
+	hdr.Set("Content-Disposition", `attachment; filename="backup-codes.txt"`)
+	hdr.Set("Content-Language", h.langs[lang].String())
+	_, _ = w.Write([]byte(body))
+}
+
+// regeneratePage asks for a current TOTP code before making new codes.
+func (h *Handler) regeneratePage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	st, err := h.svc.Status(r.Context(), u.ID)
+	switch {
+	case err != nil:
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+	case st.TOTP != portalmfa.On:
+		h.to(w, r, "/") // no second factor, no codes to replace
+	default:
+		h.render(w, r, kindSecurity, lang, "regenerate.html", http.StatusOK, &view{Focus: true})
+	}
+}
+
+// regenerateCodes replaces the user's backup codes once the TOTP code is
+// right, and shows the new ones; the old ones stop working at once.
+func (h *Handler) regenerateCodes(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	if !h.postForm(w, r, kindSecurity, lang) {
+		return
+	}
+	codes, err := h.svc.RegenerateBackupCodes(r.Context(), u.ID, r.PostForm.Get("code"), h.client(r))
+	switch {
+	case err == nil:
+		h.showCodes(w, r, u, lang, codes, true)
+	case isUserError(err, portalmfa.ErrNotEnrolled):
+		h.to(w, r, "/") // TOTP was turned off meanwhile
+	default:
+		status, a := h.problem(w, r, lang, err)
+		h.render(w, r, kindSecurity, lang, "regenerate.html", status, &view{Alert: a, Focus: true})
+	}
+}
