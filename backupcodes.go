@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
+	"github.com/portalmfa/portalmfa/devices"
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -32,7 +34,7 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, userID, totpCode st
 		return nil, err
 	}
 	var codes []string
-	err := s.attempt(ctx, userID, c, "totp-regenerate", func() error {
+	err := s.attempt(ctx, userID, c, regenerating, func() error {
 		if err := s.checkTOTP(ctx, userID, totpCode); err != nil {
 			return err
 		}
@@ -43,6 +45,7 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, userID, totpCode st
 	if err != nil {
 		return nil, err
 	}
+	s.event(ctx, history.Event{UserID: userID, Kind: history.CodesRegenerated, IP: c.IP, Device: devices.Name(c.UserAgent)})
 	s.log.InfoContext(ctx, "portalmfa: backup codes regenerated", "user", userID)
 	return codes, nil
 }
@@ -75,10 +78,17 @@ func (s *Service) VerifyBackupCode(ctx context.Context, userID, code string, c C
 	if err != nil {
 		return 0, err
 	}
-	err = s.attempt(ctx, userID, c, "backup-code", func() error {
+	err = s.attempt(ctx, userID, c, loginBackupCode, func() error {
 		set, err := s.store.BackupCodes(ctx, userID)
 		switch {
 		case errors.Is(err, backupcodes.ErrNoCodes) || err == nil && !set.Active:
+			// Without active codes, say whether 2FA itself went off since
+			// the password step, as the TOTP path does.
+			if st, err := s.Status(ctx, userID); err != nil {
+				return err
+			} else if st.TOTP != On {
+				return ErrNotEnrolled
+			}
 			return ErrInvalidBackupCode
 		case err != nil:
 			return unavailable(err)
@@ -103,5 +113,11 @@ func (s *Service) VerifyBackupCode(ctx context.Context, userID, code string, c C
 		return 0, err
 	}
 	s.log.InfoContext(ctx, "portalmfa: backup code used", "user", userID, "remaining", remaining)
+	device := devices.Name(c.UserAgent)
+	s.event(ctx, history.Event{UserID: userID, Kind: history.CodeUsed, IP: c.IP, Device: device})
+	s.notify(ctx, Notification{Kind: NotifyBackupCodeUsed, UserID: userID, IP: c.IP, Device: device, Remaining: remaining})
+	if remaining <= s.cfg.LowBackupCodes {
+		s.notify(ctx, Notification{Kind: NotifyFewBackupCodes, UserID: userID, Remaining: remaining})
+	}
 	return remaining, nil
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
+	"github.com/portalmfa/portalmfa/devices"
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -62,6 +64,8 @@ func (e *LockedOutError) Unwrap() error { return ErrLockedOut }
 type Store interface {
 	totp.Store
 	backupcodes.Store
+	devices.Store
+	history.Store
 	lockout.Store
 }
 
@@ -89,6 +93,18 @@ type Config struct {
 	// guesses across many users. Optional: 30 failures, then 1 minute
 	// doubling up to 15 minutes.
 	IPLimit lockout.Limit
+	// TrustDeviceFor is how long "trust this device" spares a browser the
+	// second factor. Optional: 30 days; at most 400 days.
+	TrustDeviceFor time.Duration
+	// HistoryRetention is how long login attempts and security events are
+	// kept ([Service.PruneHistory]). Optional: 90 days.
+	HistoryRetention time.Duration
+	// Notifier tells users what happened to their account. Optional: none.
+	Notifier Notifier
+	// LookupUser returns the host's user of an ID, so notifications carry
+	// the user's name, email and language. Optional.
+	LookupUser func(ctx context.Context, userID string) (User, error)
+
 	// LowBackupCodes is the number of unused backup codes at or below
 	// which the user is urged to make new ones. Optional: 3.
 	LowBackupCodes int
@@ -152,6 +168,18 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.LowBackupCodes < 0 || cfg.LowBackupCodes >= backupcodes.Count {
 		return nil, fmt.Errorf("portalmfa: Config.LowBackupCodes must be below %d", backupcodes.Count)
+	}
+	if cfg.TrustDeviceFor == 0 {
+		cfg.TrustDeviceFor = 30 * 24 * time.Hour
+	}
+	if cfg.TrustDeviceFor < 0 || cfg.TrustDeviceFor > 400*24*time.Hour {
+		return nil, errors.New("portalmfa: Config.TrustDeviceFor must be at most 400 days")
+	}
+	if cfg.HistoryRetention == 0 {
+		cfg.HistoryRetention = 90 * 24 * time.Hour
+	}
+	if cfg.HistoryRetention < 0 {
+		return nil, errors.New("portalmfa: Config.HistoryRetention must be positive")
 	}
 	if cfg.PendingLoginTTL == 0 {
 		cfg.PendingLoginTTL = 5 * time.Minute

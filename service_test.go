@@ -44,22 +44,30 @@ type fixture struct {
 
 func newFixture(t testing.TB, store portalmfa.Store) *fixture {
 	t.Helper()
-	if store == nil {
-		store = memory.New()
-	}
-	f := &fixture{clock: &clock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}, store: store, log: new(bytes.Buffer)}
-	svc, err := portalmfa.New(portalmfa.Config{
+	return newFixtureWith(t, func(cfg *portalmfa.Config) {
+		if store != nil {
+			cfg.Store = store
+		}
+	})
+}
+
+func newFixtureWith(t testing.TB, edit func(*portalmfa.Config)) *fixture {
+	t.Helper()
+	f := &fixture{clock: &clock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}, log: new(bytes.Buffer)}
+	cfg := portalmfa.Config{
 		Issuer: "Acme Portal",
 		Keys:   [][]byte{testKey},
-		Store:  store,
+		Store:  memory.New(),
 		CheckPassword: func(_ context.Context, userID, password string) (bool, error) {
 			return password == "pw-"+userID, nil
 		},
 		Logger: slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:    f.clock.Now,
-	})
+	}
+	edit(&cfg)
+	svc, err := portalmfa.New(cfg)
 	require.NoError(t, err)
-	f.svc = svc
+	f.svc, f.store = svc, cfg.Store
 	return f
 }
 

@@ -3,11 +3,11 @@ package portalmfa
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"time"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
-	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/devices"
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -93,6 +93,11 @@ func (s *Service) BeginTOTP(ctx context.Context, u User) (Enrollment, error) {
 	if err != nil {
 		return Enrollment{}, unavailable(err)
 	}
+	// Codes shown by an earlier run of the wizard may never have been
+	// saved: a new start shows new ones.
+	if err := s.store.DeleteBackupCodes(ctx, u.ID); err != nil {
+		return Enrollment{}, unavailable(err)
+	}
 	s.log.InfoContext(ctx, "portalmfa: totp enrollment begun", "user", u.ID)
 	return s.enrollment(u, secret), nil
 }
@@ -154,23 +159,24 @@ func (s *Service) loadTOTP(ctx context.Context, userID string) (totp.Enrollment,
 // before they were shown). The step of the confirming code is recorded as
 // used, so the same code cannot also serve as the first login code.
 func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client) error {
-	// A malformed code cannot be right: refuse it before counting anything.
+	// Neither a malformed code nor a skipped step 2 is a guess: refuse them
+	// before counting anything.
 	if _, err := totp.Normalize(code); err != nil {
 		return err
 	}
-	return s.attempt(ctx, userID, c, "totp-confirm", func() error {
+	switch _, err := s.store.BackupCodes(ctx, userID); {
+	case errors.Is(err, backupcodes.ErrNoCodes):
+		return ErrNoBackupCodes
+	case err != nil:
+		return unavailable(err)
+	}
+	return s.attempt(ctx, userID, c, enrolling, func() error {
 		e, secret, err := s.loadTOTP(ctx, userID)
 		if err != nil {
 			return err
 		}
 		if e.Active {
 			return ErrAlreadyEnabled
-		}
-		switch set, err := s.store.BackupCodes(ctx, userID); {
-		case errors.Is(err, backupcodes.ErrNoCodes) || err == nil && set.Active:
-			return ErrNoBackupCodes
-		case err != nil:
-			return unavailable(err)
 		}
 		step, err := totp.Verify(secret, code, s.cfg.Now())
 		if err != nil {
@@ -187,6 +193,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client
 		if err := s.store.ActivateBackupCodes(ctx, userID); err != nil {
 			return unavailable(err)
 		}
+		// A new authenticator: devices trusted under an earlier one go.
+		if _, err := s.revokeAll(ctx, userID); err != nil {
+			return err
+		}
+		s.event(ctx, history.Event{UserID: userID, Kind: history.TOTPEnabled, IP: c.IP, Device: devices.Name(c.UserAgent)})
 		s.log.InfoContext(ctx, "portalmfa: totp enabled", "user", userID)
 		return nil
 	})
@@ -200,7 +211,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string, c Client)
 	if _, err := totp.Normalize(code); err != nil {
 		return err
 	}
-	return s.attempt(ctx, userID, c, "totp", func() error {
+	return s.attempt(ctx, userID, c, loginTOTP, func() error {
 		return s.checkTOTP(ctx, userID, code)
 	})
 }
@@ -230,7 +241,7 @@ func (s *Service) checkTOTP(ctx context.Context, userID, code string) error {
 // DisableTOTP turns TOTP off once the account password is confirmed. Wrong
 // passwords count towards the lockout like wrong codes.
 func (s *Service) DisableTOTP(ctx context.Context, userID, password string, c Client) error {
-	return s.attempt(ctx, userID, c, "password", func() error {
+	return s.attempt(ctx, userID, c, passwordCheck, func() error {
 		ok, err := s.cfg.CheckPassword(ctx, userID, password)
 		if err != nil {
 			return unavailable(err)
@@ -238,65 +249,12 @@ func (s *Service) DisableTOTP(ctx context.Context, userID, password string, c Cl
 		if !ok {
 			return ErrWrongPassword
 		}
-		// Codes exist only while a second factor is on; a failure here
-		// leaves TOTP on, so the user can simply try again.
-		if err := s.store.DeleteBackupCodes(ctx, userID); err != nil {
-			return unavailable(err)
+		if err := s.removeSecondFactor(ctx, userID); err != nil {
+			return err
 		}
-		if err := s.store.DeleteTOTP(ctx, userID); err != nil {
-			return unavailable(err)
-		}
+		s.event(ctx, history.Event{UserID: userID, Kind: history.TOTPDisabled, IP: c.IP, Device: devices.Name(c.UserAgent)})
+		s.notify(ctx, Notification{Kind: NotifyTOTPDisabled, UserID: userID, IP: c.IP, Device: devices.Name(c.UserAgent)})
 		s.log.InfoContext(ctx, "portalmfa: totp disabled", "user", userID)
 		return nil
 	})
-}
-
-// attempt runs check as one counted attempt: it reserves the attempt against
-// the IP and user limits (refusing, unevaluated, while either is locked),
-// and clears both counters only when check succeeds.
-func (s *Service) attempt(ctx context.Context, userID string, c Client, method string, check func() error) error {
-	if userID == "" {
-		return ErrNotEnrolled
-	}
-	// The IP first: attempts against a locked user still spend the IP's
-	// budget, while a locked IP spends nothing of the user's.
-	var keys []limitKey
-	if c.IP != "" {
-		keys = append(keys, limitKey{"ip:" + c.IP, s.cfg.IPLimit})
-	}
-	keys = append(keys, limitKey{"user:" + userID, s.cfg.UserLimit})
-	now := s.cfg.Now()
-	for _, k := range keys {
-		a, err := s.store.ReserveAttempt(ctx, k.key, k.limit, now)
-		if errors.Is(err, lockout.ErrLockedOut) {
-			s.log.WarnContext(ctx, "portalmfa: attempt refused while locked out",
-				"user", userID, "ip", c.IP, "method", method, "until", a.LockedUntil)
-			return &LockedOutError{Until: a.LockedUntil, Wait: a.LockedUntil.Sub(now)}
-		}
-		if err != nil {
-			return unavailable(err)
-		}
-	}
-	if err := check(); err != nil {
-		level := slog.LevelInfo
-		if errors.Is(err, ErrUnavailable) {
-			level = slog.LevelError
-		}
-		s.log.Log(ctx, level, "portalmfa: second factor failed",
-			"user", userID, "ip", c.IP, "method", method, "err", err)
-		return err
-	}
-	reset := make([]string, len(keys))
-	for i, k := range keys {
-		reset[i] = k.key
-	}
-	if err := s.store.ResetAttempts(ctx, reset...); err != nil {
-		return unavailable(err)
-	}
-	return nil
-}
-
-type limitKey struct {
-	key   string
-	limit lockout.Limit
 }

@@ -49,16 +49,26 @@ func Generate(r io.Reader) ([]string, error) {
 	}
 	codes := make([]string, Count)
 	for i := range codes {
-		var b strings.Builder
+		code := make([]byte, Length)
 		for j, c := range raw[i*Length : (i+1)*Length] {
-			if j > 0 && j%group == 0 {
-				b.WriteByte('-')
-			}
-			b.WriteByte(Alphabet[c&31])
+			code[j] = Alphabet[c&31]
 		}
-		codes[i] = b.String()
+		codes[i] = Format(string(code))
 	}
 	return codes, nil
+}
+
+// Format shows a normalized code as it is generated: in groups of five
+// separated by dashes, easy to read aloud.
+func Format(normalized string) string {
+	var b strings.Builder
+	for i := 0; i < len(normalized); i += group {
+		if i > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(normalized[i:min(i+group, len(normalized))])
+	}
+	return b.String()
 }
 
 // Normalize returns code as its Length characters in upper case, without

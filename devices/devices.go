@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/mileusna/useragent"
 )
@@ -86,26 +88,55 @@ func NewID(r io.Reader) (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// MaxNameLength bounds a device name, from a User-Agent or typed by the user.
+// MaxNameLength bounds a device name, from a User-Agent or typed by the
+// user, in characters.
 const MaxNameLength = 64
 
 // Name returns a readable name for the browser of userAgent, such as
-// "Firefox on Windows", or "" when the User-Agent tells nothing useful.
+// "Firefox on Windows", or "" when the User-Agent tells nothing useful. The
+// result is clean as [CleanName] makes it.
 func Name(userAgent string) string {
 	ua := useragent.Parse(userAgent)
 	switch {
 	case ua.Name != "" && ua.OS != "":
-		return truncate(ua.Name + " on " + ua.OS)
+		return CleanName(ua.Name + " on " + ua.OS)
 	case ua.Name != "":
-		return truncate(ua.Name)
+		return CleanName(ua.Name)
 	}
-	return truncate(ua.OS)
+	return CleanName(ua.OS)
 }
 
-func truncate(s string) string {
-	r := []rune(s)
-	if len(r) > MaxNameLength {
-		return string(r[:MaxNameLength])
+// CleanName makes s fit to store and show as a device name, whether it came
+// from a User-Agent or a rename form: valid UTF-8 (each bad byte becomes
+// U+FFFD), no control or formatting characters (a NUL, which PostgreSQL
+// text refuses; a bidirectional override, which could make a name read
+// backwards), each run of white space one space, none at either end, and at
+// most [MaxNameLength] characters. A name with nothing left is "".
+func CleanName(s string) string {
+	var b strings.Builder
+	n := 0
+	space := false
+	for _, r := range s { // a bad byte comes out as U+FFFD
+		switch {
+		case unicode.IsSpace(r):
+			space = n > 0
+			continue
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
+			continue
+		}
+		if space {
+			if n+1 >= MaxNameLength {
+				break
+			}
+			b.WriteByte(' ')
+			n++
+			space = false
+		}
+		if n == MaxNameLength {
+			break
+		}
+		b.WriteRune(r)
+		n++
 	}
-	return s
+	return b.String()
 }

@@ -12,5 +12,6 @@
 // something a person chose, so nothing can be guessed from the hash.
 //
 // The name and the IP are display facts for the user's device list, never
-// inputs to a security decision.
+// inputs to a security decision. A name typed in a rename form goes through
+// [CleanName], as one from a User-Agent does, before it is stored.
 package devices

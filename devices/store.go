@@ -10,6 +10,8 @@ import (
 // another user is [ErrUnknownDevice], and nothing changes.
 type Store interface {
 	// SaveDevice stores a newly trusted device with the hash of its token.
+	// An ID or a token hash that is already stored is an error, and the
+	// device stored under it stays as it was.
 	SaveDevice(ctx context.Context, d Device, tokenHash []byte) error
 
 	// UseDevice finds the user's device with this token hash that is
@@ -18,7 +20,8 @@ type Store interface {
 	UseDevice(ctx context.Context, userID string, tokenHash []byte, ip string, now time.Time) (Device, error)
 
 	// Devices returns all the user's devices, active or not, the most
-	// recently used first.
+	// recently used first (the most recently created first among those
+	// last used at the same time).
 	Devices(ctx context.Context, userID string) ([]Device, error)
 
 	// RenameDevice sets the name of the user's device id.

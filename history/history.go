@@ -62,7 +62,9 @@ type Store interface {
 	RecordEvent(ctx context.Context, e Event) error
 
 	// Events returns the user's latest entries of the given kinds (all kinds
-	// when none are given), newest first, at most limit of them.
+	// when none are given), newest first, at most limit of them (none when
+	// limit is zero or less). Entries at the same time come latest recorded
+	// first.
 	Events(ctx context.Context, userID string, limit int, kinds ...Kind) ([]Event, error)
 
 	// PruneEvents removes every entry older than before and returns how many

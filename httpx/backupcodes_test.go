@@ -71,11 +71,12 @@ func TestWizardAbandonedAtCodes(t *testing.T) {
 			// Each is a failed attempt; the threshold is 3.
 			require.NoError(t, hs.store.ResetAttempts(context.Background(), "user:bob"))
 			_, err := hs.svc.VerifyBackupCode(context.Background(), "bob", c, portalmfa.Client{})
-			assert.ErrorIs(t, err, portalmfa.ErrInvalidBackupCode)
+			assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "pending codes open nothing")
 		}
 		require.NoError(t, hs.store.ResetAttempts(context.Background(), "user:bob"))
+		// No second factor is on: the challenge starts the login over.
 		w := hs.backupLogin("bob", codes[1])
-		assert.Equal(t, http.StatusUnprocessableEntity, w.Code)
+		assert.Equal(t, http.StatusSeeOther, w.Code)
 		assert.Empty(t, hs.passedUsers())
 		w = hs.do(http.MethodGet, "/my/security/", nil, as("bob"))
 		assert.Contains(t, w.Body.String(), "Setup not finished")

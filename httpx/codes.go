@@ -51,19 +51,6 @@ func codesText(heading string, codes []string, eol string) string {
 	return b.String()
 }
 
-// formatCode shows a normalized code in groups of five, as generated.
-func formatCode(normalized string) string {
-	const group = 5
-	var b strings.Builder
-	for i := 0; i < len(normalized); i += group {
-		if i > 0 {
-			b.WriteByte('-')
-		}
-		b.WriteString(normalized[i:min(i+group, len(normalized))])
-	}
-	return b.String()
-}
-
 // downloadCodes answers the Download button of the codes page with a text
 // file of the codes it posts. The server keeps no plaintext codes, so the
 // page sends them back, in the body of a same-origin POST: never in a URL,
@@ -84,7 +71,7 @@ func (h *Handler) downloadCodes(w http.ResponseWriter, r *http.Request, u portal
 			h.renderError(w, r, kindSecurity, lang, http.StatusBadRequest, msgBadRequest)
 			return
 		}
-		codes[i] = formatCode(n)
+		codes[i] = backupcodes.Format(n)
 	}
 	// CRLF: the file opens as lines in every editor, Windows' included.
 	body := codesText(h.codesHeading(lang, u), codes, "\r\n")

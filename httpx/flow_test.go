@@ -92,7 +92,7 @@ func TestFullFlow(t *testing.T) {
 		}},
 		{"the codes are useless before step 3", func(t *testing.T) {
 			_, err := hs.svc.VerifyBackupCode(context.Background(), "alice", codes[0], portalmfa.Client{})
-			assert.ErrorIs(t, err, portalmfa.ErrInvalidBackupCode)
+			assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
 		}},
 		{"step 3 shows the code form", func(t *testing.T) {
 			w := hs.do(http.MethodGet, "/my/security/totp/confirm", nil, as("alice"))
@@ -280,6 +280,7 @@ func TestConfirmAfterRestart(t *testing.T) {
 		first := begin()
 		showCodes()
 		begin()
+		showCodes()
 		w := hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(first, hs.clock.Now())), as("bob"))
 		require.Equal(t, http.StatusUnprocessableEntity, w.Code)
 		assert.Contains(t, w.Body.String(), "That code isn")

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
+	"github.com/portalmfa/portalmfa/devices"
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -17,6 +19,11 @@ type Store struct {
 	totp     map[string]totp.Enrollment // by user ID
 	backup   map[string]backupSet       // by user ID
 	attempts map[string]attempts        // by key
+
+	devices      map[string]*trusted        // by device ID
+	deviceByHash map[string]string          // device ID by token hash
+	events       map[string][]history.Event // by user ID, in the order recorded
+	lastEventID  int64
 }
 
 // attempts is the lockout state of one key.
@@ -32,6 +39,10 @@ func New() *Store {
 		totp:     make(map[string]totp.Enrollment),
 		backup:   make(map[string]backupSet),
 		attempts: make(map[string]attempts),
+
+		devices:      make(map[string]*trusted),
+		deviceByHash: make(map[string]string),
+		events:       make(map[string][]history.Event),
 	}
 }
 
@@ -39,6 +50,8 @@ var (
 	_ totp.Store        = (*Store)(nil)
 	_ backupcodes.Store = (*Store)(nil)
 	_ lockout.Store     = (*Store)(nil)
+	_ devices.Store     = (*Store)(nil)
+	_ history.Store     = (*Store)(nil)
 )
 
 // SavePendingTOTP implements [totp.Store].

@@ -18,3 +18,11 @@ func BenchmarkAcceptTOTPStep(b *testing.B) {
 func BenchmarkRedeemBackupCode(b *testing.B) {
 	storetest.BenchmarkRedeemBackupCode(b, memory.New())
 }
+
+func BenchmarkUseDevice(b *testing.B) {
+	storetest.BenchmarkUseDevice(b, memory.New())
+}
+
+func BenchmarkRecordEvent(b *testing.B) {
+	storetest.BenchmarkRecordEvent(b, memory.New())
+}

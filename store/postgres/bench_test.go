@@ -22,6 +22,14 @@ func BenchmarkRedeemBackupCode(b *testing.B) {
 	storetest.BenchmarkRedeemBackupCode(b, openStore(b, freshSchema(b)))
 }
 
+func BenchmarkUseDevice(b *testing.B) {
+	storetest.BenchmarkUseDevice(b, openStore(b, freshSchema(b)))
+}
+
+func BenchmarkRecordEvent(b *testing.B) {
+	storetest.BenchmarkRecordEvent(b, openStore(b, freshSchema(b)))
+}
+
 // parallelism is how many callers per CPU the parallel benchmarks run: a
 // verification mostly waits for the database, so a handful of CPUs serve
 // many concurrent logins.

@@ -17,6 +17,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
+	"github.com/portalmfa/portalmfa/devices"
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -42,6 +44,8 @@ var (
 	_ totp.Store        = (*Store)(nil)
 	_ backupcodes.Store = (*Store)(nil)
 	_ lockout.Store     = (*Store)(nil)
+	_ devices.Store     = (*Store)(nil)
+	_ history.Store     = (*Store)(nil)
 )
 
 // Open connects to the database at dsn with a connection pool of its own,
@@ -134,6 +138,8 @@ type queries struct {
 	savePendingTOTP, totpEnrollment, activateTOTP, acceptTOTPStep, replayedTOTPStep, deleteTOTP string
 	saveBackupCodes, backupCodeSet, activateBackupCodes, redeemBackupCode, deleteBackupCodes    string
 	reserveAttempt, lockedAttempt, resetAttempts                                                string
+	saveDevice, useDevice, listDevices, renameDevice, revokeDevice, revokeAllDevices            string
+	recordEvent, events, eventsOfKinds, pruneEvents                                             string
 }
 
 func newQueries(schema string) queries {
@@ -153,6 +159,16 @@ func newQueries(schema string) queries {
 		reserveAttempt:      r.Replace(reserveAttempt),
 		lockedAttempt:       r.Replace(lockedAttempt),
 		resetAttempts:       r.Replace(resetAttempts),
+		saveDevice:          r.Replace(saveDevice),
+		useDevice:           r.Replace(useDevice),
+		listDevices:         r.Replace(listDevices),
+		renameDevice:        r.Replace(renameDevice),
+		revokeDevice:        r.Replace(revokeDevice),
+		revokeAllDevices:    r.Replace(revokeAllDevices),
+		recordEvent:         r.Replace(recordEvent),
+		events:              r.Replace(events),
+		eventsOfKinds:       r.Replace(eventsOfKinds),
+		pruneEvents:         r.Replace(pruneEvents),
 	}
 }
 

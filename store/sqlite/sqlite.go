@@ -16,6 +16,8 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
+	"github.com/portalmfa/portalmfa/devices"
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -30,6 +32,8 @@ var (
 	_ totp.Store        = (*Store)(nil)
 	_ backupcodes.Store = (*Store)(nil)
 	_ lockout.Store     = (*Store)(nil)
+	_ devices.Store     = (*Store)(nil)
+	_ history.Store     = (*Store)(nil)
 )
 
 // maxOpenConns caps the connection pool.

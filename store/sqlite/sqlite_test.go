@@ -212,3 +212,11 @@ func BenchmarkAcceptTOTPStep(b *testing.B) {
 func BenchmarkRedeemBackupCode(b *testing.B) {
 	storetest.BenchmarkRedeemBackupCode(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
 }
+
+func BenchmarkUseDevice(b *testing.B) {
+	storetest.BenchmarkUseDevice(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
+}
+
+func BenchmarkRecordEvent(b *testing.B) {
+	storetest.BenchmarkRecordEvent(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
+}

@@ -10,13 +10,15 @@
 //	}
 //
 // The suite checks every sentence of the capability contracts
-// ([totp.Store], [backupcodes.Store], [lockout.Store]) and, with concurrent
-// callers, the rules that must hold however many requests arrive at once: a
-// TOTP step is accepted once, a pending enrollment is activated once, a
-// backup code is redeemed once, and no more than [lockout.Limit.Threshold]
-// attempts are granted before the lock falls. Sharing one suite keeps the
-// backends from drifting apart.
+// ([totp.Store], [backupcodes.Store], [lockout.Store], [devices.Store],
+// [history.Store]) and, with concurrent callers, the rules that must hold
+// however many requests arrive at once: a TOTP step is accepted once, a
+// pending enrollment is activated once, a backup code is redeemed once, no
+// more than [lockout.Limit.Threshold] attempts are granted before the lock
+// falls, a trusted device serves every concurrent login of its own user
+// (and no other user's), and each device is counted by one "revoke all".
+// Sharing one suite keeps the backends from drifting apart.
 //
-// [BenchmarkAcceptTOTPStep] and [BenchmarkRedeemBackupCode] are shared the
-// same way.
+// [BenchmarkAcceptTOTPStep], [BenchmarkRedeemBackupCode],
+// [BenchmarkUseDevice] and [BenchmarkRecordEvent] are shared the same way.
 package storetest

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
+	"github.com/portalmfa/portalmfa/devices"
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -17,6 +19,8 @@ type Store interface {
 	totp.Store
 	backupcodes.Store
 	lockout.Store
+	devices.Store
+	history.Store
 }
 
 // Run runs the whole suite. newStore must return a new, empty store each
@@ -25,6 +29,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("TOTP", func(t *testing.T) { runTOTP(t, newStore) })
 	t.Run("BackupCodes", func(t *testing.T) { runBackupCodes(t, newStore) })
 	t.Run("Lockout", func(t *testing.T) { runLockout(t, newStore) })
+	t.Run("Devices", func(t *testing.T) { runDevices(t, newStore) })
+	t.Run("History", func(t *testing.T) { runHistory(t, newStore) })
 }
 
 // BenchmarkAcceptTOTPStep measures accepting one fresh step of an active

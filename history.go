@@ -1,0 +1,69 @@
+package portalmfa
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/portalmfa/portalmfa/history"
+)
+
+// HistoryLength is how many entries the security page shows.
+const HistoryLength = 10
+
+// LoginHistory returns the user's last HistoryLength second-factor
+// attempts, newest first.
+func (s *Service) LoginHistory(ctx context.Context, userID string) ([]history.Event, error) {
+	return s.events(ctx, userID, history.Attempt)
+}
+
+// SecurityEvents returns the user's last HistoryLength security events
+// (everything but attempts), newest first.
+func (s *Service) SecurityEvents(ctx context.Context, userID string) ([]history.Event, error) {
+	return s.events(ctx, userID, history.TOTPEnabled, history.TOTPDisabled, history.CodesRegenerated,
+		history.CodeUsed, history.DeviceTrusted, history.DeviceRevoked, history.LockedOut,
+		history.AdminReset, history.NotMe)
+}
+
+func (s *Service) events(ctx context.Context, userID string, kinds ...history.Kind) ([]history.Event, error) {
+	es, err := s.store.Events(ctx, userID, HistoryLength, kinds...)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return es, nil
+}
+
+// ErrNotYourEvent: "this wasn't me" named an entry that is not one of the
+// user's recent attempts.
+var ErrNotYourEvent = errors.New("portalmfa: no such entry in your recent history")
+
+// NotMe is the user's "this wasn't me" on an attempt of their recent login
+// history they do not recognize: someone else has the password. Every trusted device is
+// revoked, the report is recorded and notified; the host should then lead
+// the user to change their password.
+func (s *Service) NotMe(ctx context.Context, userID, eventID string, c Client) error {
+	recent, err := s.LoginHistory(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(recent, func(e history.Event) bool { return e.ID == eventID }) {
+		return ErrNotYourEvent
+	}
+	if _, err := s.revokeAll(ctx, userID); err != nil {
+		return err
+	}
+	s.event(ctx, history.Event{UserID: userID, Kind: history.NotMe, IP: c.IP})
+	s.notify(ctx, Notification{Kind: NotifyNotMe, UserID: userID, IP: c.IP})
+	s.log.WarnContext(ctx, "portalmfa: user reported an attempt that was not theirs", "user", userID, "event", eventID)
+	return nil
+}
+
+// PruneHistory removes entries older than Config.HistoryRetention and
+// returns how many. Hosts run it periodically (the demo, hourly).
+func (s *Service) PruneHistory(ctx context.Context) (int, error) {
+	n, err := s.store.PruneEvents(ctx, s.cfg.Now().Add(-s.cfg.HistoryRetention))
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return n, nil
+}

@@ -1,0 +1,61 @@
+package portalmfa
+
+import (
+	"context"
+	"time"
+)
+
+// NotificationKind names what happened to an account.
+type NotificationKind string
+
+const (
+	NotifyNewTrustedDevice NotificationKind = "new-trusted-device"
+	NotifyTOTPDisabled     NotificationKind = "totp-disabled"
+	NotifyBackupCodeUsed   NotificationKind = "backup-code-used"
+	NotifyFewBackupCodes   NotificationKind = "few-backup-codes"
+	NotifyRepeatedFailures NotificationKind = "repeated-failures"
+	NotifyNotMe            NotificationKind = "not-me"
+)
+
+// Notification is what a [Notifier] receives.
+type Notification struct {
+	Kind NotificationKind
+	// UserID names the user; User is the rest of what the host told us
+	// through Config.LookupUser (its Language picks the message's
+	// language), or just the ID without it.
+	UserID string
+	User   User
+	At     time.Time
+	IP     string
+	Device string // a readable device name
+	// Remaining is the number of unused backup codes, for
+	// NotifyBackupCodeUsed and NotifyFewBackupCodes.
+	Remaining int
+}
+
+// Notifier tells users what happened to their account (an email, a
+// message in the portal). Notify runs inside the request that caused it:
+// it should hand slow deliveries to a queue. Its errors are logged; the
+// operation stands.
+type Notifier interface {
+	Notify(ctx context.Context, n Notification) error
+}
+
+func (s *Service) notify(ctx context.Context, n Notification) {
+	if s.cfg.Notifier == nil {
+		return
+	}
+	n.At = s.cfg.Now()
+	n.User = User{ID: n.UserID}
+	if s.cfg.LookupUser != nil {
+		u, err := s.cfg.LookupUser(ctx, n.UserID)
+		if err != nil {
+			s.log.ErrorContext(ctx, "portalmfa: looking up user to notify", "user", n.UserID, "err", err)
+		} else {
+			n.User = u
+		}
+	}
+	if err := s.cfg.Notifier.Notify(ctx, n); err != nil {
+		s.log.ErrorContext(ctx, "portalmfa: notifying", "user", n.UserID, "kind", n.Kind, "err", err)
+	}
+}

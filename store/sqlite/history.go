@@ -1,0 +1,102 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portalmfa/portalmfa/history"
+)
+
+// RecordEvent implements [history.Store]. The ID is the row's, which
+// AUTOINCREMENT never gives twice.
+func (s *Store) RecordEvent(ctx context.Context, e history.Event) error {
+	if _, err := s.db.ExecContext(ctx, `
+		INSERT INTO history_events (user_id, at, kind, method, success, reason, ip, device)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+		e.UserID, millis(e.At), string(e.Kind), string(e.Method), e.Success, string(e.Reason), e.IP, e.Device); err != nil {
+		return fmt.Errorf("sqlite: record event: %w", err)
+	}
+	return nil
+}
+
+// Events implements [history.Store]. The index on (user_id, at DESC, id
+// DESC) hands the rows over in order: the query stops at the limit.
+func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...history.Kind) ([]history.Event, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var q strings.Builder
+	q.WriteString(`
+		SELECT id, user_id, at, kind, method, success, reason, ip, device
+		FROM history_events WHERE user_id = ?1`)
+	args := []any{userID, limit}
+	if len(kinds) > 0 {
+		q.WriteString(` AND kind IN (`)
+		for i, k := range kinds {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "?%d", i+3)
+			args = append(args, string(k))
+		}
+		q.WriteString(`)`)
+	}
+	q.WriteString(` ORDER BY at DESC, id DESC LIMIT ?2`)
+	rows, err := s.db.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read events: %w", err)
+	}
+	defer rows.Close()
+	var es []history.Event
+	for rows.Next() {
+		var e history.Event
+		var id, at int64
+		if err := rows.Scan(&id, &e.UserID, &at, &e.Kind, &e.Method, &e.Success, &e.Reason, &e.IP, &e.Device); err != nil {
+			return nil, fmt.Errorf("sqlite: read events: %w", err)
+		}
+		e.ID = strconv.FormatInt(id, 10)
+		e.At = fromMillis(sql.NullInt64{Int64: at, Valid: true})
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: read events: %w", err)
+	}
+	return es, nil
+}
+
+// pruneBatch is how many entries one statement of PruneEvents removes.
+// SQLite lets one writer in at a time; a prune of a long-neglected trail in
+// one statement would hold every challenge's recording up until it ends.
+// In batches, they slip in between.
+const pruneBatch = 1000
+
+// PruneEvents implements [history.Store], in batches of pruneBatch: an
+// entry recorded while a prune runs, older than before, may stay. No index
+// serves "at < before" across users (see the migration); each batch walks
+// the rows in the order they were recorded, where the oldest entries come
+// first, so it stops soon after the first pruneBatch it finds. Only the
+// last batch reads the whole table.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for {
+		res, err := s.db.ExecContext(ctx, `
+			DELETE FROM history_events WHERE id IN (
+				SELECT id FROM history_events WHERE at < ?1 LIMIT ?2)`,
+			millis(before), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("sqlite: prune events: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("sqlite: prune events: %w", err)
+		}
+		total += int(n)
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}

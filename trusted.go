@@ -1,0 +1,163 @@
+package portalmfa
+
+import (
+	"context"
+	"errors"
+	"time"
+	"unicode/utf8"
+
+	"github.com/portalmfa/portalmfa/devices"
+	"github.com/portalmfa/portalmfa/history"
+)
+
+// ErrUnknownDevice: no such trusted device of this user, or none that is
+// still trusted.
+var ErrUnknownDevice = devices.ErrUnknownDevice
+
+// TrustDevice remembers the browser of c for Config.TrustDeviceFor, once the
+// user has just passed the second factor and asked for it. It returns the
+// token for the browser's cookie (the store keeps only its hash) and when it
+// expires.
+func (s *Service) TrustDevice(ctx context.Context, userID string, c Client) (token string, expires time.Time, err error) {
+	id, err := devices.NewID(s.cfg.Rand)
+	if err != nil {
+		return "", time.Time{}, unavailable(err)
+	}
+	token, hash, err := devices.NewToken(s.cfg.Rand)
+	if err != nil {
+		return "", time.Time{}, unavailable(err)
+	}
+	now := s.cfg.Now()
+	d := devices.Device{
+		ID: id, UserID: userID, Name: devices.Name(c.UserAgent), IP: c.IP,
+		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.cfg.TrustDeviceFor),
+	}
+	if err := s.store.SaveDevice(ctx, d, hash); err != nil {
+		return "", time.Time{}, unavailable(err)
+	}
+	s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceTrusted, IP: c.IP, Device: d.Name})
+	s.notify(ctx, Notification{Kind: NotifyNewTrustedDevice, UserID: userID, IP: c.IP, Device: d.Name})
+	return token, d.ExpiresAt, nil
+}
+
+// UseTrustedDevice lets a login skip the second factor when token belongs
+// to a device this user trusted, not revoked nor expired. Call it only after
+// the user's password was checked: the token stands in for the second
+// factor, never for the password. It returns [ErrUnknownDevice] otherwise,
+// and the login goes on to the challenge. The use is recorded in the login
+// history either way.
+func (s *Service) UseTrustedDevice(ctx context.Context, userID, token string, c Client) error {
+	if userID == "" || token == "" || len(token) > 256 {
+		return ErrUnknownDevice
+	}
+	_, err := s.store.UseDevice(ctx, userID, devices.HashToken(token), c.IP, s.cfg.Now())
+	switch {
+	case errors.Is(err, devices.ErrUnknownDevice):
+		// Not recorded: a stale cookie is routine, and the challenge that
+		// follows records the real attempt.
+		return ErrUnknownDevice
+	case err != nil:
+		return unavailable(err)
+	}
+	s.recordAttempt(ctx, userID, c, history.TrustedDevice, nil)
+	return nil
+}
+
+// Devices returns the user's trusted devices, active or not, the most
+// recently used first.
+func (s *Service) Devices(ctx context.Context, userID string) ([]devices.Device, error) {
+	ds, err := s.store.Devices(ctx, userID)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return ds, nil
+}
+
+// ErrInvalidName: a device name that is empty or too long.
+var ErrInvalidName = errors.New("portalmfa: invalid device name")
+
+// RenameDevice names the user's device id.
+func (s *Service) RenameDevice(ctx context.Context, userID, id, name string) error {
+	if utf8.RuneCountInString(name) > devices.MaxNameLength {
+		return ErrInvalidName
+	}
+	if name = devices.CleanName(name); name == "" {
+		return ErrInvalidName
+	}
+	return s.deviceOp(s.store.RenameDevice(ctx, userID, id, name))
+}
+
+// RevokeDevice stops trusting the user's device id.
+func (s *Service) RevokeDevice(ctx context.Context, userID, id string, c Client) error {
+	if err := s.deviceOp(s.store.RevokeDevice(ctx, userID, id, s.cfg.Now())); err != nil {
+		return err
+	}
+	s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceRevoked, IP: c.IP, Device: devices.Name(c.UserAgent)})
+	return nil
+}
+
+// RevokeAllDevices stops trusting every device of the user and returns how
+// many it revoked (expired ones included).
+func (s *Service) RevokeAllDevices(ctx context.Context, userID string, c Client) (int, error) {
+	n, err := s.revokeAll(ctx, userID)
+	if err == nil && n > 0 {
+		s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceRevoked, IP: c.IP, Device: devices.Name(c.UserAgent)})
+	}
+	return n, err
+}
+
+// PasswordChanged tells the Service the user's password changed: every
+// trusted device is revoked, so the next login asks for the second factor
+// again. Hosts call it from their password-change and password-reset flows.
+func (s *Service) PasswordChanged(ctx context.Context, userID string) error {
+	_, err := s.revokeAll(ctx, userID)
+	return err
+}
+
+func (s *Service) revokeAll(ctx context.Context, userID string) (int, error) {
+	n, err := s.store.RevokeAllDevices(ctx, userID, s.cfg.Now())
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	if n > 0 {
+		s.log.InfoContext(ctx, "portalmfa: trusted devices revoked", "user", userID, "count", n)
+	}
+	return n, nil
+}
+
+// deviceOp maps a store result of an operation on one device.
+func (s *Service) deviceOp(err error) error {
+	switch {
+	case err == nil, errors.Is(err, devices.ErrUnknownDevice):
+		return err
+	}
+	return unavailable(err)
+}
+
+// ResetSecondFactor is the administrator's reset of a user who lost every
+// factor: TOTP, backup codes and trusted devices go, and the next login
+// needs the password only, until the user enrolls again.
+func (s *Service) ResetSecondFactor(ctx context.Context, userID string) error {
+	if err := s.removeSecondFactor(ctx, userID); err != nil {
+		return err
+	}
+	s.event(ctx, history.Event{UserID: userID, Kind: history.AdminReset})
+	s.log.InfoContext(ctx, "portalmfa: second factor reset by an administrator", "user", userID)
+	return nil
+}
+
+// removeSecondFactor deletes what a second factor consists of. The order
+// matters when a step fails: TOTP goes last, so a user is never left with
+// a second factor that is off but still backed by codes or devices.
+func (s *Service) removeSecondFactor(ctx context.Context, userID string) error {
+	if _, err := s.revokeAll(ctx, userID); err != nil {
+		return err
+	}
+	if err := s.store.DeleteBackupCodes(ctx, userID); err != nil {
+		return unavailable(err)
+	}
+	if err := s.store.DeleteTOTP(ctx, userID); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
