@@ -7,9 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/store/internal/migrations"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -175,35 +173,6 @@ func newQueries(schema string) queries {
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema change, numbered from 1 without gaps.
-type migration struct {
-	version int
-	sql     string
-}
-
-// migrations lists the embedded migrations in order. Each file is named
-// NNNN_description.sql.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for i, name := range names { // fs.Glob sorts
-		base := path.Base(name)
-		digits, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(digits)
-		if err != nil || v != i+1 {
-			return nil, fmt.Errorf("migration %s: want number %04d", base, i+1)
-		}
-		b, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, sql: string(b)})
-	}
-	return ms, nil
-}
 
 // migrate creates schema if needed and applies, in one transaction, the
 // migrations it has not seen yet.
@@ -218,7 +187,7 @@ func migrations() ([]migration, error) {
 // notices the object exists: an application role that may use, but not
 // create, a schema an administrator prepared still opens it.
 func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-	ms, err := migrations()
+	ms, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
@@ -264,11 +233,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 		return fmt.Errorf("database schema version %d is newer than this program's %d", current, len(ms))
 	}
 	for _, m := range ms[current:] {
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("migration %d: %w", m.version, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migration %d: %w", m.Version, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version); err != nil {
-			return fmt.Errorf("migration %d: %w", m.version, err)
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
+			return fmt.Errorf("migration %d: %w", m.Version, err)
 		}
 	}
 	return tx.Commit(ctx)

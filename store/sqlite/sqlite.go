@@ -6,8 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/store/internal/migrations"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -150,40 +149,11 @@ func dsn(path string) string {
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema change, numbered from 1 without gaps.
-type migration struct {
-	version int
-	sql     string
-}
-
-// migrations lists the embedded migrations in order. Each file is named
-// NNNN_description.sql.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for i, name := range names { // fs.Glob sorts
-		base := path.Base(name)
-		digits, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(digits)
-		if err != nil || v != i+1 {
-			return nil, fmt.Errorf("migration %s: want number %04d", base, i+1)
-		}
-		b, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, sql: string(b)})
-	}
-	return ms, nil
-}
 
 // migrate applies, in one transaction, the migrations the database has not
 // seen yet.
 func migrate(ctx context.Context, db *sql.DB) error {
-	ms, err := migrations()
+	ms, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
@@ -206,12 +176,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("database schema version %d is newer than this program's %d", current, len(ms))
 	}
 	for _, m := range ms[current:] {
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("migration %d: %w", m.version, err)
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migration %d: %w", m.Version, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-			m.version, time.Now().UnixMilli()); err != nil {
-			return fmt.Errorf("migration %d: %w", m.version, err)
+			m.Version, time.Now().UnixMilli()); err != nil {
+			return fmt.Errorf("migration %d: %w", m.Version, err)
 		}
 	}
 	return tx.Commit()

@@ -1,0 +1,43 @@
+// Package migrations reads the numbered SQL migrations a backend embeds.
+// Each backend applies them its own way (a transaction; PostgreSQL under an
+// advisory lock); this is only the shared reading and numbering rule.
+package migrations
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Migration is one schema change.
+type Migration struct {
+	Version int
+	SQL     string
+}
+
+// Load returns the files dir/NNNN_description.sql of fsys in order. They
+// must be numbered from 1 without gaps, so a missing file is an error here
+// rather than a schema silently skipping a step.
+func Load(fsys fs.FS, dir string) ([]Migration, error) {
+	names, err := fs.Glob(fsys, dir+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for i, name := range names { // fs.Glob sorts
+		base := path.Base(name)
+		digits, _, _ := strings.Cut(base, "_")
+		v, err := strconv.Atoi(digits)
+		if err != nil || v != i+1 {
+			return nil, fmt.Errorf("migration %s: want number %04d", base, i+1)
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, SQL: string(b)})
+	}
+	return ms, nil
+}
