@@ -19,17 +19,13 @@ var ErrUnknownDevice = devices.ErrUnknownDevice
 // token for the browser's cookie (the store keeps only its hash) and when it
 // expires.
 func (s *Service) TrustDevice(ctx context.Context, userID string, c Client) (token string, expires time.Time, err error) {
-	id, err := devices.NewID(s.cfg.Rand)
-	if err != nil {
-		return "", time.Time{}, unavailable(err)
-	}
 	token, hash, err := devices.NewToken(s.cfg.Rand)
 	if err != nil {
 		return "", time.Time{}, unavailable(err)
 	}
 	now := s.cfg.Now()
 	d := devices.Device{
-		ID: id, UserID: userID, Name: devices.Name(c.UserAgent), IP: c.IP,
+		ID: devices.IDForToken(token), UserID: userID, Name: devices.Name(c.UserAgent), IP: c.IP,
 		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.cfg.TrustDeviceFor),
 	}
 	if err := s.store.SaveDevice(ctx, d, hash); err != nil {
@@ -39,6 +35,16 @@ func (s *Service) TrustDevice(ctx context.Context, userID string, c Client) (tok
 	s.notify(ctx, Notification{Kind: NotifyNewTrustedDevice, UserID: userID, IP: c.IP, Device: d.Name})
 	return token, d.ExpiresAt, nil
 }
+
+// DeviceID returns the ID of the device token was issued for, trusted or
+// not any more, so a page can mark "this device" in [Service.Devices] from
+// the browser's cookie. It checks nothing: a token that is not one of ours
+// gets an ID no device has.
+func (s *Service) DeviceID(token string) string { return devices.IDForToken(token) }
+
+// TrustDeviceFor is how long a device trusted now stays trusted
+// (Config.TrustDeviceFor), for the "trust this device for N days" label.
+func (s *Service) TrustDeviceFor() time.Duration { return s.cfg.TrustDeviceFor }
 
 // UseTrustedDevice lets a login skip the second factor when token belongs
 // to a device this user trusted, not revoked nor expired. Call it only after

@@ -2,6 +2,7 @@ package portalmfa_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -278,4 +279,27 @@ func count[T comparable](xs []T, x T) int {
 		}
 	}
 	return n
+}
+
+// DeviceID finds the device of a token without using it, for marking
+// "this device" in a list.
+func TestDeviceID(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	token, _, err := f.svc.TrustDevice(ctx, alice.ID, portalmfa.Client{UserAgent: firefox})
+	require.NoError(t, err)
+	other, _, err := f.svc.TrustDevice(ctx, alice.ID, portalmfa.Client{})
+	require.NoError(t, err)
+	ds, err := f.svc.Devices(ctx, alice.ID)
+	require.NoError(t, err)
+	require.Len(t, ds, 2)
+	ids := map[string]bool{ds[0].ID: true, ds[1].ID: true}
+	assert.True(t, ids[f.svc.DeviceID(token)])
+	assert.True(t, ids[f.svc.DeviceID(other)])
+	assert.NotEqual(t, f.svc.DeviceID(token), f.svc.DeviceID(other))
+	assert.Regexp(t, `^[0-9a-f]{24}$`, f.svc.DeviceID(token))
+	for _, bad := range []string{"", "x", token + "A", token[1:]} {
+		assert.False(t, ids[f.svc.DeviceID(bad)], "%q", bad)
+	}
+	assert.NotContains(t, fmt.Sprintf("%x", devices.HashToken(token)), f.svc.DeviceID(token), "not a part of the stored hash")
 }

@@ -75,17 +75,15 @@ func HashToken(token string) []byte {
 	return h[:]
 }
 
-// NewID returns a public device identifier, read from r (crypto/rand when
-// nil).
-func NewID(r io.Reader) (string, error) {
-	if r == nil {
-		r = rand.Reader
-	}
-	b := make([]byte, 12)
-	if _, err := io.ReadFull(r, b); err != nil {
-		return "", fmt.Errorf("devices: reading id: %w", err)
-	}
-	return hex.EncodeToString(b), nil
+// IDForToken derives a device's public ID from its token: 12 bytes of a
+// SHA-256 of the token under a label of its own, hex-encoded. Deriving it
+// lets a page find the browser's own device in a list from its cookie,
+// without a lookup that would count as a use. Like [HashToken] it tells
+// nothing of a 256-bit random token, and it is a different value, so the ID
+// in a form is never the stored hash.
+func IDForToken(token string) string {
+	h := sha256.Sum256([]byte("portalmfa v1 device-id\x00" + token))
+	return hex.EncodeToString(h[:12])
 }
 
 // MaxNameLength bounds a device name, from a User-Agent or typed by the

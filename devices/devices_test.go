@@ -160,21 +160,14 @@ func TestHashToken(t *testing.T) {
 	}
 }
 
-func TestNewID(t *testing.T) {
-	id, err := devices.NewID(nil)
+func TestIDForToken(t *testing.T) {
+	token, hash, err := devices.NewToken(nil)
 	require.NoError(t, err)
+	id := devices.IDForToken(token)
 	assert.Regexp(t, `^[0-9a-f]{24}$`, id)
-	other, err := devices.NewID(nil)
-	require.NoError(t, err)
-	assert.NotEqual(t, id, other)
-
-	raw := bytes.Repeat([]byte{0xab}, 12)
-	id, err = devices.NewID(bytes.NewReader(raw))
-	require.NoError(t, err)
-	assert.Equal(t, hex.EncodeToString(raw), id)
-
-	_, err = devices.NewID(bytes.NewReader(make([]byte, 11)))
-	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Equal(t, id, devices.IDForToken(token), "deterministic")
+	assert.NotEqual(t, id, devices.IDForToken(token+"x"))
+	assert.NotContains(t, hex.EncodeToString(hash), id, "not a piece of the stored hash")
 }
 
 func TestStatusAt(t *testing.T) {

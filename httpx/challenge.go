@@ -48,7 +48,7 @@ func (h *Handler) withPending(next pendingHandler) http.HandlerFunc {
 }
 
 func (h *Handler) challengePage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
-	h.render(w, r, kindChallenge, lang, "challenge.html", http.StatusOK, challengeView(h, nil))
+	h.render(w, r, kindChallenge, lang, "challenge.html", http.StatusOK, challengeView(h, r, nil))
 }
 
 // verifyChallenge checks the code. Only a nil error from the Service lets
@@ -62,6 +62,7 @@ func (h *Handler) verifyChallenge(w http.ResponseWriter, r *http.Request, userID
 	switch {
 	case err == nil:
 		h.clearPending(w, r)
+		h.trustIfAsked(w, r, userID)
 		h.cfg.SecondFactorPassed(w, r, userID)
 	case isUserError(err, portalmfa.ErrNotEnrolled):
 		// TOTP was turned off since the password step: start over, and
@@ -70,16 +71,20 @@ func (h *Handler) verifyChallenge(w http.ResponseWriter, r *http.Request, userID
 		h.redirectLogin(w, r, "")
 	default:
 		status, a := h.problem(w, r, lang, err)
-		h.render(w, r, kindChallenge, lang, "challenge.html", status, challengeView(h, a))
+		h.render(w, r, kindChallenge, lang, "challenge.html", status, challengeView(h, r, a))
 	}
 }
 
-func challengeView(h *Handler, a *alert) *view {
-	return &view{Alert: a, Focus: true, LoginURL: h.cfg.LoginURL}
+// challengeView is the data of the code and backup-code forms. A form shown
+// again after a wrong code keeps its "trust this device" box as it was.
+func challengeView(h *Handler, r *http.Request, a *alert) *view {
+	v := &view{Alert: a, Focus: true, LoginURL: h.cfg.LoginURL, Trust: r.PostForm.Get("trust") == "1"}
+	v.TrustDays, v.TrustHours = h.trustPeriod()
+	return v
 }
 
 func (h *Handler) backupPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
-	h.render(w, r, kindChallenge, lang, "backup.html", http.StatusOK, challengeView(h, nil))
+	h.render(w, r, kindChallenge, lang, "backup.html", http.StatusOK, challengeView(h, r, nil))
 }
 
 // verifyBackup redeems a backup code. A wrong one counts towards the same
@@ -92,13 +97,14 @@ func (h *Handler) verifyBackup(w http.ResponseWriter, r *http.Request, userID st
 	switch {
 	case err == nil:
 		h.clearPending(w, r)
+		h.trustIfAsked(w, r, userID)
 		h.passWithBackupCode(w, r, userID, lang, remaining)
 	case isUserError(err, portalmfa.ErrNotEnrolled):
 		h.clearPending(w, r)
 		h.redirectLogin(w, r, "")
 	default:
 		status, a := h.problem(w, r, lang, err)
-		h.render(w, r, kindChallenge, lang, "backup.html", status, challengeView(h, a))
+		h.render(w, r, kindChallenge, lang, "backup.html", status, challengeView(h, r, a))
 	}
 }
 

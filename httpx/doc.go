@@ -36,7 +36,9 @@
 // are redirected to Config.LoginURL and POSTs get 403:
 //
 //	GET  /                           overview: TOTP off, pending or on since a date, backup
-//	                                 codes left; ?done=totp-on|totp-off
+//	                                 codes left, trusted devices, recent sign-in activity;
+//	                                 ?done=totp-on|totp-off|device-renamed|device-revoked|
+//	                                 devices-revoked|not-me
 //	POST /totp/begin                 start (or restart) enrollment, 303 to /totp/setup
 //	GET  /totp/setup                 wizard step 1: QR code and manual key
 //	GET  /totp/qr.png                the pending secret as a QR code (404 when none)
@@ -48,6 +50,11 @@
 //	POST /backup-codes/regenerate    check the code, replace the codes and show the new ones, once
 //	GET  /totp/disable               password form
 //	POST /totp/disable               check the password and turn TOTP off, 303 to /?done=totp-off
+//	POST /devices/{id}/rename        rename a trusted device (field "name"), 303 to /?done=device-renamed
+//	POST /devices/{id}/revoke        stop trusting a device, 303 to /?done=device-revoked
+//	POST /devices/revoke-all         stop trusting every device, 303 to /?done=devices-revoked
+//	POST /history/{id}/not-me        "this wasn't me" on a sign-in attempt: every trusted device
+//	                                 is revoked, 303 to /?done=not-me
 //	GET  /static/{file}              portalmfa.css, portalmfa.js
 //
 // Challenge(), behind the pending-login cookie; without a valid one, 303 to
@@ -59,11 +66,16 @@
 //	POST /backup           redeem a backup code; on success call SecondFactorPassed (see below)
 //	GET  /static/{file}    as above
 //
+// Both forms carry the "trust this device" box (field trust=1; see Trusted
+// devices below).
+//
 // Other methods get 405. Wrong input gets the page again with a translated
-// message: 422 for a malformed or wrong code (TOTP or backup) or password,
+// message: 422 for a malformed or wrong code (TOTP or backup), password or
+// device name,
 // 429 with the wait while locked out (wrong TOTP codes, backup codes and
 // passwords fill one counter), 503 when the store fails (logged; never a
-// pass). POSTs
+// pass). A device or history entry that is not the user's own gets 404,
+// and nothing changes. POSTs
 // from another site are refused (403) by [http.CrossOriginProtection];
 // bodies over 4 KiB get 413. Every response carries a strict
 // Content-Security-Policy (our own files only, no inline script or style),
@@ -112,6 +124,46 @@
 // the challenge and nothing else, and it is deleted once the challenge is
 // passed.
 //
+// # Trusted devices
+//
+// Each form of the challenge has a box "Trust this device for N days" (N
+// from the Service's Config.TrustDeviceFor). When the code passes with the
+// box ticked, [portalmfa.Service.TrustDevice] remembers the browser and the
+// response sets the trusted-device cookie: its value is the token alone
+// (the Service keeps only a hash), HttpOnly, SameSite=Lax, Path=/, for as
+// long as the device is trusted. When the request came over TLS (r.TLS is
+// set) the cookie is "__Host-portalmfa_device" and Secure, with no Domain:
+// only this host, over HTTPS, can set or read it. Browsers refuse the
+// __Host- prefix without Secure, and Secure cookies over plain http, so a
+// portal served on http (the demo on localhost) gets "portalmfa_device"
+// without either. Behind a proxy that ends TLS, r.TLS is nil: have the
+// server see TLS, or accept the plain name.
+//
+// [Handler.StartChallenge] reads that cookie. The host calls it only after
+// the password was checked; if [portalmfa.Service.UseTrustedDevice] accepts
+// the token for that user, the challenge is skipped and SecondFactorPassed
+// called at once. One user's token never spares another user the second
+// factor: the token is looked up together with the user. A token the
+// Service does not know for the user (another user's, expired, revoked,
+// tampered with) gets the cookie deleted and the challenge as usual; a
+// store failure is an error, and the login stops ("try again later").
+//
+// The overview lists the devices: name, IP, last use, expiry, status
+// (active, expired, revoked), and "This device" on the one whose ID
+// ([portalmfa.Service.DeviceID]) matches the browser's cookie. Each can be renamed or
+// revoked, or all revoked at once; revoking this browser's device deletes
+// its cookie. Device IDs in the forms are checked against the signed-in
+// user by the Service.
+//
+// # Sign-in history
+//
+// The overview shows the user's last [portalmfa.HistoryLength] second-factor
+// attempts, newest first: date and time in the user's language, method,
+// IP, device, and the result; failures are marked, with the reason. Each
+// entry has a "This wasn't me" button: [portalmfa.Service.NotMe] revokes
+// every trusted device and records the report, and the overview then says
+// so and links to Config.ChangePasswordURL, when the host set one.
+//
 // # Templates and look
 //
 // Pages are html/template files embedded in the package and parsed once by
@@ -130,10 +182,14 @@
 //	asset "portalmfa.css"            the versioned URL of our static file
 //
 // and read the page data: .User (the signed-in portalmfa.User on security
-// pages), .Alert (.Kind, .Text), .TOTP ("off", "pending", "on"), .Since,
-// .BackupCodes, .BackupCodesLow, .Step (1–3 in the wizard), .Key,
+// pages), .Alert (.Kind, .Text, .Link, .LinkText), .TOTP ("off",
+// "pending", "on"), .Since, .BackupCodes, .BackupCodesLow, .Devices (each
+// .ID, .Name, .IP, .LastUsed, .Expires, .Revoked, .Status, .Current,
+// .Invalid), .ActiveDevices, .History (each .ID, .When, .Datetime, .Method,
+// .Success, .Reason, .IP, .Device), .Step (1–3 in the wizard), .Key,
 // .KeyGroups, .Codes, .CodesHeading, .CodesText, .Regenerated,
-// .ContinueURL, .RegenerateURL, .Focus, .Username, .SignIn, .LoginURL.
+// .ContinueURL, .RegenerateURL, .Trust, .TrustDays, .TrustHours, .Focus,
+// .Username, .SignIn, .LoginURL.
 //
 // The markup is standard Bootstrap 5 (card, list-group, alert, badge,
 // btn, form-control), so inside a portal that loads Bootstrap it looks

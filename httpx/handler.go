@@ -28,10 +28,14 @@ type Config struct {
 	// false when there is none. A pending login is not a session: it must
 	// return false for a visitor who has only passed the password. Required.
 	CurrentUser func(r *http.Request) (portalmfa.User, bool)
-	// SecondFactorPassed is called once the login challenge is passed. The
-	// host starts its session for userID and writes the response, usually a
-	// redirect: the response already carries our security headers (CSP,
-	// no-store) and the deletion of the pending-login cookie. Required.
+	// SecondFactorPassed is called once the login challenge is passed, or
+	// from [Handler.StartChallenge] when a trusted device spares the user
+	// the challenge. The host starts its session for userID and writes the
+	// response, usually a redirect. After the challenge the response already
+	// carries our security headers (CSP, no-store), the deletion of the
+	// pending-login cookie and, when the user asked for it, the
+	// trusted-device cookie; from StartChallenge it carries no-store.
+	// Required.
 	SecondFactorPassed func(w http.ResponseWriter, r *http.Request, userID string)
 
 	// LoginURL is where visitors without a session, or with an expired or
@@ -43,6 +47,10 @@ type Config struct {
 	// ChallengePath is where the host mounts [Handler.Challenge]; the
 	// pending-login cookie is scoped to it. Optional: "/login/2fa".
 	ChallengePath string
+	// ChangePasswordURL is the host's page for changing the password. After
+	// "this wasn't me" the security page links to it: whoever made the
+	// attempt knew the password. Optional: no link.
+	ChangePasswordURL string
 	// Templates holds template files that replace the built-in ones of the
 	// same name, e.g. "layout.html" to wrap the pages in the portal's own
 	// chrome. Optional.
@@ -184,10 +192,37 @@ const pendingCookie = "portalmfa_pending"
 // sets the pending-login cookie and redirects (303) to ChallengePath, with
 // Cache-Control: no-store. On error it writes nothing; the host must not
 // let the user in, and should ask them to try again later.
+//
+// Call it only once the password is checked: that is its contract. A
+// browser the user trusted at an earlier challenge (the trusted-device
+// cookie) stands in for the second factor, never for the password. So when
+// the request carries that cookie and [portalmfa.Service.UseTrustedDevice]
+// accepts it for userID, StartChallenge skips the challenge and calls
+// Config.SecondFactorPassed itself. A cookie the Service does not know for
+// this user (another user's, expired, revoked, tampered with) is deleted
+// and the challenge follows as usual. When the Service cannot tell
+// ([portalmfa.ErrUnavailable]) the error is returned: fail closed.
 func (h *Handler) StartChallenge(w http.ResponseWriter, r *http.Request, userID string) error {
+	stale := false
+	if token := deviceToken(r); token != "" && userID != "" {
+		err := h.svc.UseTrustedDevice(r.Context(), userID, token, h.client(r))
+		switch {
+		case err == nil:
+			w.Header().Set("Cache-Control", "no-store")
+			h.cfg.SecondFactorPassed(w, r, userID)
+			return nil
+		case isUserError(err, portalmfa.ErrUnknownDevice):
+			stale = true
+		default:
+			return err
+		}
+	}
 	state, lifetime, err := h.svc.NewPendingLogin(userID)
 	if err != nil {
 		return err
+	}
+	if stale {
+		clearDevice(w, r) // so it is not sent, and refused, at every login
 	}
 	c := h.cookie(r, state)
 	c.MaxAge = int(lifetime / time.Second)

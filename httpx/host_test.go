@@ -21,6 +21,8 @@ import (
 
 	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/backupcodes"
+	"github.com/portalmfa/portalmfa/devices"
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/httpx"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/store/memory"
@@ -50,12 +52,21 @@ func (c *clock) Add(d time.Duration) {
 type flakyStore struct {
 	*memory.Store
 	down atomic.Bool
+	// devicesDown makes the trusted-device methods alone fail.
+	devicesDown atomic.Bool
 	// beforeActivate, when set, runs once before ActivateTOTP: another
 	// tab doing something at just the wrong moment.
 	beforeActivate func()
 }
 
 var errDown = errors.New("test: database is down")
+
+func (s *flakyStore) deviceErr() error {
+	if s.devicesDown.Load() {
+		return errDown
+	}
+	return s.err()
+}
 
 func (s *flakyStore) err() error {
 	if s.down.Load() {
@@ -150,6 +161,55 @@ func (s *flakyStore) ResetAttempts(ctx context.Context, keys ...string) error {
 		return err
 	}
 	return s.Store.ResetAttempts(ctx, keys...)
+}
+
+func (s *flakyStore) SaveDevice(ctx context.Context, d devices.Device, tokenHash []byte) error {
+	if err := s.deviceErr(); err != nil {
+		return err
+	}
+	return s.Store.SaveDevice(ctx, d, tokenHash)
+}
+
+func (s *flakyStore) UseDevice(ctx context.Context, userID string, tokenHash []byte, ip string, now time.Time) (devices.Device, error) {
+	if err := s.deviceErr(); err != nil {
+		return devices.Device{}, err
+	}
+	return s.Store.UseDevice(ctx, userID, tokenHash, ip, now)
+}
+
+func (s *flakyStore) Devices(ctx context.Context, userID string) ([]devices.Device, error) {
+	if err := s.deviceErr(); err != nil {
+		return nil, err
+	}
+	return s.Store.Devices(ctx, userID)
+}
+
+func (s *flakyStore) RenameDevice(ctx context.Context, userID, id, name string) error {
+	if err := s.deviceErr(); err != nil {
+		return err
+	}
+	return s.Store.RenameDevice(ctx, userID, id, name)
+}
+
+func (s *flakyStore) RevokeDevice(ctx context.Context, userID, id string, now time.Time) error {
+	if err := s.deviceErr(); err != nil {
+		return err
+	}
+	return s.Store.RevokeDevice(ctx, userID, id, now)
+}
+
+func (s *flakyStore) RevokeAllDevices(ctx context.Context, userID string, now time.Time) (int, error) {
+	if err := s.deviceErr(); err != nil {
+		return 0, err
+	}
+	return s.Store.RevokeAllDevices(ctx, userID, now)
+}
+
+func (s *flakyStore) Events(ctx context.Context, userID string, limit int, kinds ...history.Kind) ([]history.Event, error) {
+	if err := s.err(); err != nil {
+		return nil, err
+	}
+	return s.Store.Events(ctx, userID, limit, kinds...)
 }
 
 // host is a minimal portal around the handler: users with the session

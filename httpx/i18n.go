@@ -43,6 +43,27 @@ const (
 	msgDoneTOTPOff     = "security.done.totp_off"
 	msgCodesHeading    = "codes.heading"
 	msgDateFormat      = "format.date"
+	msgDateTimeFormat  = "format.datetime"
+
+	msgDoneDeviceRenamed  = "security.done.device_renamed"
+	msgDoneDeviceRevoked  = "security.done.device_revoked"
+	msgDoneDevicesRevoked = "security.done.devices_revoked"
+	msgDoneNotMe          = "security.done.not_me"
+	msgChangePassword     = "security.done.change_password"
+	msgDeviceName         = "error.device.name"
+	msgDeviceUnknown      = "error.device.unknown"
+	msgEventUnknown       = "error.history.unknown"
+
+	msgMethodTOTP          = "history.method.totp"
+	msgMethodBackupCode    = "history.method.backup_code"
+	msgMethodTrustedDevice = "history.method.trusted_device"
+	msgMethodPassword      = "history.method.password"
+	msgMethodOther         = "history.method.other"
+	msgReasonWrongCode     = "history.reason.wrong_code"
+	msgReasonReplayed      = "history.reason.replayed"
+	msgReasonLocked        = "history.reason.locked_out"
+	msgReasonExpired       = "history.reason.expired_state"
+	msgReasonUnavailable   = "history.reason.unavailable"
 )
 
 // loadLocales reads every locale file into a fresh bundle, English first,
@@ -170,6 +191,19 @@ func (h *Handler) formatDate(lang int, t time.Time) string {
 	layout := h.text(lang, msgDateFormat)
 	if !strings.Contains(layout, "2006") {
 		layout = time.DateOnly
+	}
+	return t.Format(layout)
+}
+
+// formatDateTime is formatDate with the time of day and the zone, for the
+// sign-in history.
+func (h *Handler) formatDateTime(lang int, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	layout := h.text(lang, msgDateTimeFormat)
+	if !strings.Contains(layout, "2006") || !strings.Contains(layout, "04") {
+		layout = "2006-01-02 15:04 MST"
 	}
 	return t.Format(layout)
 }

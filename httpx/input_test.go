@@ -187,6 +187,7 @@ func TestSecurityNeedsSession(t *testing.T) {
 	hs := newHost(t)
 	hs.enroll("alice")
 	pending := hs.pending("alice")
+	deviceID := hs.svc.DeviceID(hs.trust("alice", "192.0.2.1", firefoxUA))
 	tests := []struct {
 		name, method, path string
 		wantCode           int
@@ -204,6 +205,10 @@ func TestSecurityNeedsSession(t *testing.T) {
 		{"download", http.MethodPost, "/my/security/backup-codes/download", http.StatusForbidden, ""},
 		{"regenerate", http.MethodPost, "/my/security/backup-codes/regenerate", http.StatusForbidden, ""},
 		{"disable", http.MethodPost, "/my/security/totp/disable", http.StatusForbidden, ""},
+		{"rename device", http.MethodPost, "/my/security/devices/" + deviceID + "/rename", http.StatusForbidden, ""},
+		{"revoke device", http.MethodPost, "/my/security/devices/" + deviceID + "/revoke", http.StatusForbidden, ""},
+		{"revoke all devices", http.MethodPost, "/my/security/devices/revoke-all", http.StatusForbidden, ""},
+		{"not me", http.MethodPost, "/my/security/history/1/not-me", http.StatusForbidden, ""},
 	}
 	for _, tc := range tests {
 		for _, withPending := range []bool{false, true} {
@@ -234,6 +239,8 @@ func TestSecurityNeedsSession(t *testing.T) {
 	w := hs.do(http.MethodGet, "/my/security/", nil, as("alice"))
 	assert.Contains(t, w.Body.String(), "On since")
 	assert.Contains(t, w.Body.String(), "10 codes left")
+	assert.Contains(t, w.Body.String(), `<span class="badge text-bg-success">Active</span>`, "the device is still trusted")
+	assert.Contains(t, w.Body.String(), "Firefox on Windows")
 }
 
 // After too many failures the challenge refuses even the right code, with

@@ -1,6 +1,7 @@
 package httpx_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -94,6 +95,12 @@ func TestPagesAreSafe(t *testing.T) {
 	_, codes := hs.enrollWithCodes("alice")
 	hs.redeemUntil("alice", codes, 2) // the overview warns
 	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("bob")).Code)
+	// Devices in every state, and a failed attempt in the history.
+	token := hs.trust("alice", "192.0.2.1", firefoxUA)
+	hs.trust("alice", "192.0.2.2", "")
+	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/devices/"+hs.svc.DeviceID(hs.trust("alice", "192.0.2.3", chromeUA))+"/revoke", form(), as("alice")).Code)
+	require.ErrorIs(t, hs.svc.VerifyTOTP(context.Background(), "alice", "000000", portalmfa.Client{IP: "192.0.2.9", UserAgent: "<script>x</script>"}), portalmfa.ErrInvalidCode)
+	deviceID := hs.svc.DeviceID(token)
 	pages := []struct {
 		name, method, path string
 		form               bool
@@ -103,6 +110,11 @@ func TestPagesAreSafe(t *testing.T) {
 		{"overview on", http.MethodGet, "/my/security/", false, []reqOption{as("alice")}, http.StatusOK},
 		{"overview pending", http.MethodGet, "/my/security/", false, []reqOption{as("bob")}, http.StatusOK},
 		{"overview off", http.MethodGet, "/my/security/", false, []reqOption{as("dora")}, http.StatusOK},
+		{"overview with this device", http.MethodGet, "/my/security/?done=device-revoked", false, []reqOption{as("alice"), withDevice(token)}, http.StatusOK},
+		{"rename error", http.MethodPost, "/my/security/devices/" + deviceID + "/rename", true, []reqOption{as("alice")}, http.StatusUnprocessableEntity},
+		{"unknown device", http.MethodPost, "/my/security/devices/nope/revoke", true, []reqOption{as("alice")}, http.StatusNotFound},
+		{"unknown entry", http.MethodPost, "/my/security/history/nope/not-me", true, []reqOption{as("alice")}, http.StatusNotFound},
+		{"revoke", http.MethodPost, "/my/security/devices/" + deviceID + "/revoke", true, []reqOption{as("alice")}, http.StatusSeeOther},
 		{"setup", http.MethodGet, "/my/security/totp/setup", false, []reqOption{as("bob")}, http.StatusOK},
 		{"codes", http.MethodPost, "/my/security/totp/codes", false, []reqOption{as("bob")}, http.StatusOK},
 		{"confirm", http.MethodGet, "/my/security/totp/confirm", false, []reqOption{as("bob")}, http.StatusOK},
@@ -125,7 +137,7 @@ func TestPagesAreSafe(t *testing.T) {
 	}
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {
-			var f = form("code", "12", "password", "wrong")
+			var f = form("code", "12", "password", "wrong", "name", "", "trust", "1")
 			if !p.form {
 				f = nil
 			}
@@ -165,7 +177,7 @@ func assertSafePage(t *testing.T, w *httptest.ResponseRecorder) {
 	assert.NotRegexp(t, jsURL, body)
 	if w.Code != http.StatusSeeOther && hdr.Get("Content-Type") == "text/html; charset=utf-8" {
 		assert.Regexp(t, `<html lang="[a-z]{2}">`, body)
-		for _, prefix := range []string{"error.", "security.", "codes.", "backup.", "totp.", "challenge."} {
+		for _, prefix := range []string{"error.", "security.", "codes.", "backup.", "totp.", "challenge.", "devices.", "history.", "format."} {
 			assert.NotRegexp(t, `\b`+regexp.QuoteMeta(prefix)+`[a-z_]+`, body, "an untranslated message ID")
 		}
 	}

@@ -75,6 +75,17 @@ type view struct {
 	ContinueURL   string // where the host's redirect pointed
 	RegenerateURL string // the regenerate form on the security page
 
+	// Overview: the trusted devices and the recent login attempts.
+	Devices       []deviceView
+	ActiveDevices int
+	History       []historyView
+
+	// Challenge: the "trust this device" box, ticked or not, and how long
+	// trust lasts (TrustDays, or TrustHours when under a day).
+	Trust      bool
+	TrustDays  int
+	TrustHours int
+
 	// Forms.
 	Focus    bool   // put the cursor in the code field
 	Username string // for password managers on the disable form
@@ -87,6 +98,8 @@ type view struct {
 type alert struct {
 	Kind string // a Bootstrap alert variant: danger, success, info, warning
 	Text string
+	// Link, when set, follows the text as an alert-link reading LinkText.
+	Link, LinkText string
 }
 
 // layeredFS serves the host's file of a name when it has one, else ours.
@@ -352,6 +365,14 @@ func doneMessage(v string) string {
 		return msgDoneTOTPOn
 	case "totp-off":
 		return msgDoneTOTPOff
+	case "device-renamed":
+		return msgDoneDeviceRenamed
+	case "device-revoked":
+		return msgDoneDeviceRevoked
+	case "devices-revoked":
+		return msgDoneDevicesRevoked
+	case "not-me":
+		return msgDoneNotMe
 	}
 	return ""
 }

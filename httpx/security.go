@@ -22,6 +22,10 @@ func (h *Handler) securityHandler() http.Handler {
 	mux.HandleFunc("POST /backup-codes/regenerate", h.withUser(h.regenerateCodes))
 	mux.HandleFunc("GET /totp/disable", h.withUser(h.disablePage))
 	mux.HandleFunc("POST /totp/disable", h.withUser(h.disableTOTP))
+	mux.HandleFunc("POST /devices/{id}/rename", h.withUser(h.renameDevice))
+	mux.HandleFunc("POST /devices/{id}/revoke", h.withUser(h.revokeDevice))
+	mux.HandleFunc("POST /devices/revoke-all", h.withUser(h.revokeAllDevices))
+	mux.HandleFunc("POST /history/{id}/not-me", h.withUser(h.notMe))
 	mux.HandleFunc("GET /static/{file}", h.serveStatic)
 	return h.wrap(kindSecurity, mux)
 }
@@ -59,12 +63,32 @@ func isUserError(err, target error) bool {
 }
 
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	st, err := h.svc.Status(r.Context(), u.ID)
+	h.showOverview(w, r, u, lang, http.StatusOK, nil, "")
+}
+
+// showOverview renders the overview: the second factor, the backup codes,
+// the trusted devices and the recent login attempts. a is a message from a
+// form of the page, and invalid the device whose new name it refused;
+// without a message, the ?done= flash of the last action shows, if the
+// account agrees.
+func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, status int, a *alert, invalid string) {
+	ctx := r.Context()
+	st, err := h.svc.Status(ctx, u.ID)
 	if err != nil {
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
-	v := &view{TOTP: "off"}
+	ds, err := h.svc.Devices(ctx, u.ID)
+	if err != nil {
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	es, err := h.svc.LoginHistory(ctx, u.ID)
+	if err != nil {
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	v := &view{TOTP: "off", Alert: a}
 	switch st.TOTP {
 	case portalmfa.On:
 		v.TOTP, v.Since = "on", h.formatDate(lang, st.TOTPSince)
@@ -73,13 +97,49 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, u portalmfa.U
 	case portalmfa.Pending:
 		v.TOTP = "pending"
 	}
-	// The flash only confirms what the page shows anyway, so a stale or
-	// crafted link cannot announce a state the account is not in.
-	if id := doneMessage(r.URL.Query().Get("done")); id == msgDoneTOTPOn && st.TOTP == portalmfa.On ||
-		id == msgDoneTOTPOff && st.TOTP != portalmfa.On {
-		v.Alert = &alert{Kind: "success", Text: h.text(lang, id)}
+	v.Devices, v.ActiveDevices = h.deviceViews(r, lang, ds, invalid)
+	v.History = h.historyViews(lang, es)
+	if a == nil {
+		v.Alert = h.flash(lang, r.URL.Query().Get("done"), st, v)
 	}
-	h.render(w, r, kindSecurity, lang, "overview.html", http.StatusOK, v)
+	h.render(w, r, kindSecurity, lang, "overview.html", status, v)
+}
+
+// flash is the message of the ?done= query, when the account is in the
+// state it announces: it only confirms what the page shows anyway, so a
+// stale or crafted link cannot announce a state the account is not in.
+func (h *Handler) flash(lang int, done string, st portalmfa.Status, v *view) *alert {
+	id := doneMessage(done)
+	revoked := false
+	for _, d := range v.Devices {
+		revoked = revoked || d.Status == "revoked"
+	}
+	var show bool
+	switch id {
+	case msgDoneTOTPOn:
+		show = st.TOTP == portalmfa.On
+	case msgDoneTOTPOff:
+		show = st.TOTP != portalmfa.On
+	case msgDoneDeviceRenamed:
+		show = len(v.Devices) > 0
+	case msgDoneDeviceRevoked:
+		show = revoked
+	case msgDoneDevicesRevoked:
+		show = v.ActiveDevices == 0
+	case msgDoneNotMe:
+		if v.ActiveDevices > 0 {
+			return nil
+		}
+		a := &alert{Kind: "warning", Text: h.text(lang, id)}
+		if h.cfg.ChangePasswordURL != "" {
+			a.Link, a.LinkText = h.cfg.ChangePasswordURL, h.text(lang, msgChangePassword)
+		}
+		return a
+	}
+	if !show {
+		return nil
+	}
+	return &alert{Kind: "success", Text: h.text(lang, id)}
 }
 
 func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {

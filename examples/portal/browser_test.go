@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,10 @@ import (
 	"github.com/portalmfa/portalmfa/totp"
 )
 
-const chromiumPath = "/usr/bin/chromium"
+const (
+	chromiumPath = "/usr/bin/chromium"
+	browserUA    = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
 
 // Selectors of the httpx pages the browser test drives, from
 // httpx/templates. The state badge has no id, so its colour class stands in.
@@ -92,6 +96,9 @@ func newChromium(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
+		// A desktop Chrome's User-Agent, so the device list reads "Chrome on
+		// Linux" rather than "Headless Chrome on Linux".
+		chromedp.UserAgent(browserUA),
 	)
 	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithErrorf(t.Logf))
@@ -105,74 +112,116 @@ func newChromium(t *testing.T) context.Context {
 	return ctx
 }
 
+// driver runs the steps of a browser test against the demo on srv, each
+// step bounded by stepTimeout, and writes its screenshots to shots.
+type driver struct {
+	t     *testing.T
+	ctx   context.Context
+	srv   *httptest.Server
+	shots string
+}
+
+func newDriver(t *testing.T, p *portal) *driver {
+	ctx := newChromium(t)
+	srv := httptest.NewServer(p) // 127.0.0.1
+	t.Cleanup(srv.Close)
+	return &driver{t: t, ctx: ctx, srv: srv, shots: screenshotDir(t)}
+}
+
+func (d *driver) step() context.Context {
+	c, cancel := context.WithTimeout(d.ctx, stepTimeout)
+	d.t.Cleanup(cancel)
+	return c
+}
+
+func (d *driver) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	d.t.Helper()
+	if err := chromedp.Do(d.step(), actions...); err != nil {
+		d.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// click runs actions that end in a page load and checks where it lands.
+func (d *driver) click(what, wantPath string, actions ...chromedp.Action[chromedp.Void]) {
+	d.t.Helper()
+	if _, err := chromedp.RunResponse(d.step(), actions...); err != nil {
+		d.t.Fatalf("%s: %v", what, err)
+	}
+	loc, err := chromedp.Run(d.step(), chromedp.Location())
+	if err != nil {
+		d.t.Fatalf("%s: %v", what, err)
+	}
+	if got := strings.TrimPrefix(loc, d.srv.URL); got != wantPath {
+		d.t.Fatalf("%s: landed on %s, want %s", what, got, wantPath)
+	}
+}
+
+func (d *driver) text(sel string) string {
+	d.t.Helper()
+	s, err := chromedp.Run(d.step(), chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		d.t.Fatalf("reading %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// texts returns the text of every element sel matches.
+func (d *driver) texts(sel string) []string {
+	d.t.Helper()
+	s, err := chromedp.Run(d.step(), chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll(`+"`"+sel+"`"+`), e => e.textContent.trim())`))
+	if err != nil {
+		d.t.Fatalf("reading %s: %v", sel, err)
+	}
+	return s
+}
+
+// screenshot saves the whole page, or with sel the element it matches.
+func (d *driver) screenshot(name string, sel ...string) {
+	d.t.Helper()
+	var png []byte
+	var err error
+	if len(sel) > 0 {
+		png, err = chromedp.Run(d.step(), chromedp.Screenshot(chromedp.CSS(sel[0])))
+	} else {
+		png, err = chromedp.Run(d.step(), chromedp.FullScreenshot(100))
+	}
+	if err != nil {
+		d.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(d.shots, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		d.t.Fatal(err)
+	}
+	d.t.Logf("screenshot: %s", path)
+}
+
+// signIn signs alice in with her password and checks where that lands: the
+// challenge, or her account when the browser is trusted or she has no
+// second factor.
+func (d *driver) signIn(wantPath string, shot bool) {
+	d.t.Helper()
+	d.do("opening the login page", chromedp.Navigate(d.srv.URL+"/login"))
+	if shot {
+		d.screenshot("login")
+	}
+	d.do("typing credentials",
+		chromedp.SendKeys(chromedp.CSS(`#email`), "alice@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "alice-demo-pass"))
+	d.click("signing in", wantPath, chromedp.Click(chromedp.CSS(`#sign-in`)))
+}
+
 // TestBrowserEnrollAndLogin drives the demo the way a person would: sign
 // in, turn on an authenticator app from "My Account" through the three
 // steps of the wizard, sign out, pass the login challenge, then sign in
 // once more with a backup code.
 func TestBrowserEnrollAndLogin(t *testing.T) {
-	ctx := newChromium(t)
 	clock := &testClock{}
 	p := openPortal(t, filepath.Join(t.TempDir(), "portal.db"), clock)
-	srv := httptest.NewServer(p) // 127.0.0.1
-	t.Cleanup(srv.Close)
-	shots := screenshotDir(t)
-
-	step := func() context.Context {
-		c, cancel := context.WithTimeout(ctx, stepTimeout)
-		t.Cleanup(cancel)
-		return c
-	}
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(step(), actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	// click runs actions that end in a page load and checks where it lands.
-	click := func(what, wantPath string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if _, err := chromedp.RunResponse(step(), actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		loc, err := chromedp.Run(step(), chromedp.Location())
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if got := strings.TrimPrefix(loc, srv.URL); got != wantPath {
-			t.Fatalf("%s: landed on %s, want %s", what, got, wantPath)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(step(), chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("reading %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	screenshot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(step(), chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path := filepath.Join(shots, name+".png")
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
-	signIn := func(wantPath string) {
-		t.Helper()
-		do("opening the login page", chromedp.Navigate(srv.URL+"/login"))
-		if wantPath == "/account" {
-			screenshot("login")
-		}
-		do("typing credentials",
-			chromedp.SendKeys(chromedp.CSS(`#email`), "alice@example.com"),
-			chromedp.SendKeys(chromedp.CSS(`#password`), "alice-demo-pass"))
-		click("signing in", wantPath, chromedp.Click(chromedp.CSS(`#sign-in`)))
-	}
+	d := newDriver(t, p)
+	do, click, text, screenshot := d.do, d.click, d.text, d.screenshot
+	step := d.step
+	signIn := func(wantPath string) { t.Helper(); d.signIn(wantPath, wantPath == "/account") }
 
 	signIn("/account")
 	if got := text(`#twostep-status`); got != "Off" {
@@ -272,4 +321,133 @@ func TestBrowserEnrollAndLogin(t *testing.T) {
 	}
 	do("finding the regenerate link", chromedp.WaitVisible(chromedp.CSS(selRegenerateIn)))
 	screenshot("low-codes")
+}
+
+// Selectors of the trusted-device and history cards.
+const (
+	selTrustBox      = `#portalmfa-trust`
+	selDevicesCard   = `#portalmfa-devices`
+	selThisDevice    = `#portalmfa-devices .portalmfa-this-device`
+	selHistoryCard   = `#portalmfa-history`
+	selAttemptMethod = `#portalmfa-history .portalmfa-attempt strong`
+	selFailedAttempt = `#portalmfa-history .portalmfa-failed`
+	// The list item of the device marked "This device", and its name.
+	selThisDeviceItem = `#portalmfa-devices .portalmfa-device:has(.portalmfa-this-device)`
+	selThisDeviceName = selThisDeviceItem + ` h3`
+)
+
+// TestBrowserTrustedDevice: sign in with a code, ticking "Trust this
+// device"; the next sign-in on that browser skips the challenge; the
+// security page marks the device and lists the attempts; once the device is
+// revoked, the challenge is back. The outbox shows what the portal would
+// have emailed.
+func TestBrowserTrustedDevice(t *testing.T) {
+	clock := &testClock{}
+	p := openPortal(t, filepath.Join(t.TempDir(), "portal.db"), clock)
+	secret := enroll(t, p, alice, clock.now())
+	ctx := t.Context()
+
+	// Devices alice trusted before, on other browsers, so the list shows
+	// every status: one expires meanwhile, one she revoked.
+	if _, _, err := p.svc.TrustDevice(ctx, alice, portalmfa.Client{IP: "203.0.113.24",
+		UserAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"}); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(31 * 24 * time.Hour)
+	token, _, err := p.svc.TrustDevice(ctx, alice, portalmfa.Client{IP: "198.51.100.23",
+		UserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.svc.RevokeDevice(ctx, alice, p.svc.DeviceID(token), portalmfa.Client{}); err != nil {
+		t.Fatal(err)
+	}
+	// Bruno (French) used a backup code: the outbox speaks his language.
+	_, brunoCodes := enrollWithCodes(t, p, bruno, clock.now())
+	if _, err := p.svc.VerifyBackupCode(ctx, bruno, brunoCodes[0], portalmfa.Client{IP: "192.0.2.44"}); err != nil {
+		t.Fatal(err)
+	}
+
+	d := newDriver(t, p)
+	d.signIn("/login/2fa/", false)
+	if got := d.text(`label[for="portalmfa-trust"]`); got != "Trust this device for 30 days" {
+		t.Fatalf("the trust box reads %q", got)
+	}
+	// A mistyped code first: a failed attempt in the history.
+	clock.advance(totp.Period)
+	d.do("typing a wrong code", chromedp.SendKeys(chromedp.CSS(selCodeInput), wrongCode(secret, clock.now())))
+	d.click("submitting the wrong code", "/login/2fa/", chromedp.Submit(chromedp.CSS(selCodeInput)))
+	d.do("ticking Trust this device and typing the code",
+		chromedp.Click(chromedp.CSS(selTrustBox)),
+		chromedp.SendKeys(chromedp.CSS(selCodeInput), totp.Code(secret, clock.now())))
+	d.click("passing the challenge", "/account", chromedp.Submit(chromedp.CSS(selCodeInput)))
+
+	d.click("signing out", "/login", chromedp.Click(chromedp.CSS(`#logout`)))
+	d.signIn("/account", false) // the trusted browser: no challenge
+	if got := d.text(`#nav-user`); got != "Alice Martin" {
+		t.Fatalf("navbar shows %q, want Alice Martin", got)
+	}
+
+	d.click("opening Connection & Security", "/my/security/", chromedp.Click(chromedp.CSS(`#tile-security`)))
+	if got := d.text(selThisDevice); got != "This device" {
+		t.Fatalf("the device list marks %q", got)
+	}
+	if got := d.text(selThisDeviceName); got != "Chrome on Linux This device" {
+		t.Fatalf("this device is %q, want Chrome on Linux", got)
+	}
+	if got := strings.Join(d.texts(`#portalmfa-devices .portalmfa-device .badge:not(.portalmfa-this-device)`), ","); got != "Active,Revoked,Expired" {
+		t.Fatalf("device statuses %q", got)
+	}
+	if got := strings.Join(d.texts(selAttemptMethod), ","); got != "Trusted device,Authenticator app,Authenticator app" {
+		t.Fatalf("history methods %q", got)
+	}
+	// Rename opens a small form in place (no script: <details>).
+	d.do("opening Rename", chromedp.Click(chromedp.CSS(selThisDeviceItem+` summary`)),
+		chromedp.WaitVisible(chromedp.CSS(selThisDeviceItem+` input[name="name"]`)))
+	d.do("typing a name",
+		chromedp.Clear(chromedp.CSS(selThisDeviceItem+` input[name="name"]`)),
+		chromedp.SendKeys(chromedp.CSS(selThisDeviceItem+` input[name="name"]`), "Work laptop"))
+	d.click("renaming this device", "/my/security/?done=device-renamed",
+		chromedp.Submit(chromedp.CSS(selThisDeviceItem+` input[name="name"]`)))
+	if got := d.text(selThisDeviceName); got != "Work laptop This device" {
+		t.Fatalf("after renaming, this device is %q", got)
+	}
+	if got := d.text(selFailedAttempt); !strings.Contains(got, "Failed") || !strings.Contains(got, "wrong code") {
+		t.Fatalf("the failed attempt reads %q", got)
+	}
+	d.screenshot("devices", selDevicesCard)
+	d.screenshot("history", selHistoryCard)
+
+	d.click("revoking this device", "/my/security/?done=device-revoked",
+		chromedp.Click(chromedp.CSS(selThisDeviceItem+` form[action$="/revoke"] button`)))
+	if got := d.text(`.alert-success`); !strings.Contains(got, "no longer trusted") {
+		t.Fatalf("after revoking, the notice says %q", got)
+	}
+	if got := d.texts(`#portalmfa-devices .text-bg-success`); len(got) != 0 {
+		t.Fatalf("still active after revoking: %q", got)
+	}
+	d.click("signing out", "/login", chromedp.Click(chromedp.CSS(`#logout`)))
+	d.signIn("/login/2fa/", false) // revoked: the challenge again
+
+	d.click("opening the development outbox", "/dev/outbox", chromedp.Navigate(d.srv.URL+"/dev/outbox"))
+	subjects := d.texts(`.outbox-subject`)
+	if len(subjects) == 0 || subjects[0] != "New trusted device on your account" || !slices.Contains(subjects, "Un code de secours a été utilisé") {
+		t.Fatalf("outbox subjects %q", subjects)
+	}
+	d.screenshot("outbox")
+}
+
+// wrongCode returns a well-formed code that matches none of the steps
+// around now.
+func wrongCode(secret []byte, now time.Time) string {
+	near := map[string]bool{}
+	for _, d := range []time.Duration{-totp.Period, 0, totp.Period} {
+		near[totp.Code(secret, now.Add(d))] = true
+	}
+	for _, c := range []string{"000000", "111111", "222222", "333333"} {
+		if !near[c] {
+			return c
+		}
+	}
+	panic("unreachable")
 }

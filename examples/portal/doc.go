@@ -14,7 +14,10 @@
 // out and in again to meet the login challenge, with the app or with one
 // of the backup codes ("Use a backup code instead"); the page after a
 // backup code tells how many are left, and "Connection & Security" offers
-// new ones when few remain.
+// new ones when few remain. Tick "Trust this device" at the challenge and
+// the next sign-in on that browser asks for the password only;
+// "Connection & Security" lists the trusted devices (this one marked) and
+// the recent sign-in attempts, each with "This wasn't me".
 //
 // What the demo wires together:
 //
@@ -26,7 +29,21 @@
 //   - the httpx security pages mounted at /my/security/, wrapped in the
 //     portal's own navbar through a layout.html override;
 //   - a SQLite file (-db) for everything portalmfa stores, so enrollments
-//     survive a restart.
+//     survive a restart;
+//   - a [portalmfa.Notifier] that renders each notification (new trusted
+//     device, 2FA turned off, backup code used, few codes left, repeated
+//     failures, "this wasn't me") in the user's language, found through
+//     Config.LookupUser, into an in-memory outbox shown at /dev/outbox, a
+//     development page in place of the emails a real portal would send;
+//   - a password page, /account/password (bcrypt, in memory), which calls
+//     [portalmfa.Service.PasswordChanged] so every trusted device is
+//     revoked; the security page links to it after "this wasn't me";
+//   - an hourly [portalmfa.Service.PruneHistory], started by run and
+//     stopped before the database closes.
+//
+// The demo serves plain http on localhost, so the trusted-device cookie is
+// "portalmfa_device", without the __Host- prefix and Secure that httpx
+// gives it over HTTPS: browsers refuse both on plain http.
 //
 // The key ring needs 32 random bytes. On its first start the demo makes them
 // with crypto/rand and keeps them, hex-encoded with mode 0600, next to the
@@ -35,6 +52,7 @@
 // then fail closed. That file is a demo shortcut: a production portal takes
 // its keys from a secret manager.
 //
-// The session store is a map in memory, so a restart signs everyone out;
-// the second-factor data is what persists.
+// The session store, the outbox and changed passwords are in memory, so a
+// restart signs everyone out, empties the outbox and brings the printed
+// passwords back; the second-factor data is what persists.
 package main

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -46,6 +47,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer p.Close()
+	// Old sign-in history goes hourly; the loop stops, before the database
+	// closes, when run returns.
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	var pruning sync.WaitGroup
+	pruning.Go(func() { p.pruneHistory(pruneCtx, time.Hour) })
+	defer pruning.Wait()
+	defer stopPruning()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -48,6 +48,7 @@ type portal struct {
 	mfa      *httpx.Handler
 	users    *directory
 	sessions *sessions
+	outbox   *outbox
 	pages    map[string]*template.Template
 	log      *slog.Logger
 
@@ -93,6 +94,9 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 	if p.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
+	if p.outbox, err = newOutbox(cfg.Now); err != nil {
+		return nil, err
+	}
 
 	if p.store, err = sqlite.Open(ctx, cfg.DBPath); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", cfg.DBPath, err)
@@ -110,6 +114,16 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		CheckPassword: func(_ context.Context, userID, password string) (bool, error) {
 			return p.users.checkPassword(userID, password), nil
 		},
+		// Notifications go to the development outbox, in the user's
+		// language, which LookupUser tells.
+		Notifier: p.outbox,
+		LookupUser: func(_ context.Context, userID string) (portalmfa.User, error) {
+			a, ok := p.users.lookup(userID)
+			if !ok {
+				return portalmfa.User{}, fmt.Errorf("no user %q", userID)
+			}
+			return a.mfaUser(), nil
+		},
 		Logger: cfg.Logger,
 		Now:    cfg.Now,
 	})
@@ -126,6 +140,8 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		CurrentUser:        p.currentMFAUser,
 		SecondFactorPassed: p.secondFactorPassed,
 		Templates:          layout,
+		// After "this wasn't me", the security page links here.
+		ChangePasswordURL: "/account/password",
 		UserLanguage: func(_ context.Context, userID string) string {
 			if a, ok := p.users.lookup(userID); ok {
 				return a.Language
@@ -158,6 +174,9 @@ func (p *portal) routes() http.Handler {
 	mux.Handle("POST /login", cop.Handler(http.HandlerFunc(p.login)))
 	mux.Handle("POST /logout", cop.Handler(http.HandlerFunc(p.logout)))
 	mux.HandleFunc("GET /account", p.accountPage)
+	mux.HandleFunc("GET /account/password", p.passwordPage)
+	mux.Handle("POST /account/password", cop.Handler(http.HandlerFunc(p.changePassword)))
+	mux.HandleFunc("GET /dev/outbox", p.outboxPage)
 
 	static, _ := fs.Sub(assets, "static") // cannot fail: the directory is embedded
 	mux.Handle("GET /static/", http.StripPrefix("/static", cacheFor(time.Hour, http.FileServerFS(static))))
@@ -286,6 +305,7 @@ type accountData struct {
 	TwoStep  string // "on", "off" or "unknown"
 	Since    time.Time
 	Language string
+	Notice   string
 }
 
 func (p *portal) accountPage(w http.ResponseWriter, r *http.Request) {
@@ -295,6 +315,9 @@ func (p *portal) accountPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := accountData{User: a, TwoStep: "off", Language: languageName(a.Language)}
+	if r.URL.Query().Get("done") == "password" {
+		d.Notice = "Your password was changed. Your trusted devices were signed out: the next sign-in on each asks for your second factor."
+	}
 	switch st, err := p.svc.Status(r.Context(), a.ID); {
 	case err != nil:
 		p.log.ErrorContext(r.Context(), "reading second-factor status", "user", a.ID, "err", err)
@@ -303,6 +326,98 @@ func (p *portal) accountPage(w http.ResponseWriter, r *http.Request) {
 		d.TwoStep, d.Since = "on", st.TOTPSince
 	}
 	p.render(w, r, http.StatusOK, "account", "My Account", d)
+}
+
+type passwordData struct {
+	Email     string // for password managers
+	Error     string
+	MinLength int
+}
+
+// passwordPage is the demo's password change: just enough for the link
+// the security page shows after "this wasn't me".
+func (p *portal) passwordPage(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.currentAccount(r)
+	if !ok {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	p.render(w, r, http.StatusOK, "password", "Change password", passwordData{Email: a.Email, MinLength: minPasswordLength})
+}
+
+// changePassword checks the current password, then tells portalmfa the
+// password changed (every trusted device is revoked) before it stores the
+// new one. In that order a failure of portalmfa leaves the old password,
+// not a new password with the old devices still trusted.
+func (p *portal) changePassword(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.currentAccount(r)
+	if !ok {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "Bad request", http.StatusBadRequest)
+		return
+	}
+	current, next := r.PostFormValue("current"), r.PostFormValue("new")
+	refuse := func(msg string) {
+		p.render(w, r, http.StatusUnprocessableEntity, "password", "Change password",
+			passwordData{Email: a.Email, Error: msg, MinLength: minPasswordLength})
+	}
+	switch {
+	case !p.users.checkPassword(a.ID, current):
+		refuse("Your current password is not right.")
+		return
+	case next != r.PostFormValue("confirm"):
+		refuse("The two new passwords are not the same.")
+		return
+	case !validPassword(next):
+		refuse(fmt.Sprintf("The new password needs at least %d characters (and at most 72 bytes).", minPasswordLength))
+		return
+	}
+	if err := p.svc.PasswordChanged(r.Context(), a.ID); err != nil {
+		p.log.ErrorContext(r.Context(), "revoking trusted devices", "user", a.ID, "err", err)
+		p.render(w, r, http.StatusServiceUnavailable, "password", "Change password",
+			passwordData{Email: a.Email, Error: "Your password could not be changed right now. Please try again in a few minutes.", MinLength: minPasswordLength})
+		return
+	}
+	if err := p.users.setPassword(a.ID, next); err != nil {
+		p.log.ErrorContext(r.Context(), "setting a password", "user", a.ID, "err", err)
+		http.Error(w, "Internal server error", http.StatusInternalServerError)
+		return
+	}
+	p.log.InfoContext(r.Context(), "password changed", "user", a.ID)
+	http.Redirect(w, r, "/account?done=password", http.StatusSeeOther)
+}
+
+// outboxPage shows what the portal would have emailed: the development
+// outbox. No sign-in needed; a real portal has no such page.
+func (p *portal) outboxPage(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, http.StatusOK, "outbox", "Development outbox", p.outbox.messages())
+}
+
+// pruneHistory removes history entries older than portalmfa's retention:
+// once now, then every interval, until ctx ends.
+func (p *portal) pruneHistory(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		n, err := p.svc.PruneHistory(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			p.log.ErrorContext(ctx, "pruning the sign-in history", "err", err)
+		case n > 0:
+			p.log.InfoContext(ctx, "pruned the sign-in history", "entries", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // languageName names a language tag of the portal's users, in English like
@@ -340,7 +455,7 @@ type page struct {
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "account", "error"} {
+	for _, name := range []string{"login", "account", "error", "password", "outbox"} {
 		t, err := template.New(name).Funcs(template.FuncMap{
 			"portalName": func() string { return portalName },
 		}).ParseFS(assets, "templates/base.html", "templates/"+name+".html")

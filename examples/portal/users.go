@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -34,18 +35,21 @@ func (a *account) mfaUser() portalmfa.User {
 	return portalmfa.User{ID: a.ID, Name: a.Name, Email: a.Email, Language: a.Language}
 }
 
-// directory is the portal's user list. It is built once and read-only
-// afterwards, so it needs no lock.
+// directory is the portal's user list. The accounts are fixed; only their
+// password hashes change (the password page), under mu.
 type directory struct {
 	byID    map[string]*account
 	byEmail map[string]*account
 	// dummy is a hash compared against when the email is unknown, so a
 	// wrong email costs as much time as a wrong password.
 	dummy []byte
+	cost  int
+
+	mu sync.RWMutex // guards every account's hash
 }
 
 func newDirectory(seeds []demoUser, cost int) (*directory, error) {
-	d := &directory{byID: map[string]*account{}, byEmail: map[string]*account{}}
+	d := &directory{byID: map[string]*account{}, byEmail: map[string]*account{}, cost: cost}
 	var err error
 	if d.dummy, err = bcrypt.GenerateFromPassword([]byte("no such user"), cost); err != nil {
 		return nil, fmt.Errorf("hashing: %w", err)
@@ -69,11 +73,7 @@ func normalizeEmail(email string) string {
 // authenticate returns the account whose email and password these are.
 func (d *directory) authenticate(email, password string) (*account, bool) {
 	a, ok := d.byEmail[normalizeEmail(email)]
-	if !ok {
-		_ = bcrypt.CompareHashAndPassword(d.dummy, []byte(password))
-		return nil, false
-	}
-	if bcrypt.CompareHashAndPassword(a.hash, []byte(password)) != nil {
+	if !d.matches(a, ok, password) {
 		return nil, false
 	}
 	return a, true
@@ -82,11 +82,50 @@ func (d *directory) authenticate(email, password string) (*account, bool) {
 // checkPassword reports whether password is the password of user id.
 func (d *directory) checkPassword(id, password string) bool {
 	a, ok := d.byID[id]
+	return d.matches(a, ok, password)
+}
+
+// matches compares password with a's hash, or with the dummy when there is
+// no such account.
+func (d *directory) matches(a *account, ok bool, password string) bool {
 	if !ok {
 		_ = bcrypt.CompareHashAndPassword(d.dummy, []byte(password))
 		return false
 	}
-	return bcrypt.CompareHashAndPassword(a.hash, []byte(password)) == nil
+	d.mu.RLock()
+	hash := a.hash
+	d.mu.RUnlock()
+	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+}
+
+// minPasswordLength is the demo's rule for a new password.
+const minPasswordLength = 10
+
+// errWeakPassword: a new password shorter than minPasswordLength, or longer
+// than bcrypt takes.
+var errWeakPassword = fmt.Errorf("a new password needs at least %d characters and at most 72 bytes", minPasswordLength)
+
+func validPassword(password string) bool {
+	return len(password) >= minPasswordLength && len(password) <= 72
+}
+
+// setPassword replaces the password of user id, in memory only.
+func (d *directory) setPassword(id, password string) error {
+	a, ok := d.byID[id]
+	if !ok {
+		return fmt.Errorf("no user %q", id)
+	}
+	if !validPassword(password) {
+		return errWeakPassword
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), d.cost)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	a.hash = h
+	d.mu.Unlock()
+	return nil
 }
 
 // lookup returns the account with this ID.

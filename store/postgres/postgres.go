@@ -173,7 +173,6 @@ func newQueries(schema string) queries {
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-
 // migrate creates schema if needed and applies, in one transaction, the
 // migrations it has not seen yet.
 //

@@ -149,7 +149,6 @@ func dsn(path string) string {
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-
 // migrate applies, in one transaction, the migrations the database has not
 // seen yet.
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -1,0 +1,97 @@
+package httpx
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/history"
+)
+
+// historyView is one login attempt as the overview lists it.
+type historyView struct {
+	ID       string
+	When     string // date and time, formatted for the language
+	Datetime string // the same, RFC 3339, for <time datetime>
+	Method   string // translated
+	Success  bool
+	Reason   string // translated; "" on success
+	IP       string
+	Device   string // "" when the User-Agent told nothing
+}
+
+func (h *Handler) historyViews(lang int, es []history.Event) []historyView {
+	views := make([]historyView, 0, len(es))
+	for _, e := range es {
+		v := historyView{
+			ID:       e.ID,
+			When:     h.formatDateTime(lang, e.At),
+			Datetime: e.At.Format(time.RFC3339),
+			Method:   h.text(lang, methodMessage(e.Method)),
+			Success:  e.Success,
+			IP:       e.IP,
+			Device:   e.Device,
+		}
+		if !e.Success {
+			if id := reasonMessage(e.Reason); id != "" {
+				v.Reason = h.text(lang, id)
+			}
+		}
+		views = append(views, v)
+	}
+	return views
+}
+
+func methodMessage(m history.Method) string {
+	switch m {
+	case history.TOTP:
+		return msgMethodTOTP
+	case history.BackupCode:
+		return msgMethodBackupCode
+	case history.TrustedDevice:
+		return msgMethodTrustedDevice
+	case history.Password:
+		return msgMethodPassword
+	}
+	return msgMethodOther
+}
+
+// reasonMessage names why an attempt failed; "" for a reason we have no
+// words for, which then shows as "Failed" alone.
+func reasonMessage(r history.Reason) string {
+	switch r {
+	case history.WrongCode:
+		return msgReasonWrongCode
+	case history.Replayed:
+		return msgReasonReplayed
+	case history.Locked:
+		return msgReasonLocked
+	case history.ExpiredState:
+		return msgReasonExpired
+	case history.Unavailable:
+		return msgReasonUnavailable
+	}
+	return ""
+}
+
+// notMe is "this wasn't me" on an entry of the user's recent history: the
+// Service revokes every trusted device (this browser's cookie goes too) and
+// the overview then says so and points to changing the password. An entry
+// that is not one of the user's recent attempts is not found.
+func (h *Handler) notMe(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	if !h.postForm(w, r, kindSecurity, lang) {
+		return
+	}
+	err := h.svc.NotMe(r.Context(), u.ID, r.PathValue("id"), h.client(r))
+	switch {
+	case err == nil:
+		if deviceToken(r) != "" {
+			clearDevice(w, r)
+		}
+		h.to(w, r, "/?done=not-me")
+	case isUserError(err, portalmfa.ErrNotYourEvent):
+		h.renderError(w, r, kindSecurity, lang, http.StatusNotFound, msgEventUnknown)
+	default:
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+	}
+}
