@@ -30,7 +30,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("portal", flag.ContinueOnError)
 	flags.SetOutput(stdout)
 	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on")
-	db := flags.String("db", "portalmfa-demo.db", "SQLite file for second-factor data; the key is kept in <db>.key")
+	db := flags.String("db", "portalmfa-demo.db", "SQLite file for second-factor data (the key is kept in <db>.key),\nor a postgres:// URL (the key is kept in portalmfa-demo.key)")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
-	p, err := newPortal(ctx, portalConfig{DBPath: *db, Logger: logger})
+	p, err := newPortal(ctx, portalConfig{DB: *db, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func printBanner(w io.Writer, url, db string, p *portal) {
 	}
 	fmt.Fprintf(w, "\n%s, a portalmfa demo\n\n", portalName)
 	fmt.Fprintf(w, "  Open      %s\n", url)
-	fmt.Fprintf(w, "  Database  %s\n", db)
+	fmt.Fprintf(w, "  Database  %s\n", redactDB(db))
 	fmt.Fprintf(w, "  Key file  %s (%s)\n\n", p.keyPath, key)
 	fmt.Fprintf(w, "  Demo users (email / password):\n")
 	for _, u := range demoUsers() {

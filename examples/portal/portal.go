@@ -10,12 +10,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/httpx"
+	"github.com/portalmfa/portalmfa/store/postgres"
 	"github.com/portalmfa/portalmfa/store/sqlite"
 )
 
@@ -26,10 +29,12 @@ var assets embed.FS
 
 // portalConfig is what newPortal needs; tests fill it without flags.
 type portalConfig struct {
-	// DBPath is the SQLite file portalmfa keeps its data in. Required.
-	DBPath string
+	// DB is where portalmfa keeps its data: an SQLite file, or a
+	// postgres:// URL for several portal instances on one database.
+	// Required.
+	DB string
 	// KeyPath holds the key ring's key; it is made on first use. Optional:
-	// DBPath + ".key".
+	// DB + ".key" for SQLite, portalmfa-demo.key for PostgreSQL.
 	KeyPath string
 	// Now is the clock of the Service and of the sessions. Optional:
 	// time.Now. Tests move it forward instead of sleeping.
@@ -43,7 +48,7 @@ type portalConfig struct {
 // portal is the whole demo as one http.Handler.
 type portal struct {
 	handler  http.Handler
-	store    *sqlite.Store
+	store    closingStore
 	svc      *portalmfa.Service
 	mfa      *httpx.Handler
 	users    *directory
@@ -59,11 +64,14 @@ type portal struct {
 // newPortal opens the database and the key and builds the portal. Close
 // releases the database.
 func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
-	if cfg.DBPath == "" {
+	if cfg.DB == "" {
 		return nil, errors.New("portal: a database path is required")
 	}
 	if cfg.KeyPath == "" {
-		cfg.KeyPath = cfg.DBPath + ".key"
+		cfg.KeyPath = cfg.DB + ".key"
+		if isPostgres(cfg.DB) {
+			cfg.KeyPath = "portalmfa-demo.key"
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -98,8 +106,8 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		return nil, err
 	}
 
-	if p.store, err = sqlite.Open(ctx, cfg.DBPath); err != nil {
-		return nil, fmt.Errorf("opening %s: %w", cfg.DBPath, err)
+	if p.store, err = openStore(ctx, cfg.DB); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", redactDB(cfg.DB), err)
 	}
 	defer func() {
 		if err != nil {
@@ -538,4 +546,35 @@ func (p *portal) logRequests(next http.Handler) http.Handler {
 		p.log.InfoContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path,
 			"status", sw.status, "duration", time.Since(start).Round(time.Microsecond))
 	})
+}
+
+// closingStore is a backend the portal opened and closes.
+type closingStore interface {
+	portalmfa.Store
+	Close() error
+}
+
+// openStore opens PostgreSQL for a postgres:// URL, else the SQLite file.
+func openStore(ctx context.Context, db string) (closingStore, error) {
+	if isPostgres(db) {
+		return postgres.Open(ctx, db)
+	}
+	return sqlite.Open(ctx, db)
+}
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// redactDB is db fit for a log line or the banner: a URL's password is
+// replaced by xxxxx.
+func redactDB(db string) string {
+	if !isPostgres(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://…"
+	}
+	return u.Redacted()
 }

@@ -47,7 +47,7 @@ func (c *testClock) advance(d time.Duration) {
 func openPortal(t *testing.T, db string, clock *testClock) *portal {
 	t.Helper()
 	cfg := portalConfig{
-		DBPath:     db,
+		DB:         db,
 		Logger:     slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		BcryptCost: bcrypt.MinCost,
 	}
@@ -531,5 +531,28 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 	if err := run(t.Context(), []string{"extra"}, &out); err == nil {
 		t.Error("run accepted a stray argument")
+	}
+}
+
+// The demo runs on PostgreSQL when -db is a postgres:// URL, and the URL's
+// password never reaches the banner.
+func TestPortalOnPostgres(t *testing.T) {
+	if got, want := redactDB("postgres://portal:s3cret@db.example/portal"), "postgres://portal:xxxxx@db.example/portal"; got != want {
+		t.Errorf("redactDB = %q, want %q", got, want)
+	}
+	if got := redactDB("/tmp/x.db"); got != "/tmp/x.db" {
+		t.Errorf("redactDB of a file = %q", got)
+	}
+	dsn := os.Getenv("PORTALMFA_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("PORTALMFA_TEST_POSTGRES not set: PostgreSQL demo test skipped")
+	}
+	p, err := newPortal(t.Context(), portalConfig{DB: dsn, KeyPath: filepath.Join(t.TempDir(), "key"), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatalf("newPortal: %v", err)
+	}
+	defer p.Close()
+	if required, err := p.svc.SecondFactorRequired(t.Context(), "nobody"); err != nil || required {
+		t.Errorf("SecondFactorRequired = %v, %v; want false, nil", required, err)
 	}
 }
