@@ -1,14 +1,18 @@
 package portalmfa
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/portalmfa/portalmfa/history"
 )
 
 // A pending login is the state between a correct password and a passed
@@ -49,6 +53,26 @@ func (s *Service) NewPendingLogin(userID string) (state string, lifetime time.Du
 // [ErrPendingInvalid] for anything not signed by a key of the ring and
 // [ErrPendingExpired] once the state is older than its TTL.
 func (s *Service) PendingLogin(state string) (userID string, err error) {
+	userID, err = s.openPending(state)
+	if err != nil {
+		return "", err
+	}
+	return userID, nil
+}
+
+// ChallengeExpired records, in the user's login history, a code submitted
+// with a pending-login state that was genuine but had expired, so the user
+// sees that someone got past their password and then came too late. A state
+// that is not genuine, or not expired, records nothing.
+func (s *Service) ChallengeExpired(ctx context.Context, state string, m history.Method, c Client) {
+	if userID, err := s.openPending(state); errors.Is(err, ErrPendingExpired) {
+		s.recordAttempt(ctx, userID, c, m, ErrPendingExpired)
+	}
+}
+
+// openPending is PendingLogin, except that an expired state still names its
+// user beside ErrPendingExpired.
+func (s *Service) openPending(state string) (userID string, err error) {
 	p, m, ok := strings.Cut(state, ".")
 	if !ok || len(state) > 4096 {
 		return "", ErrPendingInvalid
@@ -68,11 +92,12 @@ func (s *Service) PendingLogin(state string) (userID string, err error) {
 	if !valid {
 		return "", ErrPendingInvalid
 	}
+	userID = string(payload[25:])
 	expiry := time.Unix(int64(binary.BigEndian.Uint64(payload[1:9])), 0)
 	if !s.cfg.Now().Before(expiry) {
-		return "", ErrPendingExpired
+		return userID, ErrPendingExpired
 	}
-	return string(payload[25:]), nil
+	return userID, nil
 }
 
 func sign(key, payload []byte) []byte {

@@ -303,3 +303,27 @@ func TestDeviceID(t *testing.T) {
 	}
 	assert.NotContains(t, fmt.Sprintf("%x", devices.HashToken(token)), f.svc.DeviceID(token), "not a part of the stored hash")
 }
+
+// A code submitted too late, with a genuine but expired pending login, is
+// in the history; a forged state records nothing.
+func TestChallengeExpired(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	f.enroll(t, alice)
+	c := portalmfa.Client{IP: "192.0.2.9", UserAgent: firefox}
+	state, _, err := f.svc.NewPendingLogin(alice.ID)
+	require.NoError(t, err)
+
+	f.svc.ChallengeExpired(ctx, state, history.TOTP, c) // not expired yet
+	f.svc.ChallengeExpired(ctx, "forged."+state, history.TOTP, c)
+	h, _ := f.svc.LoginHistory(ctx, alice.ID)
+	assert.Empty(t, h)
+
+	f.clock.Add(6 * time.Minute)
+	f.svc.ChallengeExpired(ctx, state, history.BackupCode, c)
+	h, _ = f.svc.LoginHistory(ctx, alice.ID)
+	require.Len(t, h, 1)
+	assert.Equal(t, history.ExpiredState, h[0].Reason)
+	assert.Equal(t, history.BackupCode, h[0].Method)
+	assert.False(t, h[0].Success)
+}

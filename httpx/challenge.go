@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/history"
 )
 
 func (h *Handler) challengeHandler() http.Handler {
@@ -35,6 +36,14 @@ func (h *Handler) withPending(next pendingHandler) http.HandlerFunc {
 			reason := ""
 			if isUserError(err, portalmfa.ErrPendingExpired) {
 				reason = "expired"
+				if r.Method == http.MethodPost {
+					// A code came too late: the user's history shows it.
+					m := history.TOTP
+					if r.URL.Path == "/backup" {
+						m = history.BackupCode
+					}
+					h.svc.ChallengeExpired(r.Context(), c.Value, m, h.client(r))
+				}
 			}
 			h.redirectLogin(w, r, reason)
 			return

@@ -1,6 +1,7 @@
 package httpx_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -176,6 +178,12 @@ func TestChallengeState(t *testing.T) {
 				assert.Equal(t, tc.wantCode, w.Code)
 				assert.Equal(t, tc.wantLoc, w.Header().Get("Location"))
 				assert.Empty(t, hs.passedUsers())
+				if tc.name == "expired" && method == http.MethodPost {
+					h, err := hs.svc.LoginHistory(context.Background(), "alice")
+					require.NoError(t, err)
+					require.NotEmpty(t, h)
+					assert.Equal(t, history.ExpiredState, h[0].Reason, "a code that came too late is in the history")
+				}
 			})
 		}
 	}
