@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 
-	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
 )
@@ -66,8 +65,8 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		s.log.Log(ctx, level, "portalmfa: second factor failed",
 			"user", userID, "ip", c.IP, "method", kind.name, "err", err)
 		if locksUser && !errors.Is(err, ErrUnavailable) {
-			s.event(ctx, history.Event{UserID: userID, Kind: history.LockedOut, IP: c.IP, Device: devices.Name(c.UserAgent)})
-			s.notify(ctx, Notification{Kind: NotifyRepeatedFailures, UserID: userID, IP: c.IP, Device: devices.Name(c.UserAgent)})
+			s.event(ctx, history.Event{UserID: userID, Kind: history.LockedOut, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
+			s.notify(ctx, Notification{Kind: NotifyRepeatedFailures, UserID: userID, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
 		}
 		return err
 	}
@@ -107,7 +106,7 @@ func (s *Service) recordAttempt(ctx context.Context, userID string, c Client, m 
 	s.event(ctx, history.Event{
 		UserID: userID, Kind: history.Attempt, Method: m,
 		Success: err == nil, Reason: reason(err),
-		IP: c.IP, Device: devices.Name(c.UserAgent),
+		IP: c.IP, Device: s.deviceNames.name(c.UserAgent),
 	})
 }
 

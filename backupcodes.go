@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
-	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -45,7 +44,7 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, userID, totpCode st
 	if err != nil {
 		return nil, err
 	}
-	s.event(ctx, history.Event{UserID: userID, Kind: history.CodesRegenerated, IP: c.IP, Device: devices.Name(c.UserAgent)})
+	s.event(ctx, history.Event{UserID: userID, Kind: history.CodesRegenerated, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
 	s.log.InfoContext(ctx, "portalmfa: backup codes regenerated", "user", userID)
 	return codes, nil
 }
@@ -113,7 +112,7 @@ func (s *Service) VerifyBackupCode(ctx context.Context, userID, code string, c C
 		return 0, err
 	}
 	s.log.InfoContext(ctx, "portalmfa: backup code used", "user", userID, "remaining", remaining)
-	device := devices.Name(c.UserAgent)
+	device := s.deviceNames.name(c.UserAgent)
 	s.event(ctx, history.Event{UserID: userID, Kind: history.CodeUsed, IP: c.IP, Device: device})
 	s.notify(ctx, Notification{Kind: NotifyBackupCodeUsed, UserID: userID, IP: c.IP, Device: device, Remaining: remaining})
 	if remaining <= s.cfg.LowBackupCodes {

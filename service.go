@@ -124,12 +124,13 @@ type Config struct {
 // Service is the second factor of a portal: enrollment, the login challenge
 // and self-service management. It is safe for concurrent use.
 type Service struct {
-	cfg        Config
-	store      Store
-	log        *slog.Logger
-	sealer     *totp.Sealer
-	hashers    []*backupcodes.Hasher // backup-code hash keys, newest first
-	pendingKey [][]byte              // HMAC keys for pending-login states, newest first
+	cfg         Config
+	store       Store
+	log         *slog.Logger
+	sealer      *totp.Sealer
+	hashers     []*backupcodes.Hasher // backup-code hash keys, newest first
+	deviceNames nameCache
+	pendingKey  [][]byte // HMAC keys for pending-login states, newest first
 }
 
 // Key-derivation labels. A key of the ring is never used directly, and

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
-	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -197,7 +196,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client
 		if _, err := s.revokeAll(ctx, userID); err != nil {
 			return err
 		}
-		s.event(ctx, history.Event{UserID: userID, Kind: history.TOTPEnabled, IP: c.IP, Device: devices.Name(c.UserAgent)})
+		s.event(ctx, history.Event{UserID: userID, Kind: history.TOTPEnabled, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
 		s.log.InfoContext(ctx, "portalmfa: totp enabled", "user", userID)
 		return nil
 	})
@@ -252,8 +251,8 @@ func (s *Service) DisableTOTP(ctx context.Context, userID, password string, c Cl
 		if err := s.removeSecondFactor(ctx, userID); err != nil {
 			return err
 		}
-		s.event(ctx, history.Event{UserID: userID, Kind: history.TOTPDisabled, IP: c.IP, Device: devices.Name(c.UserAgent)})
-		s.notify(ctx, Notification{Kind: NotifyTOTPDisabled, UserID: userID, IP: c.IP, Device: devices.Name(c.UserAgent)})
+		s.event(ctx, history.Event{UserID: userID, Kind: history.TOTPDisabled, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
+		s.notify(ctx, Notification{Kind: NotifyTOTPDisabled, UserID: userID, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
 		s.log.InfoContext(ctx, "portalmfa: totp disabled", "user", userID)
 		return nil
 	})

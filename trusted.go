@@ -25,7 +25,7 @@ func (s *Service) TrustDevice(ctx context.Context, userID string, c Client) (tok
 	}
 	now := s.cfg.Now()
 	d := devices.Device{
-		ID: devices.IDForToken(token), UserID: userID, Name: devices.Name(c.UserAgent), IP: c.IP,
+		ID: devices.IDForToken(token), UserID: userID, Name: s.deviceNames.name(c.UserAgent), IP: c.IP,
 		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.cfg.TrustDeviceFor),
 	}
 	if err := s.store.SaveDevice(ctx, d, hash); err != nil {
@@ -98,7 +98,7 @@ func (s *Service) RevokeDevice(ctx context.Context, userID, id string, c Client)
 	if err := s.deviceOp(s.store.RevokeDevice(ctx, userID, id, s.cfg.Now())); err != nil {
 		return err
 	}
-	s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceRevoked, IP: c.IP, Device: devices.Name(c.UserAgent)})
+	s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceRevoked, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
 	return nil
 }
 
@@ -107,7 +107,7 @@ func (s *Service) RevokeDevice(ctx context.Context, userID, id string, c Client)
 func (s *Service) RevokeAllDevices(ctx context.Context, userID string, c Client) (int, error) {
 	n, err := s.revokeAll(ctx, userID)
 	if err == nil && n > 0 {
-		s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceRevoked, IP: c.IP, Device: devices.Name(c.UserAgent)})
+		s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceRevoked, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
 	}
 	return n, err
 }
