@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -103,4 +104,10 @@ func printBanner(w io.Writer, url, db string, p *portal) {
 		fmt.Fprintf(w, "    %-20s %-18s %s, prefers %s\n", u.Email, u.Password, u.Name, languageName(u.Language))
 	}
 	fmt.Fprintln(w)
+	if strings.HasPrefix(url, "http://") {
+		fmt.Fprintln(w, "  Plain http: the trusted-device cookie is portalmfa_device, without the")
+		fmt.Fprintln(w, "  __Host- prefix and Secure flag it gets over HTTPS, which browsers refuse")
+		fmt.Fprintln(w, "  to store on http. Put the portal behind TLS in production.")
+		fmt.Fprintln(w)
+	}
 }
