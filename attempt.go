@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
+	"time"
 
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
@@ -25,9 +27,12 @@ var (
 	passwordCheck   = attemptKind{"password", history.Password, false}
 )
 
-// attempt runs check as one counted attempt: it reserves the attempt against
-// the IP and user limits (refusing, unevaluated, while either is locked),
-// and clears both counters only when check succeeds. Login attempts are
+// attempt runs check as one counted attempt. The user's attempt is reserved
+// in the store before check runs (refused, unevaluated, while the user is
+// locked), so however many requests race, at most the threshold are
+// evaluated, and it is cleared only when check succeeds. The client's IP
+// counts failures only: a success takes nothing off it, so an attacker's
+// own account cannot buy more guesses against others. Login attempts are
 // recorded in the user's history, whatever their outcome.
 func (s *Service) attempt(ctx context.Context, userID string, c Client, kind attemptKind, check func() error) (err error) {
 	if userID == "" {
@@ -36,26 +41,26 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 	if kind.login {
 		defer func() { s.recordAttempt(ctx, userID, c, kind.method, err) }()
 	}
-	// The IP first: attempts against a locked user still spend the IP's
-	// budget, while a locked IP spends nothing of the user's.
-	var keys []limitKey
-	if c.IP != "" {
-		keys = append(keys, limitKey{"ip:" + c.IP, s.cfg.IPLimit})
-	}
-	keys = append(keys, limitKey{"user:" + userID, s.cfg.UserLimit})
 	now := s.cfg.Now()
-	var locksUser bool // this attempt, should it fail, locks the user
-	for i, k := range keys {
-		a, err := s.store.ReserveAttempt(ctx, k.key, k.limit, now)
-		if errors.Is(err, lockout.ErrLockedOut) {
-			s.log.WarnContext(ctx, "portalmfa: attempt refused while locked out",
-				"user", userID, "ip", c.IP, "method", kind.name, "until", a.LockedUntil)
-			return &LockedOutError{Until: a.LockedUntil, Wait: a.LockedUntil.Sub(now)}
-		}
+	ipKey := ipLimitKey(c.IP)
+	if ipKey != "" {
+		until, err := s.store.LockedUntil(ctx, ipKey, now)
 		if err != nil {
 			return unavailable(err)
 		}
-		locksUser = i == len(keys)-1 && !a.LockedUntil.IsZero()
+		if !until.IsZero() {
+			return s.refused(ctx, userID, c, kind, until, now)
+		}
+	}
+	userKey := "user:" + userID
+	a, err := s.store.ReserveAttempt(ctx, userKey, s.cfg.UserLimit, now)
+	if errors.Is(err, lockout.ErrLockedOut) {
+		// Guessing at a locked user still spends the IP's budget.
+		s.countIPFailure(ctx, ipKey, now)
+		return s.refused(ctx, userID, c, kind, a.LockedUntil, now)
+	}
+	if err != nil {
+		return unavailable(err)
 	}
 	if err := check(); err != nil {
 		level := slog.LevelInfo
@@ -64,25 +69,56 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		}
 		s.log.Log(ctx, level, "portalmfa: second factor failed",
 			"user", userID, "ip", c.IP, "method", kind.name, "err", err)
-		if locksUser && !errors.Is(err, ErrUnavailable) {
-			s.event(ctx, history.Event{UserID: userID, Kind: history.LockedOut, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
-			s.notify(ctx, Notification{Kind: NotifyRepeatedFailures, UserID: userID, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
+		s.countIPFailure(ctx, ipKey, now)
+		if !a.LockedUntil.IsZero() && !errors.Is(err, ErrUnavailable) { // this failure locked the user
+			device := s.deviceNames.name(c.UserAgent)
+			s.event(ctx, history.Event{UserID: userID, Kind: history.LockedOut, IP: c.IP, Device: device})
+			s.notify(ctx, Notification{Kind: NotifyRepeatedFailures, UserID: userID, IP: c.IP, Device: device})
 		}
 		return err
 	}
-	reset := make([]string, len(keys))
-	for i, k := range keys {
-		reset[i] = k.key
-	}
-	if err := s.store.ResetAttempts(ctx, reset...); err != nil {
+	if err := s.store.ResetAttempts(ctx, userKey); err != nil {
 		return unavailable(err)
 	}
 	return nil
 }
 
-type limitKey struct {
-	key   string
-	limit lockout.Limit
+func (s *Service) refused(ctx context.Context, userID string, c Client, kind attemptKind, until, now time.Time) error {
+	s.log.WarnContext(ctx, "portalmfa: attempt refused while locked out",
+		"user", userID, "ip", c.IP, "method", kind.name, "until", until)
+	return &LockedOutError{Until: until, Wait: until.Sub(now)}
+}
+
+// countIPFailure adds a failure to the IP's count, which may lock it. The
+// count is best effort: the user's limit is the exact one, and a store
+// failure here is logged rather than turned into a refusal.
+func (s *Service) countIPFailure(ctx context.Context, ipKey string, now time.Time) {
+	if ipKey == "" {
+		return
+	}
+	_, err := s.store.ReserveAttempt(ctx, ipKey, s.cfg.IPLimit, now)
+	if err != nil && !errors.Is(err, lockout.ErrLockedOut) {
+		s.log.ErrorContext(ctx, "portalmfa: counting a failure of an IP", "err", err)
+	}
+}
+
+// ipLimitKey is the lockout key of a client IP. IPv6 clients are counted by
+// their /64, which one subscriber usually holds whole: per address, one
+// network could make up endless fresh keys. Anything that is not an IP
+// (a host's ClientIP may return what it likes) is cut to a bounded key.
+func ipLimitKey(ip string) string {
+	if ip == "" {
+		return ""
+	}
+	addr, err := netip.ParseAddr(ip)
+	switch {
+	case err != nil:
+		return "ip:" + ip[:min(len(ip), 64)]
+	case addr.Is4() || addr.Is4In6():
+		return "ip:" + addr.Unmap().String()
+	}
+	p, _ := addr.WithZone("").Prefix(64)
+	return "ip:" + p.String()
 }
 
 // reason names why an attempt failed, for the history.

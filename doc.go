@@ -3,22 +3,32 @@
 //
 // The host keeps users, passwords and sessions; portalmfa keeps second
 // factors. A [Service] built with [New] composes the capability packages
-// (totp, lockout, …) over one [Store] (store/memory, store/sqlite) into the
-// operations a portal needs:
+// (totp, backupcodes, devices, history, lockout) over one [Store]
+// (store/memory, store/sqlite, store/postgres) into the operations a portal
+// needs:
 //
 //   - enrollment: [Service.BeginTOTP], [Service.TOTPQRCode],
-//     [Service.ConfirmTOTP]; and [Service.DisableTOTP], guarded by the account
-//     password;
-//   - the login: after the password, [Service.SecondFactorRequired]; then a
-//     signed, short-lived state from [Service.NewPendingLogin] carries the
-//     user to the challenge, where [Service.VerifyTOTP] checks the code;
-//   - [Service.Status] for the security page.
+//     [Service.NewBackupCodes], [Service.ConfirmTOTP]; and
+//     [Service.DisableTOTP], guarded by the account password;
+//   - the login: after the password, [Service.SecondFactorRequired] and,
+//     for a browser the user trusted, [Service.UseTrustedDevice]; otherwise
+//     a signed, short-lived state from [Service.NewPendingLogin] carries the
+//     user to the challenge, where [Service.VerifyTOTP] or
+//     [Service.VerifyBackupCode] checks the code and [Service.TrustDevice]
+//     may remember the browser;
+//   - self-service: [Service.Status], [Service.RegenerateBackupCodes],
+//     [Service.Devices] and their revocation, [Service.LoginHistory] and
+//     [Service.NotMe];
+//   - the host's calls back: [Service.PasswordChanged],
+//     [Service.ResetSecondFactor], [Service.PruneHistory]; and a
+//     [Notifier] it may provide.
 //
 // Package httpx turns this into pages mounted at /my/security and a login
 // challenge; examples/portal shows a whole portal using it.
 //
-// Every attempt at a second factor is counted before it is evaluated, per
-// user and per IP, and locks out after too many failures ([LockedOutError]).
+// Every attempt at a second factor is counted against the user before it is
+// evaluated, failures are counted per IP too, and too many lock out
+// ([LockedOutError]).
 // A TOTP step is accepted once per user. The store enforces both atomically,
 // so they hold with concurrent requests and several portal instances.
 //

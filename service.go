@@ -117,7 +117,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock. Optional: time.Now.
 	Now func() time.Time
-	// Rand is the source of secrets and nonces. Optional: crypto/rand.
+	// Rand is the source of secrets, codes, tokens and salts, so tests can
+	// pin them. Optional: crypto/rand. (AES-GCM nonces always come from
+	// crypto/rand: a repeated nonce would break the sealing.)
 	Rand io.Reader
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base32"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -276,6 +277,38 @@ func TestLockout(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 30, lockedAt, "the default IP limit locks after 30 failures")
+	})
+	t.Run("a success of one's own does not reset the IP", func(t *testing.T) {
+		f := newFixture(t, nil)
+		own := f.enroll(t, bob)
+		spray := portalmfa.Client{IP: "203.0.113.5"}
+		guess := func(n int) {
+			for i := range n {
+				err := f.svc.VerifyTOTP(ctx, fmt.Sprintf("u-victim-%d", i), "000000", spray)
+				assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
+			}
+		}
+		for range 3 {
+			guess(9)
+			f.clock.Add(totp.Period)
+			require.NoError(t, f.svc.VerifyTOTP(ctx, bob.ID, totp.Code(own, f.clock.Now()), spray))
+		}
+		guess(3)
+		// 30 failures with a success after every 9: were successes to
+		// reset the IP's count, this would still be evaluated.
+		err := f.svc.VerifyTOTP(ctx, "u-victim-next", "000000", spray)
+		assert.ErrorIs(t, err, portalmfa.ErrLockedOut, "30 failures lock the IP, successes in between or not")
+	})
+	t.Run("IPv6 counted by /64", func(t *testing.T) {
+		f := newFixture(t, nil)
+		for i := range 30 {
+			c := portalmfa.Client{IP: fmt.Sprintf("2001:db8:1:2::%x", i+1)}
+			assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, fmt.Sprintf("u-v6-%d", i), "000000", c), portalmfa.ErrNotEnrolled)
+		}
+		err := f.svc.VerifyTOTP(ctx, "u-v6-next", "000000", portalmfa.Client{IP: "2001:db8:1:2:ffff::1"})
+		assert.ErrorIs(t, err, portalmfa.ErrLockedOut)
+		err = f.svc.VerifyTOTP(ctx, "u-v6-next", "000000", portalmfa.Client{IP: "2001:db8:1:3::1"})
+		assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "the next /64 is another client")
 	})
 }
 

@@ -131,7 +131,7 @@ func (s *Service) TOTPQRCode(ctx context.Context, u User) ([]byte, error) {
 func (s *Service) enrollment(u User, secret []byte) Enrollment {
 	return Enrollment{
 		Key: totp.EncodeSecret(secret),
-		URI: totp.URI(s.cfg.Issuer, u.accountLabel(), secret),
+		URI: totp.URI(s.cfg.Issuer, u.AccountLabel(), secret),
 	}
 }
 
@@ -187,14 +187,15 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client
 		case err != nil:
 			return unavailable(err)
 		}
-		// TOTP is on now; should this fail, the overview shows no codes
-		// left and offers new ones.
+		// TOTP is on now, so the confirmation stands whatever follows: a
+		// failure below is logged, and the overview then shows no codes
+		// left (offering new ones) or the devices still to revoke.
 		if err := s.store.ActivateBackupCodes(ctx, userID); err != nil {
-			return unavailable(err)
+			s.log.ErrorContext(ctx, "portalmfa: activating backup codes", "user", userID, "err", err)
 		}
 		// A new authenticator: devices trusted under an earlier one go.
 		if _, err := s.revokeAll(ctx, userID); err != nil {
-			return err
+			s.log.ErrorContext(ctx, "portalmfa: revoking devices of a new authenticator", "user", userID, "err", err)
 		}
 		s.event(ctx, history.Event{UserID: userID, Kind: history.TOTPEnabled, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
 		s.log.InfoContext(ctx, "portalmfa: totp enabled", "user", userID)

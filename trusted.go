@@ -116,7 +116,10 @@ func (s *Service) RevokeAllDevices(ctx context.Context, userID string, c Client)
 // trusted device is revoked, so the next login asks for the second factor
 // again. Hosts call it from their password-change and password-reset flows.
 func (s *Service) PasswordChanged(ctx context.Context, userID string) error {
-	_, err := s.revokeAll(ctx, userID)
+	n, err := s.revokeAll(ctx, userID)
+	if err == nil && n > 0 {
+		s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceRevoked})
+	}
 	return err
 }
 

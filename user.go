@@ -5,8 +5,7 @@ package portalmfa
 type User struct {
 	// ID is the host's stable, unique user identifier.
 	ID string
-	// Name and Email are display facts: the account label shown in
-	// authenticator apps is Email, else Name, else ID.
+	// Name and Email are display facts (see [User.AccountLabel]).
 	Name  string
 	Email string
 	// Language is the user's preferred language tag ("fr", "de-CH"), or
@@ -14,7 +13,9 @@ type User struct {
 	Language string
 }
 
-func (u User) accountLabel() string {
+// AccountLabel names the account to the user: Email, else Name, else ID.
+// Authenticator apps show it beside the issuer.
+func (u User) AccountLabel() string {
 	switch {
 	case u.Email != "":
 		return u.Email

@@ -192,7 +192,9 @@ func (h *Handler) formatDate(lang int, t time.Time) string {
 	if !strings.Contains(layout, "2006") {
 		layout = time.DateOnly
 	}
-	return t.Format(layout)
+	// Stores give back times in UTC, the memory store in the zone it was
+	// given: show every backend's times the same way.
+	return t.UTC().Format(layout)
 }
 
 // formatDateTime is formatDate with the time of day and the zone, for the
@@ -205,5 +207,7 @@ func (h *Handler) formatDateTime(lang int, t time.Time) string {
 	if !strings.Contains(layout, "2006") || !strings.Contains(layout, "04") {
 		layout = "2006-01-02 15:04 MST"
 	}
-	return t.Format(layout)
+	// Stores give back times in UTC, the memory store in the zone it was
+	// given: show every backend's times the same way.
+	return t.UTC().Format(layout)
 }

@@ -282,17 +282,5 @@ func (h *Handler) disableTOTP(w http.ResponseWriter, r *http.Request, u portalmf
 }
 
 func disableView(u portalmfa.User, a *alert) *view {
-	return &view{Alert: a, Username: accountName(u), Focus: true}
-}
-
-// accountName names the portal account: for password managers on the
-// disable form, and on printed and downloaded codes.
-func accountName(u portalmfa.User) string {
-	switch {
-	case u.Email != "":
-		return u.Email
-	case u.Name != "":
-		return u.Name
-	}
-	return u.ID
+	return &view{Alert: a, Username: u.AccountLabel(), Focus: true}
 }

@@ -72,6 +72,10 @@ type Store interface {
 	// locks the key for limit.LockDelay(locks so far) and counts that lock.
 	ReserveAttempt(ctx context.Context, key string, limit Limit, now time.Time) (Attempt, error)
 
+	// LockedUntil returns the end of key's lock when the key is locked at
+	// now, and the zero time otherwise (an unknown key is not locked).
+	LockedUntil(ctx context.Context, key string, now time.Time) (time.Time, error)
+
 	// ResetAttempts forgets the failures, lock and lock count of each key,
 	// after a success, in one operation. Resetting an unknown key is not an
 	// error.

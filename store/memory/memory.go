@@ -139,6 +139,16 @@ func (s *Store) ReserveAttempt(_ context.Context, key string, limit lockout.Limi
 	return lockout.Attempt{Failures: a.failures, LockedUntil: a.lockedUntil}, nil
 }
 
+// LockedUntil implements [lockout.Store].
+func (s *Store) LockedUntil(_ context.Context, key string, now time.Time) (time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.attempts[key]; a.lockedUntil.After(now) {
+		return a.lockedUntil, nil
+	}
+	return time.Time{}, nil
+}
+
 // ResetAttempts implements [lockout.Store].
 func (s *Store) ResetAttempts(_ context.Context, keys ...string) error {
 	s.mu.Lock()

@@ -81,6 +81,20 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 	return lockout.Attempt{}, fmt.Errorf("postgres: reserve attempt: key %q keeps changing", key)
 }
 
+// LockedUntil implements [lockout.Store].
+func (s *Store) LockedUntil(ctx context.Context, key string, now time.Time) (time.Time, error) {
+	var failures int
+	var until *int64
+	err := s.pool.QueryRow(ctx, s.q.lockedAttempt, key, millis(now)).Scan(&failures, &until)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("postgres: locked until: %w", err)
+	}
+	return fromMillis(until), nil
+}
+
 // ResetAttempts implements [lockout.Store].
 func (s *Store) ResetAttempts(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {

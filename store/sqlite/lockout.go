@@ -77,6 +77,21 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 	return lockout.Attempt{}, fmt.Errorf("sqlite: reserve attempt: key %q keeps changing", key)
 }
 
+// LockedUntil implements [lockout.Store].
+func (s *Store) LockedUntil(ctx context.Context, key string, now time.Time) (time.Time, error) {
+	var until sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `
+		SELECT locked_until FROM lockout_attempts WHERE key = ?1 AND locked_until > ?2`,
+		key, millis(now)).Scan(&until)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("sqlite: locked until: %w", err)
+	}
+	return fromMillis(until), nil
+}
+
 // ResetAttempts implements [lockout.Store].
 func (s *Store) ResetAttempts(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {

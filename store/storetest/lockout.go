@@ -91,6 +91,23 @@ func runLockout(t *testing.T, newStore func(t *testing.T) Store) {
 		grant(t, s, "user:bob", limit, t0, 1, time.Time{})
 	})
 
+	t.Run("LockedUntil", func(t *testing.T) {
+		s := newStore(t)
+		locked := func(now, want time.Time) {
+			t.Helper()
+			got, err := s.LockedUntil(t.Context(), "ip:192.0.2.1", now)
+			wantErr(t, "LockedUntil", err, nil)
+			sameTime(t, "LockedUntil", got, want)
+		}
+		locked(t0, time.Time{}) // unknown key
+		end := lockCycle(t, s, "ip:192.0.2.1", limit, t0, 0)
+		locked(t0, end)
+		locked(end.Add(-time.Millisecond), end)
+		locked(end, time.Time{}) // over at its end
+		grant(t, s, "ip:192.0.2.1", limit, end, 1, time.Time{})
+		locked(end, time.Time{}) // failures, but no lock
+	})
+
 	t.Run("ResetSeveralKeys", func(t *testing.T) {
 		s := newStore(t)
 		grant(t, s, "ip:192.0.2.1", limit, t0, 1, time.Time{})
