@@ -23,7 +23,7 @@ const (
 	secureDeviceCookie = "__Host-" + deviceCookie
 )
 
-func deviceCookieFor(r *http.Request, value string) *http.Cookie {
+func (h *Handler) deviceCookieFor(r *http.Request, value string) *http.Cookie {
 	c := &http.Cookie{
 		Name:     deviceCookie,
 		Value:    value,
@@ -31,15 +31,15 @@ func deviceCookieFor(r *http.Request, value string) *http.Cookie {
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
 	}
-	if r.TLS != nil {
+	if h.cfg.HTTPS(r) {
 		c.Name, c.Secure = secureDeviceCookie, true
 	}
 	return c
 }
 
 // deviceToken returns the trusted-device token r carries, or "".
-func deviceToken(r *http.Request) string {
-	c, err := r.Cookie(deviceCookieFor(r, "").Name)
+func (h *Handler) deviceToken(r *http.Request) string {
+	c, err := r.Cookie(h.deviceCookieFor(r, "").Name)
 	if err != nil {
 		return ""
 	}
@@ -50,14 +50,14 @@ func deviceToken(r *http.Request) string {
 // or "" without a cookie. The cookie is not checked here: it only marks
 // "this device" in the list, and decides nothing.
 func (h *Handler) currentDeviceID(r *http.Request) string {
-	if t := deviceToken(r); t != "" {
+	if t := h.deviceToken(r); t != "" {
 		return h.svc.DeviceID(t)
 	}
 	return ""
 }
 
-func clearDevice(w http.ResponseWriter, r *http.Request) {
-	c := deviceCookieFor(r, "")
+func (h *Handler) clearDevice(w http.ResponseWriter, r *http.Request) {
+	c := h.deviceCookieFor(r, "")
 	c.MaxAge = -1
 	http.SetCookie(w, c)
 }
@@ -75,7 +75,7 @@ func (h *Handler) trustIfAsked(w http.ResponseWriter, r *http.Request, userID st
 		h.log.ErrorContext(r.Context(), "portalmfa/httpx: trusting a device", "err", err)
 		return
 	}
-	c := deviceCookieFor(r, token)
+	c := h.deviceCookieFor(r, token)
 	// The device expires TrustDeviceFor from now: the cookie with it. A
 	// relative MaxAge needs no agreement between our clock and the browser's.
 	c.MaxAge = int(h.svc.TrustDeviceFor() / time.Second)
@@ -162,7 +162,7 @@ func (h *Handler) revokeDevice(w http.ResponseWriter, r *http.Request, u portalm
 	switch {
 	case err == nil:
 		if id == h.currentDeviceID(r) {
-			clearDevice(w, r)
+			h.clearDevice(w, r)
 		}
 		h.to(w, r, "/?done=device-revoked")
 	case isUserError(err, portalmfa.ErrUnknownDevice):
@@ -181,8 +181,8 @@ func (h *Handler) revokeAllDevices(w http.ResponseWriter, r *http.Request, u por
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
-	if deviceToken(r) != "" {
-		clearDevice(w, r)
+	if h.deviceToken(r) != "" {
+		h.clearDevice(w, r)
 	}
 	h.to(w, r, "/?done=devices-revoked")
 }

@@ -865,3 +865,30 @@ func TestDevicesStoreDown(t *testing.T) {
 		assert.Contains(t, hs.logs.String(), "trusting a device")
 	})
 }
+
+// Behind a proxy that ends TLS the request is plain http, and Config.HTTPS
+// tells the handler the browser's side is HTTPS: both cookies are Secure
+// and the device cookie takes its __Host- name.
+func TestHTTPSBehindProxy(t *testing.T) {
+	hs := newHost(t, func(c *httpx.Config) {
+		c.HTTPS = func(r *http.Request) bool { return r.Header.Get("X-Forwarded-Proto") == "https" }
+	})
+	secret, _ := hs.enrollWithCodes("alice")
+	proxied := withHeader("X-Forwarded-Proto", "https")
+
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodPost, "/login", nil)
+	r.Header.Set("X-Forwarded-Proto", "https")
+	require.NoError(t, hs.h.StartChallenge(w, r, "alice"))
+	pending := cookieNamed(w, "portalmfa_pending")
+	require.NotNil(t, pending)
+	assert.True(t, pending.Secure)
+
+	hs.clock.Add(totp.Period)
+	w = hs.do(http.MethodPost, "/login/2fa/", form("code", totp.Code(secret, hs.clock.Now()), "trust", "1"),
+		withCookie(pending), proxied)
+	c := cookieNamed(w, secureDeviceCookie)
+	require.NotNil(t, c, "the __Host- device cookie")
+	assert.True(t, c.Secure)
+	assert.Nil(t, cookieNamed(w, plainDeviceCookie))
+}

@@ -119,7 +119,7 @@
 //
 // StartChallenge stores the Service's signed pending-login state in the
 // cookie "portalmfa_pending": HttpOnly, SameSite=Lax, Path=ChallengePath,
-// Secure when the request came over TLS, and expiring with the state
+// Secure over HTTPS (Config.HTTPS), and expiring with the state
 // (Config.PendingLoginTTL of the Service). It is not a session: it opens
 // the challenge and nothing else, and it is deleted once the challenge is
 // passed.
@@ -131,13 +131,13 @@
 // box ticked, [portalmfa.Service.TrustDevice] remembers the browser and the
 // response sets the trusted-device cookie: its value is the token alone
 // (the Service keeps only a hash), HttpOnly, SameSite=Lax, Path=/, for as
-// long as the device is trusted. When the request came over TLS (r.TLS is
-// set) the cookie is "__Host-portalmfa_device" and Secure, with no Domain:
+// long as the device is trusted. Over HTTPS (Config.HTTPS; by default,
+// when r.TLS is set) the cookie is "__Host-portalmfa_device" and Secure, with no Domain:
 // only this host, over HTTPS, can set or read it. Browsers refuse the
 // __Host- prefix without Secure, and Secure cookies over plain http, so a
 // portal served on http (the demo on localhost) gets "portalmfa_device"
-// without either. Behind a proxy that ends TLS, r.TLS is nil: have the
-// server see TLS, or accept the plain name.
+// without either. Behind a proxy that ends TLS, r.TLS is nil: set
+// Config.HTTPS to say the browser's side is HTTPS.
 //
 // [Handler.StartChallenge] reads that cookie. The host calls it only after
 // the password was checked; if [portalmfa.Service.UseTrustedDevice] accepts

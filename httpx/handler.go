@@ -59,6 +59,11 @@ type Config struct {
 	// lockout and the history. Optional: the host part of r.RemoteAddr.
 	// X-Forwarded-For is never trusted unless this function does so.
 	ClientIP func(r *http.Request) string
+	// HTTPS reports whether the browser reached the portal over HTTPS, which
+	// makes the cookies Secure and the trusted-device cookie __Host-.
+	// Optional: r.TLS != nil. Behind a proxy that ends TLS, say so here
+	// (the proxy's header, if you trust it, or simply true).
+	HTTPS func(r *http.Request) bool
 	// UserLanguage returns the preferred language of a user at the login
 	// challenge, where there is no session to ask. Optional: the browser's
 	// Accept-Language decides.
@@ -120,6 +125,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = remoteIP
+	}
+	if cfg.HTTPS == nil {
+		cfg.HTTPS = func(r *http.Request) bool { return r.TLS != nil }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -204,7 +212,7 @@ const pendingCookie = "portalmfa_pending"
 // ([portalmfa.ErrUnavailable]) the error is returned: fail closed.
 func (h *Handler) StartChallenge(w http.ResponseWriter, r *http.Request, userID string) error {
 	stale := false
-	if token := deviceToken(r); token != "" && userID != "" {
+	if token := h.deviceToken(r); token != "" && userID != "" {
 		err := h.svc.UseTrustedDevice(r.Context(), userID, token, h.client(r))
 		switch {
 		case err == nil:
@@ -222,7 +230,7 @@ func (h *Handler) StartChallenge(w http.ResponseWriter, r *http.Request, userID 
 		return err
 	}
 	if stale {
-		clearDevice(w, r) // so it is not sent, and refused, at every login
+		h.clearDevice(w, r) // so it is not sent, and refused, at every login
 	}
 	c := h.cookie(r, state)
 	c.MaxAge = int(lifetime / time.Second)
@@ -238,7 +246,7 @@ func (h *Handler) cookie(r *http.Request, value string) *http.Cookie {
 		Value:    value,
 		Path:     h.cfg.ChallengePath,
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   h.cfg.HTTPS(r),
 		SameSite: http.SameSiteLaxMode,
 	}
 }

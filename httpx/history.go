@@ -85,8 +85,8 @@ func (h *Handler) notMe(w http.ResponseWriter, r *http.Request, u portalmfa.User
 	err := h.svc.NotMe(r.Context(), u.ID, r.PathValue("id"), h.client(r))
 	switch {
 	case err == nil:
-		if deviceToken(r) != "" {
-			clearDevice(w, r)
+		if h.deviceToken(r) != "" {
+			h.clearDevice(w, r)
 		}
 		h.to(w, r, "/?done=not-me")
 	case isUserError(err, portalmfa.ErrNotYourEvent):
