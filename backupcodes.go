@@ -63,7 +63,10 @@ func (s *Service) saveBackupCodes(ctx context.Context, userID string, active boo
 		n, _ := backupcodes.Normalize(c) // generated codes are well-formed
 		hashes[i] = s.hashers[0].Hash(salt, userID, n)
 	}
-	if err := s.store.SaveBackupCodes(ctx, userID, salt, hashes, active, s.cfg.Now()); err != nil {
+	switch err := s.store.SaveBackupCodes(ctx, userID, salt, hashes, active, s.cfg.Now()); {
+	case errors.Is(err, backupcodes.ErrAlreadyActive):
+		return nil, ErrAlreadyEnabled // step 3 finished in another tab meanwhile
+	case err != nil:
 		return nil, unavailable(err)
 	}
 	return codes, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/store/memory"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -158,4 +159,20 @@ func TestBackupCodeConcurrentRedemption(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, 1, ok)
 	assert.Zero(t, other)
+}
+
+// Step 2 reloaded in one tab while step 3 finished in another: the codes
+// the user saved stay the valid ones.
+func TestBackupCodesStep2AfterConfirm(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	_, codes := f.enrollWithCodes(t, alice)
+	// What the reloaded step 2 would do once its status check had passed.
+	err := f.store.SaveBackupCodes(ctx, alice.ID, []byte("another salt...."), [][]byte{[]byte("h")}, false, f.clock.Now())
+	assert.ErrorIs(t, err, backupcodes.ErrAlreadyActive)
+	_, err = f.svc.NewBackupCodes(ctx, alice.ID)
+	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
+	left, err := f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], portalmfa.Client{})
+	require.NoError(t, err)
+	assert.Equal(t, 9, left)
 }

@@ -33,6 +33,8 @@ var (
 	ErrInvalidCode = errors.New("backupcodes: invalid code")
 	// ErrNoCodes: the user has no set (or, for activation, no pending one).
 	ErrNoCodes = errors.New("backupcodes: no codes")
+	// ErrAlreadyActive: a pending set cannot replace an active one.
+	ErrAlreadyActive = errors.New("backupcodes: set already active")
 )
 
 // Generate returns Count new codes read from r (crypto/rand when nil),

@@ -16,9 +16,11 @@ type Set struct {
 // Store keeps one set of hashed codes per user. Each method is one atomic
 // operation.
 type Store interface {
-	// SaveBackupCodes replaces the user's set, pending or active, by a new
-	// one of the given hashes, all unused (a hash given twice is one code):
-	// the old codes stop working at that moment.
+	// SaveBackupCodes replaces the user's set by a new one of the given
+	// hashes, all unused (a hash given twice is one code): the old codes
+	// stop working at that moment. A pending set (active false) never
+	// replaces an active one: then nothing changes and it returns
+	// [ErrAlreadyActive].
 	SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, active bool, now time.Time) error
 
 	// BackupCodes returns the user's set, or [ErrNoCodes].

@@ -205,7 +205,7 @@ func (h *Handler) wizardCodes(w http.ResponseWriter, r *http.Request, u portalmf
 	switch {
 	case err == nil:
 		h.showCodes(w, r, u, lang, codes, false)
-	case isUserError(err, portalmfa.ErrNotEnrolled):
+	case isUserError(err, portalmfa.ErrNotEnrolled), isUserError(err, portalmfa.ErrAlreadyEnabled):
 		h.to(w, r, "/") // nothing pending: never begun, or on already
 	default:
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)

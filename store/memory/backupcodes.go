@@ -25,6 +25,9 @@ func (s *Store) SaveBackupCodes(_ context.Context, userID string, salt []byte, h
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if old, ok := s.backup[userID]; ok && old.active && !active {
+		return backupcodes.ErrAlreadyActive
+	}
 	s.backup[userID] = set
 	return nil
 }

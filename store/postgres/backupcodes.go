@@ -20,7 +20,8 @@ const (
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (user_id) DO UPDATE SET
 			salt = excluded.salt, hashes = excluded.hashes,
-			active = excluded.active, created_at = excluded.created_at`
+			active = excluded.active, created_at = excluded.created_at
+		WHERE excluded.active OR NOT {schema}.backup_code_sets.active`
 
 	backupCodeSet = `
 		SELECT salt, active, cardinality(hashes), created_at
@@ -57,8 +58,12 @@ func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte,
 			hs = append(hs, bytea(h))
 		}
 	}
-	if _, err := s.pool.Exec(ctx, s.q.saveBackupCodes, userID, bytea(salt), hs, active, millis(now)); err != nil {
+	tag, err := s.pool.Exec(ctx, s.q.saveBackupCodes, userID, bytea(salt), hs, active, millis(now))
+	if err != nil {
 		return fmt.Errorf("postgres: save backup codes: %w", err)
+	}
+	if tag.RowsAffected() == 0 { // the WHERE kept an active set
+		return backupcodes.ErrAlreadyActive
 	}
 	return nil
 }

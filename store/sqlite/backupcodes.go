@@ -21,6 +21,18 @@ func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte,
 		return fmt.Errorf("sqlite: save backup codes: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if !active {
+		// The transaction holds the write lock from its start, so this
+		// read and the writes below are one atomic step.
+		var isActive bool
+		err := tx.QueryRowContext(ctx, `SELECT active FROM backup_code_sets WHERE user_id = ?1`, userID).Scan(&isActive)
+		switch {
+		case err == nil && isActive:
+			return backupcodes.ErrAlreadyActive
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("sqlite: save backup codes: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM backup_codes WHERE user_id = ?1`, userID); err != nil {
 		return fmt.Errorf("sqlite: save backup codes: %w", err)
 	}

@@ -217,19 +217,19 @@ func runBackupCodes(t *testing.T, newStore func(t *testing.T) Store) {
 		redeem(t, s, "alice", hashesB[9], 8)
 	})
 
-	t.Run("SavePendingReplacesActive", func(t *testing.T) {
-		// A new enrollment's wizard replaces the set at once: the old
-		// codes stop working, the new ones await activation.
+	t.Run("SavePendingOverActiveIsRefused", func(t *testing.T) {
+		// A wizard's step 2 reloaded while step 3 activated the set in
+		// another tab must not replace the codes the user just saved.
 		s := newStore(t)
 		active(t, s, "alice")
+		err := s.SaveBackupCodes(t.Context(), "alice", saltB, hashesB, false, t1)
+		wantErr(t, "SaveBackupCodes(pending over active)", err, backupcodes.ErrAlreadyActive)
+		redeem(t, s, "alice", hashesA[0], 9)
+		refuse(t, s, "alice", hashesB[0])
+		// After the set is deleted (2FA off), a new wizard may save again.
+		wantErr(t, "DeleteBackupCodes", s.DeleteBackupCodes(t.Context(), "alice"), nil)
 		save(t, s, "alice", saltB, hashesB, false, t1)
 		check(t, s, "alice", backupcodes.Set{Salt: saltB, Remaining: backupcodes.Count, CreatedAt: t1})
-		refuse(t, s, "alice", hashesA[0])
-		refuse(t, s, "alice", hashesB[0])
-		wantErr(t, "ActivateBackupCodes", s.ActivateBackupCodes(t.Context(), "alice"), nil)
-		check(t, s, "alice", wantActiveB)
-		refuse(t, s, "alice", hashesA[0])
-		redeem(t, s, "alice", hashesB[0], 9)
 	})
 
 	t.Run("SavePendingReplacesPending", func(t *testing.T) {
