@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/portalmfa/portalmfa/history"
 )
@@ -58,10 +59,19 @@ func (s *Service) NotMe(ctx context.Context, userID, eventID string, c Client) e
 	return nil
 }
 
+// attemptsIdle is how long a lockout counter is kept after its last
+// failure: a day's quiet starts it afresh, lock lengths included.
+const attemptsIdle = 24 * time.Hour
+
 // PruneHistory removes entries older than Config.HistoryRetention and
-// returns how many. Hosts run it periodically (the demo, hourly).
+// lockout counters idle for a day, and returns how many entries it
+// removed. Hosts run it periodically (the demo, hourly).
 func (s *Service) PruneHistory(ctx context.Context) (int, error) {
-	n, err := s.store.PruneEvents(ctx, s.cfg.Now().Add(-s.cfg.HistoryRetention))
+	now := s.cfg.Now()
+	if _, err := s.store.PruneAttempts(ctx, now.Add(-attemptsIdle)); err != nil {
+		return 0, unavailable(err)
+	}
+	n, err := s.store.PruneEvents(ctx, now.Add(-s.cfg.HistoryRetention))
 	if err != nil {
 		return 0, unavailable(err)
 	}

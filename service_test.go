@@ -443,3 +443,20 @@ func TestFailsClosed(t *testing.T) {
 	assert.ErrorIs(t, err, portalmfa.ErrUnavailable)
 	assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, "123456", portalmfa.Client{}), portalmfa.ErrUnavailable)
 }
+
+// A day without failures starts a user's count afresh once the host prunes.
+func TestPruneForgetsIdleCounters(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	f.enroll(t, alice)
+	for range 4 {
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, "000000", portalmfa.Client{}), portalmfa.ErrInvalidCode)
+	}
+	f.clock.Add(25 * time.Hour)
+	_, err := f.svc.PruneHistory(ctx)
+	require.NoError(t, err)
+	for range 4 {
+		assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, "000000", portalmfa.Client{}), portalmfa.ErrInvalidCode,
+			"without the prune, the fifth failure of all would lock")
+	}
+}

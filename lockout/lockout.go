@@ -76,6 +76,12 @@ type Store interface {
 	// now, and the zero time otherwise (an unknown key is not locked).
 	LockedUntil(ctx context.Context, key string, now time.Time) (time.Time, error)
 
+	// PruneAttempts forgets every key whose last counted attempt is older
+	// than before and whose lock, if any, ended by then, and returns how
+	// many it forgot: failures and lock counts that old start afresh, and
+	// keys an attacker made up do not pile up.
+	PruneAttempts(ctx context.Context, before time.Time) (int, error)
+
 	// ResetAttempts forgets the failures, lock and lock count of each key,
 	// after a success, in one operation. Resetting an unknown key is not an
 	// error.

@@ -31,6 +31,7 @@ type attempts struct {
 	failures    int
 	locks       int       // consecutive locks since the last reset
 	lockedUntil time.Time // end of the last lock; zero if none since the count restarted
+	last        time.Time // the last counted attempt
 }
 
 // New returns an empty store.
@@ -131,12 +132,27 @@ func (s *Store) ReserveAttempt(_ context.Context, key string, limit lockout.Limi
 		a.failures, a.lockedUntil = 0, time.Time{}
 	}
 	a.failures++
+	a.last = now
 	if a.failures >= limit.Threshold {
 		a.lockedUntil = now.Add(limit.LockDelay(a.locks))
 		a.locks++
 	}
 	s.attempts[key] = a
 	return lockout.Attempt{Failures: a.failures, LockedUntil: a.lockedUntil}, nil
+}
+
+// PruneAttempts implements [lockout.Store].
+func (s *Store) PruneAttempts(_ context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, a := range s.attempts {
+		if a.last.Before(before) && !a.lockedUntil.After(before) {
+			delete(s.attempts, k)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // LockedUntil implements [lockout.Store].

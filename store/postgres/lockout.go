@@ -26,11 +26,13 @@ import (
 // before the update, in every expression; hence the repeated new-failures
 // expression. Arrays are 1-based: entry n of the plan is $4[n+1].
 const reserveAttempt = `
-INSERT INTO {schema}.lockout_attempts AS a (key, failures, locks, locked_until)
+INSERT INTO {schema}.lockout_attempts AS a (key, failures, locks, locked_until, last_attempt)
 VALUES ($1, 1,
 	CASE WHEN $2::integer <= 1 THEN 1 ELSE 0 END,
-	CASE WHEN $2::integer <= 1 THEN ($4::bigint[])[1] END)
+	CASE WHEN $2::integer <= 1 THEN ($4::bigint[])[1] END,
+	$3::bigint)
 ON CONFLICT (key) DO UPDATE SET
+	last_attempt = $3::bigint,
 	failures = CASE WHEN a.locked_until IS NULL THEN a.failures + 1 ELSE 1 END,
 	locks = CASE WHEN (CASE WHEN a.locked_until IS NULL THEN a.failures + 1 ELSE 1 END) >= $2::integer
 		THEN a.locks + 1 ELSE a.locks END,
@@ -45,6 +47,10 @@ RETURNING failures, locked_until`
 const lockedAttempt = `
 SELECT failures, locked_until FROM {schema}.lockout_attempts
 WHERE key = $1 AND locked_until > $2`
+
+const pruneAttempts = `
+DELETE FROM {schema}.lockout_attempts
+WHERE last_attempt < $1 AND (locked_until IS NULL OR locked_until <= $1)`
 
 const resetAttempts = `DELETE FROM {schema}.lockout_attempts WHERE key = ANY($1)`
 
@@ -79,6 +85,15 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 		}
 	}
 	return lockout.Attempt{}, fmt.Errorf("postgres: reserve attempt: key %q keeps changing", key)
+}
+
+// PruneAttempts implements [lockout.Store].
+func (s *Store) PruneAttempts(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, s.q.pruneAttempts, millis(before))
+	if err != nil {
+		return 0, fmt.Errorf("postgres: prune attempts: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // LockedUntil implements [lockout.Store].

@@ -135,7 +135,7 @@ func plainIdentifier(name string) bool {
 type queries struct {
 	savePendingTOTP, totpEnrollment, activateTOTP, acceptTOTPStep, replayedTOTPStep, deleteTOTP string
 	saveBackupCodes, backupCodeSet, activateBackupCodes, redeemBackupCode, deleteBackupCodes    string
-	reserveAttempt, lockedAttempt, resetAttempts                                                string
+	reserveAttempt, lockedAttempt, resetAttempts, pruneAttempts                                 string
 	saveDevice, useDevice, listDevices, renameDevice, revokeDevice, revokeAllDevices            string
 	recordEvent, events, eventsOfKinds, pruneEvents                                             string
 }
@@ -157,6 +157,7 @@ func newQueries(schema string) queries {
 		reserveAttempt:      r.Replace(reserveAttempt),
 		lockedAttempt:       r.Replace(lockedAttempt),
 		resetAttempts:       r.Replace(resetAttempts),
+		pruneAttempts:       r.Replace(pruneAttempts),
 		saveDevice:          r.Replace(saveDevice),
 		useDevice:           r.Replace(useDevice),
 		listDevices:         r.Replace(listDevices),

@@ -22,9 +22,10 @@ import (
 // In DO UPDATE SET, bare column names are the row before the update, in
 // every expression; hence the repeated new-failures expression.
 const reserveAttempt = `
-INSERT INTO lockout_attempts (key, failures, locks, locked_until)
-VALUES (:key, 1, :first_locks, :first_until)
+INSERT INTO lockout_attempts (key, failures, locks, locked_until, last_attempt)
+VALUES (:key, 1, :first_locks, :first_until, :now)
 ON CONFLICT (key) DO UPDATE SET
+	last_attempt = :now,
 	failures = CASE WHEN locked_until IS NULL THEN failures + 1 ELSE 1 END,
 	locks = CASE WHEN (CASE WHEN locked_until IS NULL THEN failures + 1 ELSE 1 END) >= :threshold
 		THEN locks + 1 ELSE locks END,
@@ -75,6 +76,21 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 		}
 	}
 	return lockout.Attempt{}, fmt.Errorf("sqlite: reserve attempt: key %q keeps changing", key)
+}
+
+// PruneAttempts implements [lockout.Store].
+func (s *Store) PruneAttempts(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `
+		DELETE FROM lockout_attempts
+		WHERE last_attempt < ?1 AND (locked_until IS NULL OR locked_until <= ?1)`, millis(before))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: prune attempts: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: prune attempts: %w", err)
+	}
+	return int(n), nil
 }
 
 // LockedUntil implements [lockout.Store].

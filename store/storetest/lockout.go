@@ -108,6 +108,27 @@ func runLockout(t *testing.T, newStore func(t *testing.T) Store) {
 		locked(end, time.Time{}) // failures, but no lock
 	})
 
+	t.Run("PruneAttempts", func(t *testing.T) {
+		s := newStore(t)
+		day := 24 * time.Hour
+		grant(t, s, "ip:old", limit, t0, 1, time.Time{})
+		end := lockCycle(t, s, "user:locked-long", lockout.Limit{Threshold: 1, Delay: 3 * day, MaxDelay: 3 * day}, t0, 0)
+		grant(t, s, "ip:recent", limit, t0.Add(2*day), 1, time.Time{})
+		n, err := s.PruneAttempts(t.Context(), t0.Add(day))
+		wantErr(t, "PruneAttempts", err, nil)
+		if n != 1 {
+			t.Errorf("PruneAttempts = %d, want 1 (only ip:old: one is still locked, one is recent)", n)
+		}
+		grant(t, s, "ip:old", limit, t0.Add(2*day), 1, time.Time{}) // counts afresh
+		refuse(t, s, "user:locked-long", lockout.Limit{Threshold: 1, Delay: 3 * day, MaxDelay: 3 * day}, t0.Add(2*day), end)
+		grant(t, s, "ip:recent", limit, t0.Add(2*day), 2, time.Time{})
+		n, err = s.PruneAttempts(t.Context(), end.Add(time.Millisecond))
+		wantErr(t, "PruneAttempts", err, nil)
+		if n != 3 {
+			t.Errorf("PruneAttempts after every lock and attempt = %d, want 3", n)
+		}
+	})
+
 	t.Run("ResetSeveralKeys", func(t *testing.T) {
 		s := newStore(t)
 		grant(t, s, "ip:192.0.2.1", limit, t0, 1, time.Time{})
