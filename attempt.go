@@ -11,20 +11,19 @@ import (
 	"github.com/portalmfa/portalmfa/lockout"
 )
 
-// attemptKind says what an attempt is for: the login ones go into the
-// user's login history; all of them count towards the lockout.
+// attemptKind says what an attempt is for. All count towards the lockout;
+// those with a method are logins, which go into the user's login history.
 type attemptKind struct {
-	name   string // for logs
-	method history.Method
-	login  bool
+	name   string         // for logs
+	method history.Method // "" unless a login
 }
 
 var (
-	loginTOTP       = attemptKind{"totp", history.TOTP, true}
-	loginBackupCode = attemptKind{"backup-code", history.BackupCode, true}
-	enrolling       = attemptKind{"totp-confirm", history.TOTP, false}
-	regenerating    = attemptKind{"totp-regenerate", history.TOTP, false}
-	passwordCheck   = attemptKind{"password", history.Password, false}
+	loginTOTP       = attemptKind{"totp", history.TOTP}
+	loginBackupCode = attemptKind{"backup-code", history.BackupCode}
+	enrolling       = attemptKind{"totp-confirm", ""}
+	regenerating    = attemptKind{"totp-regenerate", ""}
+	passwordCheck   = attemptKind{"password", ""}
 )
 
 // attempt runs check as one counted attempt. The user's attempt is reserved
@@ -38,7 +37,7 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 	if userID == "" {
 		return ErrNotEnrolled
 	}
-	if kind.login {
+	if kind.method != "" {
 		defer func() { s.recordAttempt(ctx, userID, c, kind.method, err) }()
 	}
 	now := s.cfg.Now()
@@ -71,9 +70,8 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 			"user", userID, "ip", c.IP, "method", kind.name, "err", err)
 		s.countIPFailure(ctx, ipKey, now)
 		if !a.LockedUntil.IsZero() && !errors.Is(err, ErrUnavailable) { // this failure locked the user
-			device := s.deviceNames.name(c.UserAgent)
-			s.event(ctx, history.Event{UserID: userID, Kind: history.LockedOut, IP: c.IP, Device: device})
-			s.notify(ctx, Notification{Kind: NotifyRepeatedFailures, UserID: userID, IP: c.IP, Device: device})
+			s.event(ctx, c, history.Event{UserID: userID, Kind: history.LockedOut})
+			s.notify(ctx, c, Notification{Kind: NotifyRepeatedFailures, UserID: userID})
 		}
 		return err
 	}
@@ -139,18 +137,17 @@ func reason(err error) history.Reason {
 }
 
 func (s *Service) recordAttempt(ctx context.Context, userID string, c Client, m history.Method, err error) {
-	s.event(ctx, history.Event{
+	s.event(ctx, c, history.Event{
 		UserID: userID, Kind: history.Attempt, Method: m,
 		Success: err == nil, Reason: reason(err),
-		IP: c.IP, Device: s.deviceNames.name(c.UserAgent),
 	})
 }
 
-// event records e at the Service's clock. The trail is for the user to
-// read, not a gate: a failure to record is logged, and the operation it
-// describes stands.
-func (s *Service) event(ctx context.Context, e history.Event) {
-	e.At = s.cfg.Now()
+// event records e, which came from client c, at the Service's clock. The
+// trail is for the user to read, not a gate: a failure to record is
+// logged, and the operation it describes stands.
+func (s *Service) event(ctx context.Context, c Client, e history.Event) {
+	e.At, e.IP, e.Device = s.cfg.Now(), c.IP, s.deviceNames.name(c.UserAgent)
 	if err := s.store.RecordEvent(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "portalmfa: recording history", "user", e.UserID, "kind", e.Kind, "err", err)
 	}

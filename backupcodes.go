@@ -44,7 +44,7 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, userID, totpCode st
 	if err != nil {
 		return nil, err
 	}
-	s.event(ctx, history.Event{UserID: userID, Kind: history.CodesRegenerated, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
+	s.event(ctx, c, history.Event{UserID: userID, Kind: history.CodesRegenerated})
 	s.log.InfoContext(ctx, "portalmfa: backup codes regenerated", "user", userID)
 	return codes, nil
 }
@@ -71,6 +71,10 @@ func (s *Service) saveBackupCodes(ctx context.Context, userID string, active boo
 	}
 	return codes, nil
 }
+
+// LowBackupCodes is Config.LowBackupCodes: at or below this many codes
+// left, the user should make new ones.
+func (s *Service) LowBackupCodes() int { return s.cfg.LowBackupCodes }
 
 // VerifyBackupCode redeems a backup code at the login challenge and returns
 // how many are left. A code works once; a wrong one counts towards the same
@@ -115,11 +119,10 @@ func (s *Service) VerifyBackupCode(ctx context.Context, userID, code string, c C
 		return 0, err
 	}
 	s.log.InfoContext(ctx, "portalmfa: backup code used", "user", userID, "remaining", remaining)
-	device := s.deviceNames.name(c.UserAgent)
-	s.event(ctx, history.Event{UserID: userID, Kind: history.CodeUsed, IP: c.IP, Device: device})
-	s.notify(ctx, Notification{Kind: NotifyBackupCodeUsed, UserID: userID, IP: c.IP, Device: device, Remaining: remaining})
+	s.event(ctx, c, history.Event{UserID: userID, Kind: history.CodeUsed})
+	s.notify(ctx, c, Notification{Kind: NotifyBackupCodeUsed, UserID: userID, Remaining: remaining})
 	if remaining <= s.cfg.LowBackupCodes {
-		s.notify(ctx, Notification{Kind: NotifyFewBackupCodes, UserID: userID, Remaining: remaining})
+		s.notify(ctx, c, Notification{Kind: NotifyFewBackupCodes, UserID: userID, Remaining: remaining})
 	}
 	return remaining, nil
 }

@@ -21,9 +21,7 @@ func (s *Service) LoginHistory(ctx context.Context, userID string) ([]history.Ev
 // SecurityEvents returns the user's last HistoryLength security events
 // (everything but attempts), newest first.
 func (s *Service) SecurityEvents(ctx context.Context, userID string) ([]history.Event, error) {
-	return s.events(ctx, userID, history.TOTPEnabled, history.TOTPDisabled, history.CodesRegenerated,
-		history.CodeUsed, history.DeviceTrusted, history.DeviceRevoked, history.LockedOut,
-		history.AdminReset, history.NotMe)
+	return s.events(ctx, userID, history.SecurityKinds()...)
 }
 
 func (s *Service) events(ctx context.Context, userID string, kinds ...history.Kind) ([]history.Event, error) {
@@ -53,8 +51,8 @@ func (s *Service) NotMe(ctx context.Context, userID, eventID string, c Client) e
 	if _, err := s.revokeAll(ctx, userID); err != nil {
 		return err
 	}
-	s.event(ctx, history.Event{UserID: userID, Kind: history.NotMe, IP: c.IP})
-	s.notify(ctx, Notification{Kind: NotifyNotMe, UserID: userID, IP: c.IP})
+	s.event(ctx, c, history.Event{UserID: userID, Kind: history.NotMe})
+	s.notify(ctx, c, Notification{Kind: NotifyNotMe, UserID: userID})
 	s.log.WarnContext(ctx, "portalmfa: user reported an attempt that was not theirs", "user", userID, "event", eventID)
 	return nil
 }

@@ -41,11 +41,12 @@ type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
 
-func (s *Service) notify(ctx context.Context, n Notification) {
+// notify tells the Notifier, if any, of n, which came from client c.
+func (s *Service) notify(ctx context.Context, c Client, n Notification) {
 	if s.cfg.Notifier == nil {
 		return
 	}
-	n.At = s.cfg.Now()
+	n.At, n.IP, n.Device = s.cfg.Now(), c.IP, s.deviceNames.name(c.UserAgent)
 	n.User = User{ID: n.UserID}
 	if s.cfg.LookupUser != nil {
 		u, err := s.cfg.LookupUser(ctx, n.UserID)

@@ -3,7 +3,6 @@ package portalmfa
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -37,11 +36,7 @@ func (s *Service) NewPendingLogin(userID string) (state string, lifetime time.Du
 	payload := make([]byte, 1+8+16, 1+8+16+len(userID))
 	payload[0] = pendingVersion
 	binary.BigEndian.PutUint64(payload[1:9], uint64(expires.Unix()))
-	r := s.cfg.Rand
-	if r == nil {
-		r = rand.Reader
-	}
-	if _, err := io.ReadFull(r, payload[9:25]); err != nil {
+	if _, err := io.ReadFull(s.cfg.Rand, payload[9:25]); err != nil {
 		return "", 0, unavailable(err)
 	}
 	payload = append(payload, userID...)

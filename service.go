@@ -3,6 +3,7 @@ package portalmfa
 import (
 	"context"
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -102,7 +103,8 @@ type Config struct {
 	// Notifier tells users what happened to their account. Optional: none.
 	Notifier Notifier
 	// LookupUser returns the host's user of an ID, so notifications carry
-	// the user's name, email and language. Optional.
+	// the user's name, email and language, and the login challenge speaks
+	// the user's language. Optional.
 	LookupUser func(ctx context.Context, userID string) (User, error)
 
 	// LowBackupCodes is the number of unused backup codes at or below
@@ -134,6 +136,10 @@ type Service struct {
 	deviceNames nameCache
 	pendingKey  [][]byte // HMAC keys for pending-login states, newest first
 }
+
+// Now is the Service's clock, so pages show times consistent with its
+// decisions (a lock's wait, a device's expiry).
+func (s *Service) Now() time.Time { return s.cfg.Now() }
 
 // Key-derivation labels. A key of the ring is never used directly, and
 // never for two purposes.
@@ -195,6 +201,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
 	}
 
 	var sealKeys [][]byte

@@ -31,8 +31,8 @@ func (s *Service) TrustDevice(ctx context.Context, userID string, c Client) (tok
 	if err := s.store.SaveDevice(ctx, d, hash); err != nil {
 		return "", time.Time{}, unavailable(err)
 	}
-	s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceTrusted, IP: c.IP, Device: d.Name})
-	s.notify(ctx, Notification{Kind: NotifyNewTrustedDevice, UserID: userID, IP: c.IP, Device: d.Name})
+	s.event(ctx, c, history.Event{UserID: userID, Kind: history.DeviceTrusted})
+	s.notify(ctx, c, Notification{Kind: NotifyNewTrustedDevice, UserID: userID})
 	return token, d.ExpiresAt, nil
 }
 
@@ -50,8 +50,8 @@ func (s *Service) TrustDeviceFor() time.Duration { return s.cfg.TrustDeviceFor }
 // to a device this user trusted, not revoked nor expired. Call it only after
 // the user's password was checked: the token stands in for the second
 // factor, never for the password. It returns [ErrUnknownDevice] otherwise,
-// and the login goes on to the challenge. The use is recorded in the login
-// history either way.
+// and the login goes on to the challenge. An accepted token is recorded in
+// the login history; a refused one is not (see below).
 func (s *Service) UseTrustedDevice(ctx context.Context, userID, token string, c Client) error {
 	if userID == "" || token == "" || len(token) > 256 {
 		return ErrUnknownDevice
@@ -90,15 +90,15 @@ func (s *Service) RenameDevice(ctx context.Context, userID, id, name string) err
 	if name = devices.CleanName(name); name == "" {
 		return ErrInvalidName
 	}
-	return s.deviceOp(s.store.RenameDevice(ctx, userID, id, name))
+	return deviceOp(s.store.RenameDevice(ctx, userID, id, name))
 }
 
 // RevokeDevice stops trusting the user's device id.
 func (s *Service) RevokeDevice(ctx context.Context, userID, id string, c Client) error {
-	if err := s.deviceOp(s.store.RevokeDevice(ctx, userID, id, s.cfg.Now())); err != nil {
+	if err := deviceOp(s.store.RevokeDevice(ctx, userID, id, s.cfg.Now())); err != nil {
 		return err
 	}
-	s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceRevoked, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
+	s.event(ctx, c, history.Event{UserID: userID, Kind: history.DeviceRevoked})
 	return nil
 }
 
@@ -107,7 +107,7 @@ func (s *Service) RevokeDevice(ctx context.Context, userID, id string, c Client)
 func (s *Service) RevokeAllDevices(ctx context.Context, userID string, c Client) (int, error) {
 	n, err := s.revokeAll(ctx, userID)
 	if err == nil && n > 0 {
-		s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceRevoked, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
+		s.event(ctx, c, history.Event{UserID: userID, Kind: history.DeviceRevoked})
 	}
 	return n, err
 }
@@ -116,10 +116,7 @@ func (s *Service) RevokeAllDevices(ctx context.Context, userID string, c Client)
 // trusted device is revoked, so the next login asks for the second factor
 // again. Hosts call it from their password-change and password-reset flows.
 func (s *Service) PasswordChanged(ctx context.Context, userID string) error {
-	n, err := s.revokeAll(ctx, userID)
-	if err == nil && n > 0 {
-		s.event(ctx, history.Event{UserID: userID, Kind: history.DeviceRevoked})
-	}
+	_, err := s.RevokeAllDevices(ctx, userID, Client{})
 	return err
 }
 
@@ -135,7 +132,7 @@ func (s *Service) revokeAll(ctx context.Context, userID string) (int, error) {
 }
 
 // deviceOp maps a store result of an operation on one device.
-func (s *Service) deviceOp(err error) error {
+func deviceOp(err error) error {
 	switch {
 	case err == nil, errors.Is(err, devices.ErrUnknownDevice):
 		return err
@@ -150,7 +147,7 @@ func (s *Service) ResetSecondFactor(ctx context.Context, userID string) error {
 	if err := s.removeSecondFactor(ctx, userID); err != nil {
 		return err
 	}
-	s.event(ctx, history.Event{UserID: userID, Kind: history.AdminReset})
+	s.event(ctx, Client{}, history.Event{UserID: userID, Kind: history.AdminReset})
 	s.log.InfoContext(ctx, "portalmfa: second factor reset by an administrator", "user", userID)
 	return nil
 }

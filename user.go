@@ -1,5 +1,7 @@
 package portalmfa
 
+import "context"
+
 // User is what the Service needs to know of a portal user. The host owns
 // users; the library keeps only second-factor data keyed by ID.
 type User struct {
@@ -23,6 +25,20 @@ func (u User) AccountLabel() string {
 		return u.Name
 	}
 	return u.ID
+}
+
+// UserLanguage returns the preferred language of a user who has no session
+// yet (at the login challenge), through Config.LookupUser; "" when the host
+// did not give one or the lookup fails, and the browser's language decides.
+func (s *Service) UserLanguage(ctx context.Context, userID string) string {
+	if s.cfg.LookupUser == nil {
+		return ""
+	}
+	u, err := s.cfg.LookupUser(ctx, userID)
+	if err != nil {
+		return ""
+	}
+	return u.Language
 }
 
 // Client describes where a request comes from. IP feeds the per-IP limit

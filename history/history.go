@@ -22,6 +22,13 @@ const (
 	NotMe            Kind = "not-me"
 )
 
+// SecurityKinds returns every kind but Attempt: the security events. A new
+// kind is added here, beside its constant.
+func SecurityKinds() []Kind {
+	return []Kind{TOTPEnabled, TOTPDisabled, CodesRegenerated, CodeUsed,
+		DeviceTrusted, DeviceRevoked, LockedOut, AdminReset, NotMe}
+}
+
 // Method is how a second factor was attempted.
 type Method string
 

@@ -48,11 +48,7 @@ func (h *Handler) withPending(next pendingHandler) http.HandlerFunc {
 			h.redirectLogin(w, r, reason)
 			return
 		}
-		userLang := ""
-		if h.cfg.UserLanguage != nil {
-			userLang = h.cfg.UserLanguage(r.Context(), userID)
-		}
-		next(w, r, userID, h.pickLanguage(r, userLang))
+		next(w, r, userID, h.pickLanguage(r, h.svc.UserLanguage(r.Context(), userID)))
 	}
 }
 
@@ -128,19 +124,13 @@ func (h *Handler) passWithBackupCode(w http.ResponseWriter, r *http.Request, use
 	if !c.caught {
 		return
 	}
-	low := true // when the count cannot be read, offering new codes harms nobody
-	if st, err := h.svc.Status(r.Context(), userID); err != nil {
-		h.log.ErrorContext(r.Context(), "portalmfa/httpx: reading status after a backup code", "err", err)
-	} else {
-		low = st.BackupCodesLow
-	}
 	hdr := w.Header()
 	hdr.Del("Location")
 	hdr.Del("Content-Length")
 	setSecureHeaders(hdr) // our page, our policy
 	h.render(w, r, kindChallenge, lang, "backup-used.html", http.StatusOK, &view{
 		BackupCodes:    remaining,
-		BackupCodesLow: low,
+		BackupCodesLow: remaining <= h.svc.LowBackupCodes(),
 		ContinueURL:    c.location,
 		RegenerateURL:  h.cfg.SecurityPath + "/backup-codes/regenerate",
 	})

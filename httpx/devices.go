@@ -107,7 +107,7 @@ type deviceView struct {
 }
 
 func (h *Handler) deviceViews(r *http.Request, lang int, ds []devices.Device, invalid string) (views []deviceView, active int) {
-	now := h.cfg.Now()
+	now := h.svc.Now()
 	current := h.currentDeviceID(r)
 	for _, d := range ds {
 		st := d.StatusAt(now)

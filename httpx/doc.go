@@ -202,6 +202,6 @@
 // # Languages
 //
 // English, French, Spanish, German, Italian and Dutch. The page's language
-// is the user's (User.Language, or Config.UserLanguage at the challenge),
+// is the user's (User.Language, or the Service's Config.LookupUser at the challenge),
 // else the browser's Accept-Language, else English.
 package httpx

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -64,16 +63,9 @@ type Config struct {
 	// Optional: r.TLS != nil. Behind a proxy that ends TLS, say so here
 	// (the proxy's header, if you trust it, or simply true).
 	HTTPS func(r *http.Request) bool
-	// UserLanguage returns the preferred language of a user at the login
-	// challenge, where there is no session to ask. Optional: the browser's
-	// Accept-Language decides.
-	UserLanguage func(ctx context.Context, userID string) string
 	// Logger gets request failures, never a code, password or secret.
 	// Optional: slog.Default().
 	Logger *slog.Logger
-	// Now is the clock, for the date on printed and downloaded backup
-	// codes. Optional: time.Now. Give it the Service's clock.
-	Now func() time.Time
 }
 
 // Handler serves the security page and the login challenge. It is safe for
@@ -131,9 +123,6 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	loginURL, err := url.Parse(cfg.LoginURL)
 	if err != nil {

@@ -225,7 +225,7 @@ type host struct {
 	mux   *http.ServeMux
 	logs  *bytes.Buffer
 	users map[string]portalmfa.User
-	// userLanguage answers Config.UserLanguage.
+	// userLanguage is what the Service's LookupUser tells of a user's language.
 	userLanguage map[string]string
 
 	mu     sync.Mutex
@@ -264,8 +264,11 @@ func newHostWith(t *testing.T, svcOpt func(*portalmfa.Config), opts ...hostOptio
 			return password == "pw-"+userID, nil
 		},
 		UserLimit: lockout.Limit{Threshold: 3, Delay: time.Minute, MaxDelay: time.Hour},
-		Logger:    logger,
-		Now:       hs.clock.Now,
+		LookupUser: func(_ context.Context, userID string) (portalmfa.User, error) {
+			return portalmfa.User{ID: userID, Language: hs.userLanguage[userID]}, nil
+		},
+		Logger: logger,
+		Now:    hs.clock.Now,
 	}
 	if svcOpt != nil {
 		svcOpt(&svcCfg)
@@ -291,11 +294,7 @@ func newHostWith(t *testing.T, svcOpt func(*portalmfa.Config), opts ...hostOptio
 			http.SetCookie(w, &http.Cookie{Name: "session", Value: userID, Path: "/", HttpOnly: true})
 			http.Redirect(w, r, "/home", http.StatusSeeOther)
 		},
-		UserLanguage: func(_ context.Context, userID string) string {
-			return hs.userLanguage[userID]
-		},
 		Logger: logger,
-		Now:    hs.clock.Now,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -150,14 +150,7 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		Templates:          layout,
 		// After "this wasn't me", the security page links here.
 		ChangePasswordURL: "/account/password",
-		UserLanguage: func(_ context.Context, userID string) string {
-			if a, ok := p.users.lookup(userID); ok {
-				return a.Language
-			}
-			return ""
-		},
-		Logger: cfg.Logger,
-		Now:    cfg.Now,
+		Logger:            cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
