@@ -35,7 +35,10 @@ func (s *Store) SaveDevice(_ context.Context, d devices.Device, tokenHash []byte
 func (s *Store) UseDevice(_ context.Context, userID string, tokenHash []byte, ip string, now time.Time) (devices.Device, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d, ok := s.devices[s.deviceByHash[string(tokenHash)]]
+	// An unknown hash must not fall through to a device stored under the
+	// empty ID: look the ID up and check it was there.
+	id, ok := s.deviceByHash[string(tokenHash)]
+	d := s.devices[id]
 	if !ok || d.UserID != userID || !d.RevokedAt.IsZero() || !now.Before(d.ExpiresAt) {
 		return devices.Device{}, devices.ErrUnknownDevice
 	}

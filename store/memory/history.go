@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 
@@ -11,12 +12,24 @@ import (
 
 // RecordEvent implements [history.Store]. IDs count up from 1 and are never
 // given twice by one Store.
+//
+// A user's entries are kept sorted oldest first, entries at the same time
+// in the order recorded, so that Events reads the newest from the end and
+// stops at its limit. Entries nearly always arrive in time order: the
+// search for the place of a new one then ends at once, and it is appended.
 func (s *Store) RecordEvent(_ context.Context, e history.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastEventID++
 	e.ID = strconv.FormatInt(s.lastEventID, 10)
-	s.events[e.UserID] = append(s.events[e.UserID], e)
+	es := s.events[e.UserID]
+	i := len(es)
+	if i > 0 && es[i-1].At.After(e.At) {
+		// After every entry not later than e: the latest recorded of a
+		// time stays last.
+		i = sort.Search(len(es), func(j int) bool { return es[j].At.After(e.At) })
+	}
+	s.events[e.UserID] = slices.Insert(es, i, e)
 	return nil
 }
 
@@ -28,30 +41,28 @@ func (s *Store) Events(_ context.Context, userID string, limit int, kinds ...his
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var es []history.Event
-	all := s.events[userID] // in the order recorded
-	for i := len(all) - 1; i >= 0; i-- {
+	all := s.events[userID] // oldest first; see RecordEvent
+	for i := len(all) - 1; i >= 0 && len(es) < limit; i-- {
 		if len(kinds) == 0 || slices.Contains(kinds, all[i].Kind) {
 			es = append(es, all[i])
 		}
 	}
-	// Stable: among entries at the same time, the latest recorded stays
-	// first.
-	slices.SortStableFunc(es, func(a, b history.Event) int { return b.At.Compare(a.At) })
-	return es[:min(limit, len(es))], nil
+	return es, nil
 }
 
-// PruneEvents implements [history.Store].
+// PruneEvents implements [history.Store]. Each user's entries are sorted,
+// so the ones to remove are the first few.
 func (s *Store) PruneEvents(_ context.Context, before time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for user, es := range s.events {
-		kept := slices.DeleteFunc(es, func(e history.Event) bool { return e.At.Before(before) })
-		n += len(es) - len(kept)
-		if len(kept) == 0 {
+		old := sort.Search(len(es), func(j int) bool { return !es[j].At.Before(before) })
+		n += old
+		if old == len(es) {
 			delete(s.events, user)
-		} else {
-			s.events[user] = kept
+		} else if old > 0 {
+			s.events[user] = slices.Delete(es, 0, old)
 		}
 	}
 	return n, nil

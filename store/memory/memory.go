@@ -22,7 +22,7 @@ type Store struct {
 
 	devices      map[string]*trusted        // by device ID
 	deviceByHash map[string]string          // device ID by token hash
-	events       map[string][]history.Event // by user ID, in the order recorded
+	events       map[string][]history.Event // by user ID, oldest first (see RecordEvent)
 	lastEventID  int64
 }
 

@@ -16,12 +16,12 @@ const (
 	// The whole set is one row, so replacing it is one upsert: no moment
 	// where old and new codes both work, or neither.
 	saveBackupCodes = `
-		INSERT INTO {schema}.backup_code_sets (user_id, salt, hashes, active, created_at)
+		INSERT INTO {schema}.backup_code_sets AS s (user_id, salt, hashes, active, created_at)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (user_id) DO UPDATE SET
 			salt = excluded.salt, hashes = excluded.hashes,
 			active = excluded.active, created_at = excluded.created_at
-		WHERE excluded.active OR NOT {schema}.backup_code_sets.active`
+		WHERE excluded.active OR NOT s.active`
 
 	backupCodeSet = `
 		SELECT salt, active, cardinality(hashes), created_at
@@ -79,7 +79,7 @@ func (s *Store) BackupCodes(ctx context.Context, userID string) (backupcodes.Set
 	if err != nil {
 		return backupcodes.Set{}, fmt.Errorf("postgres: read backup codes: %w", err)
 	}
-	set.CreatedAt = fromMillis(&created)
+	set.CreatedAt = fromMillis(created)
 	return set, nil
 }
 

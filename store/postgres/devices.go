@@ -124,10 +124,10 @@ func scanDevice(row pgx.Row) (devices.Device, error) {
 	if err := row.Scan(&d.ID, &d.UserID, &d.Name, &d.IP, &created, &lastUsed, &expires, &revoked); err != nil {
 		return devices.Device{}, err
 	}
-	d.CreatedAt = fromMillis(&created)
-	d.LastUsedAt = fromMillis(&lastUsed)
-	d.ExpiresAt = fromMillis(&expires)
-	d.RevokedAt = fromMillis(revoked)
+	d.CreatedAt = fromMillis(created)
+	d.LastUsedAt = fromMillis(lastUsed)
+	d.ExpiresAt = fromMillis(expires)
+	d.RevokedAt = fromNullMillis(revoked)
 	return d, nil
 }
 

@@ -31,10 +31,10 @@
 // [devices.Store] and [history.Store]. Every rule the contracts make atomic
 // — a TOTP step accepted once, a pending enrollment activated once, a
 // backup code redeemed once, no more than the threshold of attempts let
-// through before the lock falls, a trusted device used only by its own user
-// while it is neither revoked nor expired — is decided by one SQL statement (a conditional UPDATE, an
-// INSERT … ON CONFLICT DO UPDATE … WHERE), never by a read followed by a
-// write in Go. PostgreSQL queues concurrent writers of one row on its row
+// through before the lock falls, a trusted device used only by its own
+// user while it is neither revoked nor expired — is decided by one SQL
+// statement (a conditional UPDATE, an INSERT … ON CONFLICT DO UPDATE …
+// WHERE), never by a read followed by a write in Go. PostgreSQL queues concurrent writers of one row on its row
 // lock and re-checks the condition against the row as the writer before
 // left it, so the rules hold however many instances and connections race.
 // The end of a lock is computed in Go by [lockout.Limit.LockEnds], for

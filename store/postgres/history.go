@@ -69,7 +69,7 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 		var kind, method, reason string
 		err := row.Scan(&id, &e.UserID, &at, &kind, &method, &e.Success, &reason, &e.IP, &e.Device)
 		e.ID = strconv.FormatInt(id, 10)
-		e.At = fromMillis(&at)
+		e.At = fromMillis(at)
 		e.Kind, e.Method, e.Reason = history.Kind(kind), history.Method(method), history.Reason(reason)
 		return e, err
 	})

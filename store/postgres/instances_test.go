@@ -3,11 +3,11 @@ package postgres_test
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/store/storetest"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -39,7 +39,7 @@ func TestTwoInstances(t *testing.T) {
 		secret := enroll(t, a, clk, "u-alice")
 		code := totp.Code(secret, clk.Now().Add(totp.Period)) // a later step than the confirming one
 		const n = 50
-		errs := together(n, func(i int) error {
+		errs := storetest.Together(n, func(i int) error {
 			return instances[i%2].VerifyTOTP(t.Context(), "u-alice", code, portalmfa.Client{IP: ip(i)})
 		})
 		counts := tally(t, errs, portalmfa.ErrReplayed, portalmfa.ErrLockedOut)
@@ -56,7 +56,7 @@ func TestTwoInstances(t *testing.T) {
 		secret := enroll(t, a, clk, "u-bob")
 		wrong := wrongCode(secret, clk.Now())
 		const n = 200
-		errs := together(n, func(i int) error {
+		errs := storetest.Together(n, func(i int) error {
 			return instances[i%2].VerifyTOTP(t.Context(), "u-bob", wrong, portalmfa.Client{IP: ip(i)})
 		})
 		counts := tally(t, errs, portalmfa.ErrInvalidCode, portalmfa.ErrLockedOut)
@@ -109,26 +109,6 @@ func TestTwoInstances(t *testing.T) {
 // ip returns a distinct client address for caller i, so that no IP limit
 // interferes with the user limit under test.
 func ip(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255) }
-
-// together runs f(i) for i in [0, n) on n goroutines released at the same
-// moment, and returns their errors by i.
-func together(n int, f func(i int) error) []error {
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var ready, done sync.WaitGroup
-	ready.Add(n)
-	for i := range n {
-		done.Go(func() {
-			ready.Done()
-			<-start
-			errs[i] = f(i)
-		})
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
-	return errs
-}
 
 // tally counts errs by which of nil and the expected sentinels each is,
 // reporting any other error as a failure.

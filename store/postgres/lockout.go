@@ -13,18 +13,18 @@ import (
 
 // reserveAttempt is the whole of [lockout.Store.ReserveAttempt] in one
 // statement. Parameters: $1 key, $2 threshold, $3 now, $4 the lock ends
-// (see planLocks). A new key is inserted with its first failure (and, with a
-// threshold of one, its first lock). An existing key is updated only if it
-// is not locked; the count starts again from one if it holds an expired
-// lock; reaching the threshold locks it until $4[locks] and counts the
-// lock. A locked key is left untouched and no row comes back.
+// (see [lockout.Limit.LockEnds]). A new key is inserted with its first
+// failure (and, with a threshold of one, its first lock). An existing key
+// is updated only if it is not locked; the count starts again from one if
+// it holds an expired lock; reaching the threshold locks it until
+// $4[locks] and counts the lock. A locked key is left untouched and no row comes back.
 //
 // Concurrent callers on one key queue on its row lock, and each evaluates
 // the WHERE clause and the new values against the row the caller before it
 // committed; so of any number arriving at once, exactly threshold are
 // counted before the lock falls. In DO UPDATE SET, a.column is the row
 // before the update, in every expression; hence the repeated new-failures
-// expression. Arrays are 1-based: entry n of the plan is $4[n+1].
+// expression. Arrays are 1-based: entry n of the list is $4[n+1].
 const reserveAttempt = `
 INSERT INTO {schema}.lockout_attempts AS a (key, failures, locks, locked_until, last_attempt)
 VALUES ($1, 1,
@@ -56,9 +56,10 @@ const resetAttempts = `DELETE FROM {schema}.lockout_attempts WHERE key = ANY($1)
 
 // ReserveAttempt implements [lockout.Store].
 func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Limit, now time.Time) (lockout.Attempt, error) {
-	ends := make([]int64, 0, 8)
-	for _, e := range limit.LockEnds(now) {
-		ends = append(ends, millis(e))
+	lockEnds := limit.LockEnds(now)
+	ends := make([]int64, len(lockEnds))
+	for i, e := range lockEnds {
+		ends[i] = millis(e)
 	}
 	// A refused attempt is reported with the lock that refused it. Should
 	// a reset land between the refusal and that read, the key is no longer
@@ -69,7 +70,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 		err := s.pool.QueryRow(ctx, s.q.reserveAttempt, key, limit.Threshold, millis(now), ends).
 			Scan(&a.Failures, &until)
 		if err == nil {
-			a.LockedUntil = fromMillis(until)
+			a.LockedUntil = fromNullMillis(until)
 			return a, nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
@@ -77,7 +78,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 		}
 		err = s.pool.QueryRow(ctx, s.q.lockedAttempt, key, millis(now)).Scan(&a.Failures, &until)
 		if err == nil {
-			a.LockedUntil = fromMillis(until)
+			a.LockedUntil = fromNullMillis(until)
 			return a, lockout.ErrLockedOut
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
@@ -107,7 +108,7 @@ func (s *Store) LockedUntil(ctx context.Context, key string, now time.Time) (tim
 	case err != nil:
 		return time.Time{}, fmt.Errorf("postgres: locked until: %w", err)
 	}
-	return fromMillis(until), nil
+	return fromNullMillis(until), nil
 }
 
 // ResetAttempts implements [lockout.Store].

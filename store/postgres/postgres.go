@@ -229,10 +229,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return err
 	}
-	if current > len(ms) {
-		return fmt.Errorf("database schema version %d is newer than this program's %d", current, len(ms))
+	todo, err := migrations.Unapplied(ms, current)
+	if err != nil {
+		return err
 	}
-	for _, m := range ms[current:] {
+	for _, m := range todo {
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return fmt.Errorf("migration %d: %w", m.Version, err)
 		}
@@ -254,11 +255,13 @@ func migrationLockKey(schema string) int64 {
 // millis converts a time to what the database stores.
 func millis(t time.Time) int64 { return t.UnixMilli() }
 
-// fromMillis converts what the database stores back to a time; NULL is the
-// zero time.
-func fromMillis(ms *int64) time.Time {
+// fromMillis converts what the database stores back to a time.
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// fromNullMillis is fromMillis, with the zero time for NULL.
+func fromNullMillis(ms *int64) time.Time {
 	if ms == nil {
 		return time.Time{}
 	}
-	return time.UnixMilli(*ms).UTC()
+	return fromMillis(*ms)
 }

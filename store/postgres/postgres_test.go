@@ -46,35 +46,8 @@ func migrated(t *testing.T, schema string) (rows, latest int) {
 func TestReopenKeepsData(t *testing.T) {
 	testDSN(t)
 	t.Parallel()
-	ctx := t.Context()
 	schema := freshSchema(t)
-	limit := lockout.Limit{Threshold: 5, Delay: time.Minute, MaxDelay: time.Hour}
-
-	s := openStore(t, schema)
-	if err := s.SavePendingTOTP(ctx, "alice", []byte("sealed"), t0); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ActivateTOTP(ctx, "alice", []byte("sealed"), 7, t0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ReserveAttempt(ctx, "k", limit, t0); err != nil {
-		t.Fatal(err)
-	}
-
-	s = openStore(t, schema)
-	e, err := s.TOTPEnrollment(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !e.Active || e.LastStep != 7 || string(e.Secret) != "sealed" {
-		t.Errorf("after reopening: %+v", e)
-	}
-	if err := s.AcceptTOTPStep(ctx, "alice", 7); !errors.Is(err, totp.ErrReplayed) {
-		t.Errorf("AcceptTOTPStep(7) after reopening: %v, want %v", err, totp.ErrReplayed)
-	}
-	if a, err := s.ReserveAttempt(ctx, "k", limit, t0); err != nil || a.Failures != 2 {
-		t.Errorf("ReserveAttempt after reopening: %+v, %v; want 2 failures", a, err)
-	}
+	storetest.RunReopen(t, func(t *testing.T) storetest.Store { return openStore(t, schema) })
 	// Reopening applied no migration twice.
 	if rows, latest := migrated(t, schema); rows != latest || latest == 0 {
 		t.Errorf("schema_migrations holds %d rows up to version %d", rows, latest)

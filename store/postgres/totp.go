@@ -69,8 +69,8 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 	if err != nil {
 		return totp.Enrollment{}, fmt.Errorf("postgres: read totp enrollment: %w", err)
 	}
-	e.CreatedAt = fromMillis(&created)
-	e.ActivatedAt = fromMillis(activated)
+	e.CreatedAt = fromMillis(created)
+	e.ActivatedAt = fromNullMillis(activated)
 	return e, nil
 }
 

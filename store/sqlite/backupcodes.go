@@ -83,7 +83,7 @@ func (s *Store) BackupCodes(ctx context.Context, userID string) (backupcodes.Set
 	if err != nil {
 		return backupcodes.Set{}, fmt.Errorf("sqlite: read backup codes: %w", err)
 	}
-	set.CreatedAt = fromMillis(sql.NullInt64{Int64: created, Valid: true})
+	set.CreatedAt = fromMillis(created)
 	return set, nil
 }
 

@@ -121,10 +121,10 @@ func scanDevice(row interface{ Scan(...any) error }) (devices.Device, error) {
 	if err := row.Scan(&d.ID, &d.UserID, &d.Name, &d.IP, &created, &lastUsed, &expires, &revoked); err != nil {
 		return devices.Device{}, err
 	}
-	d.CreatedAt = fromMillis(sql.NullInt64{Int64: created, Valid: true})
-	d.LastUsedAt = fromMillis(sql.NullInt64{Int64: lastUsed, Valid: true})
-	d.ExpiresAt = fromMillis(sql.NullInt64{Int64: expires, Valid: true})
-	d.RevokedAt = fromMillis(revoked)
+	d.CreatedAt = fromMillis(created)
+	d.LastUsedAt = fromMillis(lastUsed)
+	d.ExpiresAt = fromMillis(expires)
+	d.RevokedAt = fromNullMillis(revoked)
 	return d, nil
 }
 

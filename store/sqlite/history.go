@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -59,7 +58,7 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 			return nil, fmt.Errorf("sqlite: read events: %w", err)
 		}
 		e.ID = strconv.FormatInt(id, 10)
-		e.At = fromMillis(sql.NullInt64{Int64: at, Valid: true})
+		e.At = fromMillis(at)
 		es = append(es, e)
 	}
 	if err := rows.Err(); err != nil {

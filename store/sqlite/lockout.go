@@ -23,7 +23,10 @@ import (
 // every expression; hence the repeated new-failures expression.
 const reserveAttempt = `
 INSERT INTO lockout_attempts (key, failures, locks, locked_until, last_attempt)
-VALUES (:key, 1, :first_locks, :first_until, :now)
+VALUES (:key, 1,
+	CASE WHEN :threshold <= 1 THEN 1 ELSE 0 END,
+	CASE WHEN :threshold <= 1 THEN json_extract(:ends, '$[0]') END,
+	:now)
 ON CONFLICT (key) DO UPDATE SET
 	last_attempt = :now,
 	failures = CASE WHEN locked_until IS NULL THEN failures + 1 ELSE 1 END,
@@ -43,12 +46,6 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 		sql.Named("now", millis(now)),
 		sql.Named("ends", endsJSON(ends)),
 		sql.Named("last", len(ends)-1),
-		sql.Named("first_locks", 0),
-		sql.Named("first_until", nil),
-	}
-	if limit.Threshold <= 1 {
-		args[5] = sql.Named("first_locks", 1)
-		args[6] = sql.Named("first_until", millis(ends[0]))
 	}
 	// A refused attempt is reported with the lock that refused it. Should
 	// a reset land between the refusal and that read, the key is no longer
@@ -58,7 +55,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 		var until sql.NullInt64
 		err := s.db.QueryRowContext(ctx, reserveAttempt, args...).Scan(&a.Failures, &until)
 		if err == nil {
-			a.LockedUntil = fromMillis(until)
+			a.LockedUntil = fromNullMillis(until)
 			return a, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -68,7 +65,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 			SELECT failures, locked_until FROM lockout_attempts
 			WHERE key = ?1 AND locked_until > ?2`, key, millis(now)).Scan(&a.Failures, &until)
 		if err == nil {
-			a.LockedUntil = fromMillis(until)
+			a.LockedUntil = fromNullMillis(until)
 			return a, lockout.ErrLockedOut
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -105,7 +102,7 @@ func (s *Store) LockedUntil(ctx context.Context, key string, now time.Time) (tim
 	case err != nil:
 		return time.Time{}, fmt.Errorf("sqlite: locked until: %w", err)
 	}
-	return fromMillis(until), nil
+	return fromNullMillis(until), nil
 }
 
 // ResetAttempts implements [lockout.Store].

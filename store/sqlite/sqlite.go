@@ -117,7 +117,8 @@ func (s *Store) Close() error {
 //     driver applies it first, so the other pragmas wait too);
 //   - journal_mode(WAL): readers do not block the writer nor it them;
 //     persistent in the file;
-//   - foreign_keys(1): enforce them, for the tables to come;
+//   - foreign_keys(1): enforce them (deleting a set of backup codes
+//     deletes its codes by cascade);
 //   - synchronous(NORMAL): in WAL mode a commit no longer waits for fsync
 //     (about 1 ms per write here, against under 0.1 ms without). A process
 //     crash still loses nothing; only a power cut or OS crash may lose the
@@ -171,10 +172,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return err
 	}
-	if current > len(ms) {
-		return fmt.Errorf("database schema version %d is newer than this program's %d", current, len(ms))
+	todo, err := migrations.Unapplied(ms, current)
+	if err != nil {
+		return err
 	}
-	for _, m := range ms[current:] {
+	for _, m := range todo {
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return fmt.Errorf("migration %d: %w", m.Version, err)
 		}
@@ -189,11 +191,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // millis converts a time to what the database stores.
 func millis(t time.Time) int64 { return t.UnixMilli() }
 
-// fromMillis converts what the database stores back to a time; NULL is the
-// zero time.
-func fromMillis(ms sql.NullInt64) time.Time {
+// fromMillis converts what the database stores back to a time.
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// fromNullMillis is fromMillis, with the zero time for NULL.
+func fromNullMillis(ms sql.NullInt64) time.Time {
 	if !ms.Valid {
 		return time.Time{}
 	}
-	return time.UnixMilli(ms.Int64).UTC()
+	return fromMillis(ms.Int64)
 }

@@ -3,21 +3,18 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/portalmfa/portalmfa/backupcodes"
-	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/store/sqlite"
 	"github.com/portalmfa/portalmfa/store/storetest"
-	"github.com/portalmfa/portalmfa/totp"
 )
 
-// open opens a store on a new file in a temporary directory.
+// open opens a store on the database file at path, closed when the test
+// ends.
 func open(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), path)
@@ -38,68 +35,26 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func TestReopenKeepsData(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "portalmfa.db")
-	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	limit := lockout.Limit{Threshold: 5, Delay: time.Minute, MaxDelay: time.Hour}
-
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SavePendingTOTP(ctx, "alice", []byte("sealed"), now); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ActivateTOTP(ctx, "alice", []byte("sealed"), 7, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ReserveAttempt(ctx, "k", limit, now); err != nil {
-		t.Fatal(err)
-	}
-	codes := [][]byte{[]byte("hash-0"), []byte("hash-1")}
-	if err := s.SaveBackupCodes(ctx, "alice", []byte("salt"), codes, true, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.RedeemBackupCode(ctx, "alice", codes[0], now); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s = open(t, path)
-	e, err := s.TOTPEnrollment(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !e.Active || e.LastStep != 7 || string(e.Secret) != "sealed" {
-		t.Errorf("after reopening: %+v", e)
-	}
-	if err := s.AcceptTOTPStep(ctx, "alice", 7); !errors.Is(err, totp.ErrReplayed) {
-		t.Errorf("AcceptTOTPStep(7) after reopening: %v, want %v", err, totp.ErrReplayed)
-	}
-	if a, err := s.ReserveAttempt(ctx, "k", limit, now); err != nil || a.Failures != 2 {
-		t.Errorf("ReserveAttempt after reopening: %+v, %v; want 2 failures", a, err)
-	}
-	if set, err := s.BackupCodes(ctx, "alice"); err != nil || !set.Active || set.Remaining != 1 || string(set.Salt) != "salt" {
-		t.Errorf("BackupCodes after reopening: %+v, %v; want the active set with 1 code left", set, err)
-	}
-	if _, err := s.RedeemBackupCode(ctx, "alice", codes[0], now); !errors.Is(err, backupcodes.ErrInvalidCode) {
-		t.Errorf("RedeemBackupCode of a used code after reopening: %v, want %v", err, backupcodes.ErrInvalidCode)
-	}
-
-	// Reopening applied no migration twice.
+// migrated returns the number of rows of the schema_migrations table of
+// the database at path and the highest version among them.
+func migrated(t *testing.T, path string) (rows, latest int) {
+	t.Helper()
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var rows, latest int
-	if err := db.QueryRow(`SELECT count(*), max(version) FROM schema_migrations`).Scan(&rows, &latest); err != nil {
+	if err := db.QueryRow(`SELECT count(*), coalesce(max(version), 0) FROM schema_migrations`).Scan(&rows, &latest); err != nil {
 		t.Fatal(err)
 	}
-	if rows != latest {
+	return rows, latest
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "portalmfa.db")
+	storetest.RunReopen(t, func(t *testing.T) storetest.Store { return open(t, path) })
+	// Reopening applied no migration twice.
+	if rows, latest := migrated(t, path); rows != latest || latest == 0 {
 		t.Errorf("schema_migrations holds %d rows up to version %d", rows, latest)
 	}
 }
@@ -125,16 +80,7 @@ func TestOpenConcurrently(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var rows, latest int
-	if err := db.QueryRow(`SELECT count(*), max(version) FROM schema_migrations`).Scan(&rows, &latest); err != nil {
-		t.Fatal(err)
-	}
-	if rows != latest {
+	if rows, latest := migrated(t, path); rows != latest || latest == 0 {
 		t.Errorf("schema_migrations holds %d rows up to version %d", rows, latest)
 	}
 }

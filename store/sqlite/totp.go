@@ -46,8 +46,8 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 	if err != nil {
 		return totp.Enrollment{}, fmt.Errorf("sqlite: read totp enrollment: %w", err)
 	}
-	e.CreatedAt = fromMillis(sql.NullInt64{Int64: created, Valid: true})
-	e.ActivatedAt = fromMillis(activated)
+	e.CreatedAt = fromMillis(created)
+	e.ActivatedAt = fromNullMillis(activated)
 	return e, nil
 }
 

@@ -355,7 +355,7 @@ func runBackupCodes(t *testing.T, newStore func(t *testing.T) Store) {
 		active(t, s, "alice")
 		const n = 50
 		remaining := make([]int, n)
-		errs := together(n, func(i int) error {
+		errs := Together(n, func(i int) error {
 			var err error
 			remaining[i], err = s.RedeemBackupCode(t.Context(), "alice", hashesA[4], t1)
 			return err
@@ -376,7 +376,7 @@ func runBackupCodes(t *testing.T, newStore func(t *testing.T) Store) {
 		s := newStore(t)
 		active(t, s, "alice")
 		remaining := make([]int, len(hashesA))
-		errs := together(len(hashesA), func(i int) error {
+		errs := Together(len(hashesA), func(i int) error {
 			var err error
 			remaining[i], err = s.RedeemBackupCode(t.Context(), "alice", hashesA[i], t1)
 			return err
@@ -400,7 +400,7 @@ func runBackupCodes(t *testing.T, newStore func(t *testing.T) Store) {
 		s := newStore(t)
 		active(t, s, "alice")
 		remaining := make([]int, len(hashesA))
-		errs := together(len(hashesA)+1, func(i int) error {
+		errs := Together(len(hashesA)+1, func(i int) error {
 			if i == len(hashesA) {
 				return s.SaveBackupCodes(t.Context(), "alice", saltB, hashesB, true, t1)
 			}
@@ -438,7 +438,7 @@ func runBackupCodes(t *testing.T, newStore func(t *testing.T) Store) {
 		s := newStore(t)
 		pending(t, s, "alice")
 		const n = 50
-		errs := together(n, func(int) error {
+		errs := Together(n, func(int) error {
 			return s.ActivateBackupCodes(t.Context(), "alice")
 		})
 		countOutcomes(t, errs, backupcodes.ErrNoCodes, 1)

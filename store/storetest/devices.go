@@ -206,6 +206,17 @@ func runDevices(t *testing.T, newStore func(t *testing.T) Store) {
 		check(t, s, "alice", d)
 	})
 
+	t.Run("UnknownHashEmptyID", func(t *testing.T) {
+		// A device stored under the empty ID is not what an unknown hash
+		// finds.
+		s := newStore(t)
+		d := device("alice", "")
+		save(t, s, d, hashA)
+		refuse(t, s, "alice", hashB, t1)
+		refuse(t, s, "alice", nil, t1)
+		use(t, s, "alice", hashA, "192.0.2.9", t1, used(d, "192.0.2.9", t1))
+	})
+
 	t.Run("SaveDuplicate", func(t *testing.T) {
 		// A second device under a stored ID or token hash is refused, and
 		// the first stays as it was, for its own user alone.
@@ -414,7 +425,7 @@ func runDevices(t *testing.T, newStore func(t *testing.T) Store) {
 		save(t, s, d, hashA)
 		const n = 20
 		got := make([]devices.Device, n)
-		errs := together(n, func(i int) error {
+		errs := Together(n, func(i int) error {
 			var err error
 			got[i], err = s.UseDevice(t.Context(), "alice", hashA, fmt.Sprintf("192.0.2.%d", i), t1.Add(time.Duration(i)*time.Millisecond))
 			return err
@@ -444,7 +455,7 @@ func runDevices(t *testing.T, newStore func(t *testing.T) Store) {
 		d := device("alice", "dev-a")
 		save(t, s, d, hashA)
 		const n = 20
-		errs := together(n+1, func(i int) error {
+		errs := Together(n+1, func(i int) error {
 			if i == n {
 				return s.RevokeDevice(t.Context(), "alice", "dev-a", t1)
 			}
@@ -475,7 +486,7 @@ func runDevices(t *testing.T, newStore func(t *testing.T) Store) {
 			save(t, s, device("alice", fmt.Sprint("dev-", i)), tokenHash(fmt.Sprint("alice-", i)))
 		}
 		counts := make([]int, n)
-		errs := together(n, func(i int) error {
+		errs := Together(n, func(i int) error {
 			var err error
 			counts[i], err = s.RevokeAllDevices(t.Context(), "alice", t1)
 			return err

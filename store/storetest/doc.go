@@ -19,6 +19,8 @@
 // (and no other user's), and each device is counted by one "revoke all".
 // Sharing one suite keeps the backends from drifting apart.
 //
+// A backend that keeps its data beyond one Store also runs [RunReopen].
 // [BenchmarkAcceptTOTPStep], [BenchmarkRedeemBackupCode],
-// [BenchmarkUseDevice] and [BenchmarkRecordEvent] are shared the same way.
+// [BenchmarkUseDevice] and [BenchmarkRecordEvent] are shared the same way,
+// and [Together] serves a backend's own tests of concurrent callers.
 package storetest

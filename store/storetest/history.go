@@ -242,7 +242,7 @@ func runHistory(t *testing.T, newStore func(t *testing.T) Store) {
 		// are removed, and counted.
 		s := newStore(t)
 		const workers, each = 10, 250
-		errs := together(workers, func(w int) error {
+		errs := Together(workers, func(w int) error {
 			for i := range each {
 				e := attempt(fmt.Sprint("user-", w), t0.Add(-time.Duration(i+1)*time.Second), fmt.Sprint(i))
 				if err := s.RecordEvent(t.Context(), e); err != nil {
@@ -269,7 +269,7 @@ func runHistory(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("ConcurrentRecord", func(t *testing.T) {
 		s := newStore(t)
 		const n = 20
-		errs := together(n, func(i int) error {
+		errs := Together(n, func(i int) error {
 			return s.RecordEvent(t.Context(), attempt("alice", t0.Add(time.Duration(i)*time.Second), fmt.Sprint(i)))
 		})
 		for i, err := range errs {

@@ -196,7 +196,7 @@ func checkConcurrentReserve(t *testing.T, s Store, limit lockout.Limit, now time
 	t.Helper()
 	const n = 200
 	attempts := make([]lockout.Attempt, n)
-	errs := together(n, func(i int) error {
+	errs := Together(n, func(i int) error {
 		var err error
 		attempts[i], err = s.ReserveAttempt(t.Context(), "k", limit, now)
 		return err

@@ -85,9 +85,9 @@ func wantErr(t *testing.T, what string, err, want error) {
 	}
 }
 
-// together runs f(i) for i in [0, n) on n goroutines released at the same
+// Together runs f(i) for i in [0, n) on n goroutines released at the same
 // moment, and returns their errors by i.
-func together(n int, f func(i int) error) []error {
+func Together(n int, f func(i int) error) []error {
 	errs := make([]error, n)
 	start := make(chan struct{})
 	var ready, done sync.WaitGroup

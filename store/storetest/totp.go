@@ -240,7 +240,7 @@ func runTOTP(t *testing.T, newStore func(t *testing.T) Store) {
 		s := newStore(t)
 		active(t, s, "alice")
 		const n = 50
-		errs := together(n, func(int) error {
+		errs := Together(n, func(int) error {
 			return s.AcceptTOTPStep(t.Context(), "alice", 101)
 		})
 		countOutcomes(t, errs, totp.ErrReplayed, 1)
@@ -253,7 +253,7 @@ func runTOTP(t *testing.T, newStore func(t *testing.T) Store) {
 		s := newStore(t)
 		active(t, s, "alice")
 		const n = 50
-		errs := together(n, func(i int) error {
+		errs := Together(n, func(i int) error {
 			return s.AcceptTOTPStep(t.Context(), "alice", int64(101+i))
 		})
 		accepted := 0
@@ -275,7 +275,7 @@ func runTOTP(t *testing.T, newStore func(t *testing.T) Store) {
 		s := newStore(t)
 		pending(t, s, "alice")
 		const n = 50
-		errs := together(n, func(i int) error {
+		errs := Together(n, func(i int) error {
 			return s.ActivateTOTP(t.Context(), "alice", secretA, int64(100+i), t1)
 		})
 		winner := countOutcomes(t, errs, totp.ErrNotEnrolled, 1)

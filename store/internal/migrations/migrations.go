@@ -1,6 +1,7 @@
 // Package migrations reads the numbered SQL migrations a backend embeds.
 // Each backend applies them its own way (a transaction; PostgreSQL under an
-// advisory lock); this is only the shared reading and numbering rule.
+// advisory lock, in its schema); this is only the shared reading and
+// numbering rule, and which of them a database still needs.
 package migrations
 
 import (
@@ -40,4 +41,18 @@ func Load(fsys fs.FS, dir string) ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, SQL: string(b)})
 	}
 	return ms, nil
+}
+
+// Unapplied returns the migrations of ms after version current, the
+// highest a database has recorded. A database recording a version this
+// program does not have was migrated by a newer one: it is refused rather
+// than misread.
+func Unapplied(ms []Migration, current int) ([]Migration, error) {
+	switch {
+	case current > len(ms):
+		return nil, fmt.Errorf("database schema version %d is newer than this program's %d", current, len(ms))
+	case current < 0:
+		return nil, fmt.Errorf("database schema version %d is not a version", current)
+	}
+	return ms[current:], nil
 }

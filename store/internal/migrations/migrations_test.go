@@ -30,3 +30,28 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
+
+func TestUnapplied(t *testing.T) {
+	ms := []migrations.Migration{{1, "A"}, {2, "B"}, {3, "C"}}
+	for _, tc := range []struct {
+		name    string
+		current int
+		want    []migrations.Migration
+	}{
+		{"new database", 0, ms},
+		{"partly migrated", 2, ms[2:]},
+		{"up to date", 3, []migrations.Migration{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := migrations.Unapplied(ms, tc.current)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+	for name, current := range map[string]int{"newer": 4, "negative": -1} {
+		t.Run(name, func(t *testing.T) {
+			_, err := migrations.Unapplied(ms, current)
+			assert.Error(t, err)
+		})
+	}
+}

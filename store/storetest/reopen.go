@@ -1,0 +1,51 @@
+package storetest
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/portalmfa/portalmfa/backupcodes"
+	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/totp"
+)
+
+// RunReopen checks that a store opened on storage another store wrote to
+// finds everything as that one left it: an active enrollment and its last
+// step, a failure count, a set of backup codes with one used. open must
+// return a store on the same storage each time it is called; RunReopen
+// calls it twice, and closes the first store (when it is an [io.Closer])
+// before opening the second. A memory store cannot run it.
+func RunReopen(t *testing.T, open func(t *testing.T) Store) {
+	ctx := t.Context()
+	limit := lockout.Limit{Threshold: 5, Delay: time.Minute, MaxDelay: time.Hour}
+	codes := [][]byte{[]byte("hash-0"), []byte("hash-1")}
+
+	s := open(t)
+	wantErr(t, "SavePendingTOTP", s.SavePendingTOTP(ctx, "alice", []byte("sealed"), t0), nil)
+	wantErr(t, "ActivateTOTP", s.ActivateTOTP(ctx, "alice", []byte("sealed"), 7, t0), nil)
+	_, err := s.ReserveAttempt(ctx, "k", limit, t0)
+	wantErr(t, "ReserveAttempt", err, nil)
+	wantErr(t, "SaveBackupCodes", s.SaveBackupCodes(ctx, "alice", []byte("salt"), codes, true, t0), nil)
+	_, err = s.RedeemBackupCode(ctx, "alice", codes[0], t0)
+	wantErr(t, "RedeemBackupCode", err, nil)
+	if c, ok := s.(io.Closer); ok {
+		wantErr(t, "Close", c.Close(), nil)
+	}
+
+	s = open(t)
+	e, err := s.TOTPEnrollment(ctx, "alice")
+	wantErr(t, "TOTPEnrollment after reopening", err, nil)
+	if !e.Active || e.LastStep != 7 || string(e.Secret) != "sealed" {
+		t.Errorf("after reopening: %+v", e)
+	}
+	wantErr(t, "AcceptTOTPStep(7) after reopening", s.AcceptTOTPStep(ctx, "alice", 7), totp.ErrReplayed)
+	if a, err := s.ReserveAttempt(ctx, "k", limit, t0); err != nil || a.Failures != 2 {
+		t.Errorf("ReserveAttempt after reopening: %+v, %v; want 2 failures", a, err)
+	}
+	if set, err := s.BackupCodes(ctx, "alice"); err != nil || !set.Active || set.Remaining != 1 || string(set.Salt) != "salt" {
+		t.Errorf("BackupCodes after reopening: %+v, %v; want the active set with 1 code left", set, err)
+	}
+	_, err = s.RedeemBackupCode(ctx, "alice", codes[0], t0)
+	wantErr(t, "RedeemBackupCode of a used code after reopening", err, backupcodes.ErrInvalidCode)
+}
