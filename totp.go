@@ -197,7 +197,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client
 		if _, err := s.revokeAll(ctx, userID); err != nil {
 			s.log.ErrorContext(ctx, "portalmfa: revoking devices of a new authenticator", "user", userID, "err", err)
 		}
-		s.event(ctx, history.Event{UserID: userID, Kind: history.TOTPEnabled, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
+		s.event(ctx, c, history.Event{UserID: userID, Kind: history.TOTPEnabled})
 		s.log.InfoContext(ctx, "portalmfa: totp enabled", "user", userID)
 		return nil
 	})
@@ -252,8 +252,8 @@ func (s *Service) DisableTOTP(ctx context.Context, userID, password string, c Cl
 		if err := s.removeSecondFactor(ctx, userID); err != nil {
 			return err
 		}
-		s.event(ctx, history.Event{UserID: userID, Kind: history.TOTPDisabled, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
-		s.notify(ctx, Notification{Kind: NotifyTOTPDisabled, UserID: userID, IP: c.IP, Device: s.deviceNames.name(c.UserAgent)})
+		s.event(ctx, c, history.Event{UserID: userID, Kind: history.TOTPDisabled})
+		s.notify(ctx, c, Notification{Kind: NotifyTOTPDisabled, UserID: userID})
 		s.log.InfoContext(ctx, "portalmfa: totp disabled", "user", userID)
 		return nil
 	})
