@@ -169,6 +169,9 @@ func (p *portal) routes() http.Handler {
 	mux := http.NewServeMux()
 	// The portal's own forms refuse cross-origin posts; httpx guards its own.
 	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.render(w, r, http.StatusForbidden, "forbidden", "Refused", nil)
+	}))
 
 	mux.HandleFunc("GET /{$}", p.home)
 	mux.HandleFunc("GET /login", p.loginPage)
@@ -456,7 +459,7 @@ type page struct {
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "account", "error", "password", "outbox"} {
+	for _, name := range []string{"login", "account", "error", "forbidden", "password", "outbox"} {
 		t, err := template.New(name).Funcs(template.FuncMap{
 			"portalName": func() string { return portalName },
 		}).ParseFS(assets, "templates/base.html", "templates/"+name+".html")

@@ -343,6 +343,9 @@ func TestCrossOriginLoginRefused(t *testing.T) {
 		if rec.Code != http.StatusForbidden {
 			t.Errorf("cross-site POST %s: %d, want 403", path, rec.Code)
 		}
+		if !strings.Contains(rec.Body.String(), `id="forbidden"`) {
+			t.Errorf("cross-site POST %s: not the portal's own page: %.200q", path, rec.Body.String())
+		}
 	}
 }
 
