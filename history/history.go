@@ -36,7 +36,6 @@ const (
 	TOTP          Method = "totp"
 	BackupCode    Method = "backup-code"
 	TrustedDevice Method = "trusted-device"
-	Password      Method = "password"
 )
 
 // Reason says why an attempt failed.

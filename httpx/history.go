@@ -50,8 +50,6 @@ func methodMessage(m history.Method) string {
 		return msgMethodBackupCode
 	case history.TrustedDevice:
 		return msgMethodTrustedDevice
-	case history.Password:
-		return msgMethodPassword
 	}
 	return msgMethodOther
 }

@@ -57,7 +57,6 @@ const (
 	msgMethodTOTP          = "history.method.totp"
 	msgMethodBackupCode    = "history.method.backup_code"
 	msgMethodTrustedDevice = "history.method.trusted_device"
-	msgMethodPassword      = "history.method.password"
 	msgMethodOther         = "history.method.other"
 	msgReasonWrongCode     = "history.reason.wrong_code"
 	msgReasonReplayed      = "history.reason.replayed"
