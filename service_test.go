@@ -460,3 +460,22 @@ func TestPruneForgetsIdleCounters(t *testing.T) {
 			"without the prune, the fifth failure of all would lock")
 	}
 }
+
+// Status tells whether the wizard has shown the enrollment's codes yet.
+func TestStatusBackupCodesShown(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	_, err := f.svc.BeginTOTP(ctx, alice)
+	require.NoError(t, err)
+	st, err := f.svc.Status(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.False(t, st.BackupCodesShown)
+	_, err = f.svc.NewBackupCodes(ctx, alice.ID)
+	require.NoError(t, err)
+	st, _ = f.svc.Status(ctx, alice.ID)
+	assert.True(t, st.BackupCodesShown)
+	_, err = f.svc.BeginTOTP(ctx, alice) // a restart voids them
+	require.NoError(t, err)
+	st, _ = f.svc.Status(ctx, alice.ID)
+	assert.False(t, st.BackupCodesShown)
+}

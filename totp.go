@@ -28,6 +28,9 @@ type Status struct {
 	// Config.LowBackupCodes, when the user should make new ones.
 	BackupCodes    int
 	BackupCodesLow bool
+	// BackupCodesShown is true while TOTP is pending once the wizard has
+	// shown the enrollment's backup codes (step 2), which ConfirmTOTP needs.
+	BackupCodesShown bool
 }
 
 // Enabled reports whether the user has a second factor that a login must pass.
@@ -41,16 +44,18 @@ func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 		return Status{}, nil
 	case err != nil:
 		return Status{}, unavailable(err)
-	case !e.Active:
-		return Status{TOTP: Pending}, nil
+	}
+	set, err := s.store.BackupCodes(ctx, userID)
+	if err != nil && !errors.Is(err, backupcodes.ErrNoCodes) {
+		return Status{}, unavailable(err)
+	}
+	hasSet := err == nil
+	if !e.Active {
+		return Status{TOTP: Pending, BackupCodesShown: hasSet && !set.Active}, nil
 	}
 	st := Status{TOTP: On, TOTPSince: e.ActivatedAt}
-	set, err := s.store.BackupCodes(ctx, userID)
-	switch {
-	case err == nil && set.Active:
+	if hasSet && set.Active {
 		st.BackupCodes = set.Remaining
-	case err != nil && !errors.Is(err, backupcodes.ErrNoCodes):
-		return Status{}, unavailable(err)
 	}
 	st.BackupCodesLow = st.BackupCodes <= s.cfg.LowBackupCodes
 	return st, nil

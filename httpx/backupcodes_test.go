@@ -102,8 +102,12 @@ func TestConfirmWithoutCodes(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("bob")).Code)
 	secret := keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("bob")).Body.String())
 
+	// The form of step 3 is not offered before step 2 ...
 	w := hs.do(http.MethodGet, "/my/security/totp/confirm", nil, as("bob"))
-	require.Equal(t, http.StatusOK, w.Code, "the form itself shows")
+	require.Equal(t, http.StatusConflict, w.Code)
+	assert.Contains(t, w.Body.String(), "Save your backup codes before you turn two-factor authentication on.")
+	assert.Equal(t, 1, stepOf(t, w.Body.String()), "back to step 1, not step 3 with step 2 marked done")
+	// ... and a confirmation posted anyway is refused the same way.
 	w = hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(secret, hs.clock.Now())), as("bob"))
 	require.Equal(t, http.StatusConflict, w.Code)
 	body := w.Body.String()

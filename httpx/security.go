@@ -221,6 +221,9 @@ func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request, u portalmf
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 	case st.TOTP != portalmfa.Pending:
 		h.to(w, r, "/")
+	case !st.BackupCodesShown:
+		// Step 2 was skipped: back to step 1, whose Next shows the codes.
+		h.showSetup(w, r, u, lang, http.StatusConflict, &alert{Kind: "warning", Text: h.text(lang, msgCodesFirst)})
 	default:
 		h.render(w, r, kindSecurity, lang, "confirm.html", http.StatusOK, &view{Step: 3, Focus: true})
 	}
