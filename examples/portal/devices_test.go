@@ -155,6 +155,21 @@ func TestOutboxMessages(t *testing.T) {
 			t.Errorf("body %q", got)
 		}
 	})
+	t.Run("none left says so in every language", func(t *testing.T) {
+		for lang, want := range map[string]string{
+			"en": "You have no backup codes left.", "fr": "Il ne vous reste plus aucun code de secours.",
+			"es": "Ya no te quedan códigos de respaldo.", "de": "Sie haben keine Backup-Codes mehr.",
+			"it": "Non ti restano più codici di backup.", "nl": "Je hebt geen back-upcodes meer.",
+		} {
+			n := portalmfa.Notification{Kind: portalmfa.NotifyFewBackupCodes, UserID: "x", Remaining: 0, User: portalmfa.User{Language: lang}}
+			if err := o.Notify(t.Context(), n); err != nil {
+				t.Fatal(err)
+			}
+			if got := o.messages()[0].Body; !strings.Contains(got, want) || strings.Contains(got, " 0 ") {
+				t.Errorf("%s: body %q", lang, got)
+			}
+		}
+	})
 	t.Run("the outbox keeps the latest", func(t *testing.T) {
 		for range outboxSize + 5 {
 			_ = o.Notify(t.Context(), portalmfa.Notification{Kind: portalmfa.NotifyNotMe, UserID: "x"})

@@ -39,7 +39,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyFewBackupCodes: {
 				"You are running out of backup codes",
-				"Hello {{.Name}},\n\n{{if eq .Remaining 1}}Only 1 backup code is left.{{else}}Only {{.Remaining}} backup codes are left.{{end}} Make new ones under Connection & Security.",
+				"Hello {{.Name}},\n\n{{if eq .Remaining 0}}You have no backup codes left.{{else if eq .Remaining 1}}Only 1 backup code is left.{{else}}Only {{.Remaining}} backup codes are left.{{end}} Make new ones under Connection & Security.",
 			},
 			portalmfa.NotifyRepeatedFailures: {
 				"Repeated failed sign-in attempts",
@@ -65,7 +65,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyFewBackupCodes: {
 				"Vous n'avez presque plus de codes de secours",
-				"Bonjour {{.Name}},\n\n{{if le .Remaining 1}}Il ne reste que {{.Remaining}} code de secours.{{else}}Il ne reste que {{.Remaining}} codes de secours.{{end}} Générez-en de nouveaux dans Connexion et sécurité.",
+				"Bonjour {{.Name}},\n\n{{if eq .Remaining 0}}Il ne vous reste plus aucun code de secours.{{else if eq .Remaining 1}}Il ne reste qu’un code de secours.{{else}}Il ne reste que {{.Remaining}} codes de secours.{{end}} Générez-en de nouveaux dans Connexion et sécurité.",
 			},
 			portalmfa.NotifyRepeatedFailures: {
 				"Tentatives de connexion échouées répétées",
@@ -91,7 +91,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyFewBackupCodes: {
 				"Te quedan pocos códigos de respaldo",
-				"Hola, {{.Name}}:\n\n{{if eq .Remaining 1}}Solo queda 1 código de respaldo.{{else}}Solo quedan {{.Remaining}} códigos de respaldo.{{end}} Genera otros nuevos en Conexión y seguridad.",
+				"Hola, {{.Name}}:\n\n{{if eq .Remaining 0}}Ya no te quedan códigos de respaldo.{{else if eq .Remaining 1}}Solo queda 1 código de respaldo.{{else}}Solo quedan {{.Remaining}} códigos de respaldo.{{end}} Genera otros nuevos en Conexión y seguridad.",
 			},
 			portalmfa.NotifyRepeatedFailures: {
 				"Intentos de inicio de sesión fallidos repetidos",
@@ -117,7 +117,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyFewBackupCodes: {
 				"Ihnen gehen die Backup-Codes aus",
-				"Hallo {{.Name}},\n\n{{if eq .Remaining 1}}Es ist nur noch 1 Backup-Code übrig.{{else}}Es sind nur noch {{.Remaining}} Backup-Codes übrig.{{end}} Erstellen Sie neue unter Verbindung & Sicherheit.",
+				"Hallo {{.Name}},\n\n{{if eq .Remaining 0}}Sie haben keine Backup-Codes mehr.{{else if eq .Remaining 1}}Es ist nur noch 1 Backup-Code übrig.{{else}}Es sind nur noch {{.Remaining}} Backup-Codes übrig.{{end}} Erstellen Sie neue unter Verbindung & Sicherheit.",
 			},
 			portalmfa.NotifyRepeatedFailures: {
 				"Wiederholt fehlgeschlagene Anmeldeversuche",
@@ -143,7 +143,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyFewBackupCodes: {
 				"Stai per finire i codici di backup",
-				"Ciao {{.Name}},\n\n{{if eq .Remaining 1}}Resta solo 1 codice di backup.{{else}}Restano solo {{.Remaining}} codici di backup.{{end}} Creane di nuovi in Connessione e sicurezza.",
+				"Ciao {{.Name}},\n\n{{if eq .Remaining 0}}Non ti restano più codici di backup.{{else if eq .Remaining 1}}Resta solo 1 codice di backup.{{else}}Restano solo {{.Remaining}} codici di backup.{{end}} Creane di nuovi in Connessione e sicurezza.",
 			},
 			portalmfa.NotifyRepeatedFailures: {
 				"Tentativi di accesso non riusciti ripetuti",
@@ -169,7 +169,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyFewBackupCodes: {
 				"Je back-upcodes raken op",
-				"Hallo {{.Name}},\n\n{{if eq .Remaining 1}}Er is nog maar 1 back-upcode over.{{else}}Er zijn nog maar {{.Remaining}} back-upcodes over.{{end}} Maak nieuwe aan bij Verbinding & beveiliging.",
+				"Hallo {{.Name}},\n\n{{if eq .Remaining 0}}Je hebt geen back-upcodes meer.{{else if eq .Remaining 1}}Er is nog maar 1 back-upcode over.{{else}}Er zijn nog maar {{.Remaining}} back-upcodes over.{{end}} Maak nieuwe aan bij Verbinding & beveiliging.",
 			},
 			portalmfa.NotifyRepeatedFailures: {
 				"Herhaaldelijk mislukte inlogpogingen",
