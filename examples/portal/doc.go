@@ -22,6 +22,9 @@
 // What the demo wires together:
 //
 //   - its own login form, password check (bcrypt) and session cookie;
+//   - its own pages in the signed-in user's language, else the browser's
+//     (Accept-Language), else English: a small catalog in
+//     pages_messages.go (en, fr, es, de, it, nl), read by {{t "key"}};
 //   - after the password, [portalmfa.Service.SecondFactorRequired]: on an
 //     error the login stops with "try again later" (fail closed), never
 //     skipping the second factor; when a factor is on, the httpx challenge

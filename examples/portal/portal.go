@@ -54,7 +54,7 @@ type portal struct {
 	users    *directory
 	sessions *sessions
 	outbox   *outbox
-	pages    map[string]*template.Template
+	pages    map[string]map[string]*template.Template // by language, then name
 	log      *slog.Logger
 
 	keyPath    string
@@ -170,7 +170,7 @@ func (p *portal) routes() http.Handler {
 	// The portal's own forms refuse cross-origin posts; httpx guards its own.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.render(w, r, http.StatusForbidden, "forbidden", "Refused", nil)
+		p.render(w, r, http.StatusForbidden, "forbidden", "title.forbidden", nil)
 	}))
 
 	mux.HandleFunc("GET /{$}", p.home)
@@ -248,9 +248,9 @@ func (p *portal) loginPage(w http.ResponseWriter, r *http.Request) {
 	d := loginData{Demo: demoUsers()}
 	// httpx sends a login whose challenge took too long back here.
 	if r.URL.Query().Get("reason") == "expired" {
-		d.Notice = "Your sign-in took too long. Please sign in again."
+		d.Notice = p.text(r, "login.expired")
 	}
-	p.render(w, r, http.StatusOK, "login", "Sign in", d)
+	p.render(w, r, http.StatusOK, "login", "title.login", d)
 }
 
 const maxFormBytes = 16 << 10
@@ -265,9 +265,9 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request) {
 	a, ok := p.users.authenticate(email, password)
 	if !ok {
 		p.log.InfoContext(r.Context(), "sign-in refused: wrong email or password", "ip", r.RemoteAddr)
-		p.render(w, r, http.StatusUnauthorized, "login", "Sign in", loginData{
+		p.render(w, r, http.StatusUnauthorized, "login", "title.login", loginData{
 			Email: email,
-			Error: "The email address or password is incorrect.",
+			Error: p.text(r, "login.incorrect"),
 			Demo:  demoUsers(),
 		})
 		return
@@ -307,8 +307,8 @@ func (p *portal) logout(w http.ResponseWriter, r *http.Request) {
 type accountData struct {
 	User     *account
 	TwoStep  string // "on", "off" or "unknown"
-	Since    time.Time
-	Language string
+	Since    string // the date two-step verification was turned on, or ""
+	Language string // the user's language, named in the page's
 	Notice   string
 }
 
@@ -318,18 +318,22 @@ func (p *portal) accountPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	d := accountData{User: a, TwoStep: "off", Language: languageName(a.Language)}
+	lang := pageLanguage(r, a)
+	d := accountData{User: a, TwoStep: "off", Language: languageNameIn(lang, a.Language)}
 	if r.URL.Query().Get("done") == "password" {
-		d.Notice = "Your password was changed. Your trusted devices were signed out: the next sign-in on each asks for your second factor."
+		d.Notice = mustPageText(lang, "account.password_done")
 	}
 	switch st, err := p.svc.Status(r.Context(), a.ID); {
 	case err != nil:
 		p.log.ErrorContext(r.Context(), "reading second-factor status", "user", a.ID, "err", err)
 		d.TwoStep = "unknown"
 	case st.Enabled():
-		d.TwoStep, d.Since = "on", st.TOTPSince
+		d.TwoStep = "on"
+		if !st.TOTPSince.IsZero() {
+			d.Since = st.TOTPSince.Format(mustPageText(lang, "account.date_layout"))
+		}
 	}
-	p.render(w, r, http.StatusOK, "account", "My Account", d)
+	p.render(w, r, http.StatusOK, "account", "title.account", d)
 }
 
 type passwordData struct {
@@ -346,7 +350,7 @@ func (p *portal) passwordPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	p.render(w, r, http.StatusOK, "password", "Change password", passwordData{Email: a.Email, MinLength: minPasswordLength})
+	p.render(w, r, http.StatusOK, "password", "title.password", passwordData{Email: a.Email, MinLength: minPasswordLength})
 }
 
 // changePassword checks the current password, then tells portalmfa the
@@ -365,25 +369,25 @@ func (p *portal) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	current, next := r.PostFormValue("current"), r.PostFormValue("new")
-	refuse := func(msg string) {
-		p.render(w, r, http.StatusUnprocessableEntity, "password", "Change password",
-			passwordData{Email: a.Email, Error: msg, MinLength: minPasswordLength})
+	lang := pageLanguage(r, a)
+	refuse := func(status int, key string, args ...any) {
+		p.render(w, r, status, "password", "title.password",
+			passwordData{Email: a.Email, Error: mustPageText(lang, key, args...), MinLength: minPasswordLength})
 	}
 	switch {
 	case !p.users.checkPassword(a.ID, current):
-		refuse("Your current password is not right.")
+		refuse(http.StatusUnprocessableEntity, "password.wrong_current")
 		return
 	case next != r.PostFormValue("confirm"):
-		refuse("The two new passwords are not the same.")
+		refuse(http.StatusUnprocessableEntity, "password.mismatch")
 		return
 	case !validPassword(next):
-		refuse(fmt.Sprintf("The new password needs at least %d characters (and at most 72 bytes).", minPasswordLength))
+		refuse(http.StatusUnprocessableEntity, "password.invalid", minPasswordLength)
 		return
 	}
 	if err := p.svc.PasswordChanged(r.Context(), a.ID); err != nil {
 		p.log.ErrorContext(r.Context(), "revoking trusted devices", "user", a.ID, "err", err)
-		p.render(w, r, http.StatusServiceUnavailable, "password", "Change password",
-			passwordData{Email: a.Email, Error: "Your password could not be changed right now. Please try again in a few minutes.", MinLength: minPasswordLength})
+		refuse(http.StatusServiceUnavailable, "password.unavailable")
 		return
 	}
 	if err := p.users.setPassword(a.ID, next); err != nil {
@@ -398,7 +402,7 @@ func (p *portal) changePassword(w http.ResponseWriter, r *http.Request) {
 // outboxPage shows what the portal would have emailed: the development
 // outbox. No sign-in needed; a real portal has no such page.
 func (p *portal) outboxPage(w http.ResponseWriter, r *http.Request) {
-	p.render(w, r, http.StatusOK, "outbox", "Development outbox", p.outbox.messages())
+	p.render(w, r, http.StatusOK, "outbox", "title.outbox", p.outbox.messages())
 }
 
 // pruneHistory removes history entries older than portalmfa's retention:
@@ -424,22 +428,15 @@ func (p *portal) pruneHistory(ctx context.Context, every time.Duration) {
 	}
 }
 
-// languageName names a language tag of the portal's users, in English like
-// the rest of the portal's own pages.
-func languageName(tag string) string {
-	switch tag {
-	case "en":
-		return "English"
-	case "fr":
-		return "French"
-	case "es":
-		return "Spanish"
-	case "de":
-		return "German"
-	case "it":
-		return "Italian"
-	case "nl":
-		return "Dutch"
+// languageName names a language tag of the portal's users in English, for
+// the banner.
+func languageName(tag string) string { return languageNameIn("en", tag) }
+
+// languageNameIn names a language tag of the portal's users in language
+// lang; a tag the catalog does not name is shown as it is.
+func languageNameIn(lang, tag string) string {
+	if s, err := pageText(lang, "language."+tag); err == nil {
+		return s
 	}
 	return tag
 }
@@ -447,7 +444,7 @@ func languageName(tag string) string {
 // unavailable answers "try again later" and logs why.
 func (p *portal) unavailable(w http.ResponseWriter, r *http.Request, err error) {
 	p.log.ErrorContext(r.Context(), "sign-in unavailable", "err", err)
-	p.render(w, r, http.StatusServiceUnavailable, "error", "Try again later", nil)
+	p.render(w, r, http.StatusServiceUnavailable, "error", "title.error", nil)
 }
 
 // page is what every template of the portal gets.
@@ -457,24 +454,47 @@ type page struct {
 	Data  any
 }
 
-func parsePages() (map[string]*template.Template, error) {
-	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "account", "error", "forbidden", "password", "outbox"} {
-		t, err := template.New(name).Funcs(template.FuncMap{
-			"portalName": func() string { return portalName },
-		}).ParseFS(assets, "templates/base.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, err
+// pageNames are the portal's own pages, each templates/<name>.html.
+var pageNames = []string{"login", "account", "error", "forbidden", "password", "outbox"}
+
+// parsePages parses every page once per language, each with its own t (the
+// language's words, see pages_messages.go) and lang (its tag).
+func parsePages() (map[string]map[string]*template.Template, error) {
+	pages := map[string]map[string]*template.Template{}
+	for _, lang := range pageLanguages {
+		pages[lang] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(template.FuncMap{
+				"portalName": func() string { return portalName },
+				"lang":       func() string { return lang },
+				"t":          func(key string, args ...any) (string, error) { return pageText(lang, key, args...) },
+			}).ParseFS(assets, "templates/base.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, err
+			}
+			pages[lang][name] = t
 		}
-		pages[name] = t
 	}
 	return pages, nil
 }
 
-func (p *portal) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+// text is message key in the language of the page r gets.
+func (p *portal) text(r *http.Request, key string, args ...any) string {
 	u, _ := p.currentAccount(r)
+	return mustPageText(pageLanguage(r, u), key, args...)
+}
+
+// render answers with page name, titled by message titleKey, in the
+// signed-in user's language, else the browser's, else English.
+func (p *portal) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, data any) {
+	u, _ := p.currentAccount(r)
+	lang := pageLanguage(r, u)
+	title, err := pageText(lang, titleKey)
 	var buf bytes.Buffer
-	if err := p.pages[name].ExecuteTemplate(&buf, "base", page{Title: title, User: u, Data: data}); err != nil {
+	if err == nil {
+		err = p.pages[lang][name].ExecuteTemplate(&buf, "base", page{Title: title, User: u, Data: data})
+	}
+	if err != nil {
 		p.log.ErrorContext(r.Context(), "rendering a page", "page", name, "err", err)
 		http.Error(w, "Internal server error", http.StatusInternalServerError)
 		return
