@@ -47,7 +47,7 @@ func TestReopenKeepsData(t *testing.T) {
 	testDSN(t)
 	t.Parallel()
 	schema := freshSchema(t)
-	storetest.RunReopen(t, func(t *testing.T) storetest.Store { return openStore(t, schema) })
+	storetest.RunReopen(t, func(t *testing.T) storetest.ReopenStore { return openStore(t, schema) })
 	// Reopening applied no migration twice.
 	if rows, latest := migrated(t, schema); rows != latest || latest == 0 {
 		t.Errorf("schema_migrations holds %d rows up to version %d", rows, latest)

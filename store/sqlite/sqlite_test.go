@@ -52,7 +52,7 @@ func migrated(t *testing.T, path string) (rows, latest int) {
 
 func TestReopenKeepsData(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "portalmfa.db")
-	storetest.RunReopen(t, func(t *testing.T) storetest.Store { return open(t, path) })
+	storetest.RunReopen(t, func(t *testing.T) storetest.ReopenStore { return open(t, path) })
 	// Reopening applied no migration twice.
 	if rows, latest := migrated(t, path); rows != latest || latest == 0 {
 		t.Errorf("schema_migrations holds %d rows up to version %d", rows, latest)

@@ -12,7 +12,10 @@ import (
 	"github.com/portalmfa/portalmfa/backupcodes"
 )
 
-func runBackupCodes(t *testing.T, newStore func(t *testing.T) Store) {
+// RunBackupCodes checks a [backupcodes.Store]: sets pending and active,
+// their replacement, and each code redeemed once, with concurrent callers.
+// newStore is as for [RunTOTP].
+func RunBackupCodes(t *testing.T, newStore func(t *testing.T) backupcodes.Store) {
 	var (
 		saltA   = []byte("salt-A\x00\xff-0123456")
 		saltB   = []byte("salt-B\x00\xfe-6543210")
@@ -22,24 +25,24 @@ func runBackupCodes(t *testing.T, newStore func(t *testing.T) Store) {
 	)
 
 	// save stores a set of hashes for user.
-	save := func(t *testing.T, s Store, user string, salt []byte, hashes [][]byte, active bool, now time.Time) {
+	save := func(t *testing.T, s backupcodes.Store, user string, salt []byte, hashes [][]byte, active bool, now time.Time) {
 		t.Helper()
 		err := s.SaveBackupCodes(t.Context(), user, salt, hashes, active, now)
 		wantErr(t, fmt.Sprintf("SaveBackupCodes(%q)", user), err, nil)
 	}
 	// pending stores the pending set A at t0 for user.
-	pending := func(t *testing.T, s Store, user string) {
+	pending := func(t *testing.T, s backupcodes.Store, user string) {
 		t.Helper()
 		save(t, s, user, saltA, hashesA, false, t0)
 	}
 	// active stores set A at t0 for user and activates it.
-	active := func(t *testing.T, s Store, user string) {
+	active := func(t *testing.T, s backupcodes.Store, user string) {
 		t.Helper()
 		pending(t, s, user)
 		wantErr(t, fmt.Sprintf("ActivateBackupCodes(%q)", user), s.ActivateBackupCodes(t.Context(), user), nil)
 	}
 	// check compares user's set with want.
-	check := func(t *testing.T, s Store, user string, want backupcodes.Set) {
+	check := func(t *testing.T, s backupcodes.Store, user string, want backupcodes.Set) {
 		t.Helper()
 		got, err := s.BackupCodes(t.Context(), user)
 		wantErr(t, fmt.Sprintf("BackupCodes(%q)", user), err, nil)
@@ -55,13 +58,13 @@ func runBackupCodes(t *testing.T, newStore func(t *testing.T) Store) {
 		sameTime(t, user+": CreatedAt", got.CreatedAt, want.CreatedAt)
 	}
 	// missing checks that user has no set.
-	missing := func(t *testing.T, s Store, user string) {
+	missing := func(t *testing.T, s backupcodes.Store, user string) {
 		t.Helper()
 		_, err := s.BackupCodes(t.Context(), user)
 		wantErr(t, fmt.Sprintf("BackupCodes(%q)", user), err, backupcodes.ErrNoCodes)
 	}
 	// redeem redeems hash for user and expects remaining codes left.
-	redeem := func(t *testing.T, s Store, user string, hash []byte, remaining int) {
+	redeem := func(t *testing.T, s backupcodes.Store, user string, hash []byte, remaining int) {
 		t.Helper()
 		what := fmt.Sprintf("RedeemBackupCode(%q, %x)", user, hash)
 		n, err := s.RedeemBackupCode(t.Context(), user, hash, t1)
@@ -71,7 +74,7 @@ func runBackupCodes(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 	}
 	// refuse expects the redemption of hash for user to be refused.
-	refuse := func(t *testing.T, s Store, user string, hash []byte) {
+	refuse := func(t *testing.T, s backupcodes.Store, user string, hash []byte) {
 		t.Helper()
 		_, err := s.RedeemBackupCode(t.Context(), user, hash, t1)
 		wantErr(t, fmt.Sprintf("RedeemBackupCode(%q, %x)", user, hash), err, backupcodes.ErrInvalidCode)
@@ -449,7 +452,7 @@ func runBackupCodes(t *testing.T, newStore func(t *testing.T) Store) {
 // BenchmarkRedeemBackupCode measures redeeming one code of an active set,
 // the store work of a login with a backup code. Every Count redemptions the
 // set is saved afresh, off the clock.
-func BenchmarkRedeemBackupCode(b *testing.B, s Store) {
+func BenchmarkRedeemBackupCode(b *testing.B, s backupcodes.Store) {
 	ctx := b.Context()
 	const user = "bench-user"
 	salt := []byte("bench-salt-01234")

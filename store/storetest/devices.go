@@ -12,7 +12,11 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 )
 
-func runDevices(t *testing.T, newStore func(t *testing.T) Store) {
+// RunDevices checks a [devices.Store]: a trusted device serves its own
+// user alone while it is neither revoked nor expired, listing, renaming,
+// revoking one or all, with concurrent callers. newStore is as for
+// [RunTOTP].
+func RunDevices(t *testing.T, newStore func(t *testing.T) devices.Store) {
 	var (
 		lifetime = 30 * 24 * time.Hour
 		expires  = t0.Add(lifetime)
@@ -36,13 +40,13 @@ func runDevices(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 	}
 	// save stores d with hash.
-	save := func(t *testing.T, s Store, d devices.Device, hash []byte) {
+	save := func(t *testing.T, s devices.Store, d devices.Device, hash []byte) {
 		t.Helper()
 		wantErr(t, fmt.Sprintf("SaveDevice(%q, %q)", d.UserID, d.ID), s.SaveDevice(t.Context(), d, hash), nil)
 	}
 	// use expects the token hash to let user in at now from ip, and the
 	// device returned to be want.
-	use := func(t *testing.T, s Store, user string, hash []byte, ip string, now time.Time, want devices.Device) {
+	use := func(t *testing.T, s devices.Store, user string, hash []byte, ip string, now time.Time, want devices.Device) {
 		t.Helper()
 		what := fmt.Sprintf("UseDevice(%q, %x) at %v", user, hash, now.Sub(t0))
 		got, err := s.UseDevice(t.Context(), user, hash, ip, now)
@@ -50,7 +54,7 @@ func runDevices(t *testing.T, newStore func(t *testing.T) Store) {
 		sameDevice(t, what, got, want)
 	}
 	// refuse expects the token hash not to let user in at now.
-	refuse := func(t *testing.T, s Store, user string, hash []byte, now time.Time) {
+	refuse := func(t *testing.T, s devices.Store, user string, hash []byte, now time.Time) {
 		t.Helper()
 		what := fmt.Sprintf("UseDevice(%q, %x) at %v", user, hash, now.Sub(t0))
 		got, err := s.UseDevice(t.Context(), user, hash, "198.51.100.7", now)
@@ -60,7 +64,7 @@ func runDevices(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 	}
 	// check compares user's devices with want, in order.
-	check := func(t *testing.T, s Store, user string, want ...devices.Device) {
+	check := func(t *testing.T, s devices.Store, user string, want ...devices.Device) {
 		t.Helper()
 		got, err := s.Devices(t.Context(), user)
 		wantErr(t, fmt.Sprintf("Devices(%q)", user), err, nil)
@@ -507,7 +511,7 @@ func runDevices(t *testing.T, newStore func(t *testing.T) Store) {
 
 // BenchmarkUseDevice measures the device check of a login: finding the
 // user's trusted device by its token hash and recording its use.
-func BenchmarkUseDevice(b *testing.B, s Store) {
+func BenchmarkUseDevice(b *testing.B, s devices.Store) {
 	ctx := b.Context()
 	const user = "bench-user"
 	hash := tokenHash("bench")

@@ -1,13 +1,37 @@
 // Package storetest is the conformance suite every storage backend runs.
 //
-// A backend's test calls [Run] with a function that returns a fresh, empty
-// store for each subtest:
+// The suite is cut by capability: [RunTOTP], [RunBackupCodes],
+// [RunLockout], [RunDevices] and [RunHistory] each check one capability's
+// Store, and take a function that returns a fresh, empty store of that
+// interface for each subtest. A backend runs the suites of what it
+// implements:
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) storetest.Store {
-//			return memory.New()
-//		})
+//		storetest.RunTOTP(t, func(t *testing.T) totp.Store { return mystore.New() })
+//		storetest.RunLockout(t, func(t *testing.T) lockout.Store { return mystore.New() })
+//		// … one line per capability the backend has
 //	}
+//
+// The backends of this repository have every capability, and call [Run],
+// which runs them all against a [Store]:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) storetest.Store { return memory.New() })
+//	}
+//
+// # Adding a capability
+//
+// A capability added later must not break a backend written outside this
+// repository the day it upgrades. So a new capability comes with a Run
+// function of its own and, when the Service can do without it, as an
+// optional one: the Service discovers it once, when it is made from a
+// store, and a Service whose store lacks it just does not offer it. Such
+// a backend keeps compiling and passing the suites it runs; it runs the
+// new suite the day it implements the capability. [Store] and [Run] grow
+// with every capability, which is why only this repository's backends use
+// them.
+//
+// # What is checked
 //
 // The suite checks every sentence of the capability contracts
 // ([totp.Store], [backupcodes.Store], [lockout.Store], [devices.Store],
@@ -19,8 +43,8 @@
 // (and no other user's), and each device is counted by one "revoke all".
 // Sharing one suite keeps the backends from drifting apart.
 //
-// A backend that keeps its data beyond one Store also runs [RunReopen].
-// [BenchmarkAcceptTOTPStep], [BenchmarkRedeemBackupCode],
+// A backend that keeps its data beyond one store value also runs
+// [RunReopen]. [BenchmarkAcceptTOTPStep], [BenchmarkRedeemBackupCode],
 // [BenchmarkUseDevice] and [BenchmarkRecordEvent] are shared the same way,
 // and [Together] serves a backend's own tests of concurrent callers.
 package storetest

@@ -9,7 +9,9 @@ import (
 	"github.com/portalmfa/portalmfa/history"
 )
 
-func runHistory(t *testing.T, newStore func(t *testing.T) Store) {
+// RunHistory checks a [history.Store]: events recorded, read newest first
+// by kind and limit, and pruned. newStore is as for [RunTOTP].
+func RunHistory(t *testing.T, newStore func(t *testing.T) history.Store) {
 	// attempt returns a failed TOTP attempt of user at at, its device
 	// naming it.
 	attempt := func(user string, at time.Time, device string) history.Event {
@@ -19,19 +21,19 @@ func runHistory(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 	}
 	// record appends e.
-	record := func(t *testing.T, s Store, e history.Event) {
+	record := func(t *testing.T, s history.Store, e history.Event) {
 		t.Helper()
 		wantErr(t, fmt.Sprintf("RecordEvent(%q, %q)", e.UserID, e.Device), s.RecordEvent(t.Context(), e), nil)
 	}
 	// read returns user's events.
-	read := func(t *testing.T, s Store, user string, limit int, kinds ...history.Kind) []history.Event {
+	read := func(t *testing.T, s history.Store, user string, limit int, kinds ...history.Kind) []history.Event {
 		t.Helper()
 		got, err := s.Events(t.Context(), user, limit, kinds...)
 		wantErr(t, fmt.Sprintf("Events(%q, %d, %q)", user, limit, kinds), err, nil)
 		return got
 	}
 	// check compares user's events with want, in order, IDs aside.
-	check := func(t *testing.T, s Store, user string, limit int, kinds []history.Kind, want ...history.Event) []history.Event {
+	check := func(t *testing.T, s history.Store, user string, limit int, kinds []history.Kind, want ...history.Event) []history.Event {
 		t.Helper()
 		got := read(t, s, user, limit, kinds...)
 		what := fmt.Sprintf("Events(%q, %d, %q)", user, limit, kinds)
@@ -44,7 +46,7 @@ func runHistory(t *testing.T, newStore func(t *testing.T) Store) {
 		return got
 	}
 	// prune prunes before and expects n removed.
-	prune := func(t *testing.T, s Store, before time.Time, n int) {
+	prune := func(t *testing.T, s history.Store, before time.Time, n int) {
 		t.Helper()
 		got, err := s.PruneEvents(t.Context(), before)
 		wantErr(t, "PruneEvents", err, nil)
@@ -292,7 +294,7 @@ func runHistory(t *testing.T, newStore func(t *testing.T) Store) {
 
 // BenchmarkRecordEvent measures recording one second-factor attempt, the
 // store work history adds to every challenge.
-func BenchmarkRecordEvent(b *testing.B, s Store) {
+func BenchmarkRecordEvent(b *testing.B, s history.Store) {
 	ctx := b.Context()
 	e := history.Event{
 		UserID: "bench-user", Kind: history.Attempt, Method: history.TOTP,

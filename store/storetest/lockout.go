@@ -11,7 +11,10 @@ import (
 	"github.com/portalmfa/portalmfa/lockout"
 )
 
-func runLockout(t *testing.T, newStore func(t *testing.T) Store) {
+// RunLockout checks a [lockout.Store]: no more than the threshold of
+// attempts granted before the lock falls, however many arrive at once,
+// growing locks, resets and pruning. newStore is as for [RunTOTP].
+func RunLockout(t *testing.T, newStore func(t *testing.T) lockout.Store) {
 	limit := lockout.Limit{Threshold: 5, Delay: time.Minute, MaxDelay: time.Hour}
 
 	t.Run("ThresholdLocks", func(t *testing.T) {
@@ -192,7 +195,7 @@ func runLockout(t *testing.T, newStore func(t *testing.T) Store) {
 // checkConcurrentReserve makes 200 concurrent attempts on key "k" at now and
 // checks that exactly limit.Threshold of them are granted, counted 1 to
 // Threshold, the last locking the key for limit.LockDelay(locks).
-func checkConcurrentReserve(t *testing.T, s Store, limit lockout.Limit, now time.Time, locks int) {
+func checkConcurrentReserve(t *testing.T, s lockout.Store, limit lockout.Limit, now time.Time, locks int) {
 	t.Helper()
 	const n = 200
 	attempts := make([]lockout.Attempt, n)
@@ -230,7 +233,7 @@ func checkConcurrentReserve(t *testing.T, s Store, limit lockout.Limit, now time
 // lockCycle makes limit.Threshold attempts on key at now, expecting them
 // counted from one and the last to lock the key for limit.LockDelay(locks).
 // It returns the end of the lock.
-func lockCycle(t *testing.T, s Store, key string, limit lockout.Limit, now time.Time, locks int) time.Time {
+func lockCycle(t *testing.T, s lockout.Store, key string, limit lockout.Limit, now time.Time, locks int) time.Time {
 	t.Helper()
 	for i := 1; i < limit.Threshold; i++ {
 		grant(t, s, key, limit, now, i, time.Time{})
@@ -242,7 +245,7 @@ func lockCycle(t *testing.T, s Store, key string, limit lockout.Limit, now time.
 
 // grant makes one attempt at now and expects it granted with Failures
 // failures and LockedUntil lockedUntil.
-func grant(t *testing.T, s Store, key string, limit lockout.Limit, now time.Time, failures int, lockedUntil time.Time) {
+func grant(t *testing.T, s lockout.Store, key string, limit lockout.Limit, now time.Time, failures int, lockedUntil time.Time) {
 	t.Helper()
 	what := fmt.Sprintf("ReserveAttempt(%q) at %v", key, now.Sub(t0))
 	a, err := s.ReserveAttempt(t.Context(), key, limit, now)
@@ -255,7 +258,7 @@ func grant(t *testing.T, s Store, key string, limit lockout.Limit, now time.Time
 
 // refuse makes one attempt at now and expects it refused by a lock ending at
 // lockedUntil.
-func refuse(t *testing.T, s Store, key string, limit lockout.Limit, now, lockedUntil time.Time) {
+func refuse(t *testing.T, s lockout.Store, key string, limit lockout.Limit, now, lockedUntil time.Time) {
 	t.Helper()
 	what := fmt.Sprintf("ReserveAttempt(%q) at %v", key, now.Sub(t0))
 	a, err := s.ReserveAttempt(t.Context(), key, limit, now)

@@ -10,13 +10,21 @@ import (
 	"github.com/portalmfa/portalmfa/totp"
 )
 
+// ReopenStore is what [RunReopen] writes and reads back: the capabilities
+// every portal needs.
+type ReopenStore interface {
+	totp.Store
+	backupcodes.Store
+	lockout.Store
+}
+
 // RunReopen checks that a store opened on storage another store wrote to
 // finds everything as that one left it: an active enrollment and its last
 // step, a failure count, a set of backup codes with one used. open must
 // return a store on the same storage each time it is called; RunReopen
 // calls it twice, and closes the first store (when it is an [io.Closer])
 // before opening the second. A memory store cannot run it.
-func RunReopen(t *testing.T, open func(t *testing.T) Store) {
+func RunReopen(t *testing.T, open func(t *testing.T) ReopenStore) {
 	ctx := t.Context()
 	limit := lockout.Limit{Threshold: 5, Delay: time.Minute, MaxDelay: time.Hour}
 	codes := [][]byte{[]byte("hash-0"), []byte("hash-1")}

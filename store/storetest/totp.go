@@ -10,7 +10,11 @@ import (
 	"github.com/portalmfa/portalmfa/totp"
 )
 
-func runTOTP(t *testing.T, newStore func(t *testing.T) Store) {
+// RunTOTP checks a [totp.Store]: enrollments pending and active, their
+// activation once, and each time step accepted once, with concurrent
+// callers. newStore must return a new, empty store each time it is called;
+// it may register cleanups on the t it is given.
+func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 	var (
 		secretA = []byte("sealed-secret-A\x00\xff")
 		secretB = []byte("sealed-secret-B\x00\xfe")
@@ -19,18 +23,18 @@ func runTOTP(t *testing.T, newStore func(t *testing.T) Store) {
 	)
 
 	// pending stores a pending enrollment of secretA at t0 for user.
-	pending := func(t *testing.T, s Store, user string) {
+	pending := func(t *testing.T, s totp.Store, user string) {
 		t.Helper()
 		wantErr(t, "SavePendingTOTP", s.SavePendingTOTP(t.Context(), user, secretA, t0), nil)
 	}
 	// active stores an enrollment of secretA at t0 activated at t1 with step 100.
-	active := func(t *testing.T, s Store, user string) {
+	active := func(t *testing.T, s totp.Store, user string) {
 		t.Helper()
 		pending(t, s, user)
 		wantErr(t, "ActivateTOTP", s.ActivateTOTP(t.Context(), user, secretA, 100, t1), nil)
 	}
 	// check compares the user's enrollment with want.
-	check := func(t *testing.T, s Store, want totp.Enrollment) {
+	check := func(t *testing.T, s totp.Store, want totp.Enrollment) {
 		t.Helper()
 		got, err := s.TOTPEnrollment(t.Context(), want.UserID)
 		wantErr(t, "TOTPEnrollment", err, nil)
@@ -50,7 +54,7 @@ func runTOTP(t *testing.T, newStore func(t *testing.T) Store) {
 		sameTime(t, "ActivatedAt", got.ActivatedAt, want.ActivatedAt)
 	}
 	// missing checks that the user has no enrollment.
-	missing := func(t *testing.T, s Store, user string) {
+	missing := func(t *testing.T, s totp.Store, user string) {
 		t.Helper()
 		_, err := s.TOTPEnrollment(t.Context(), user)
 		wantErr(t, "TOTPEnrollment", err, totp.ErrNotEnrolled)
@@ -285,24 +289,23 @@ func runTOTP(t *testing.T, newStore func(t *testing.T) Store) {
 	})
 }
 
-// countOutcomes checks that exactly wantNil of errs are nil and all others
-// are refusals; it returns the indexes of the nil ones.
-func countOutcomes(t *testing.T, errs []error, refusal error, wantNil int) []int {
-	t.Helper()
-	var ok []int
-	refused := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			ok = append(ok, i)
-		case errors.Is(err, refusal):
-			refused++
-		default:
-			t.Errorf("caller %d: unexpected error %v", i, err)
+// BenchmarkAcceptTOTPStep measures accepting one fresh step of an active
+// enrollment, the store work of every TOTP login.
+func BenchmarkAcceptTOTPStep(b *testing.B, s totp.Store) {
+	ctx := b.Context()
+	const user = "bench-user"
+	if err := s.SavePendingTOTP(ctx, user, []byte("sealed-secret"), t0); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.ActivateTOTP(ctx, user, []byte("sealed-secret"), 1, t0); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	step := int64(1)
+	for b.Loop() {
+		step++
+		if err := s.AcceptTOTPStep(ctx, user, step); err != nil {
+			b.Fatal(err)
 		}
 	}
-	if len(ok) != wantNil || refused != len(errs)-wantNil {
-		t.Errorf("%d succeeded and %d got %v, want %d and %d", len(ok), refused, refusal, wantNil, len(errs)-wantNil)
-	}
-	return ok
 }
