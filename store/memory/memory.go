@@ -10,6 +10,7 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -24,6 +25,9 @@ type Store struct {
 	deviceByHash map[string]string          // device ID by token hash
 	events       map[string][]history.Event // by user ID, oldest first (see RecordEvent)
 	lastEventID  int64
+
+	passkeys   map[string]passkeys.Passkey  // by credential ID
+	ceremonies map[string]passkeys.Ceremony // by key
 }
 
 // attempts is the lockout state of one key.
@@ -44,6 +48,9 @@ func New() *Store {
 		devices:      make(map[string]*trusted),
 		deviceByHash: make(map[string]string),
 		events:       make(map[string][]history.Event),
+
+		passkeys:   make(map[string]passkeys.Passkey),
+		ceremonies: make(map[string]passkeys.Ceremony),
 	}
 }
 
@@ -53,6 +60,9 @@ var (
 	_ lockout.Store     = (*Store)(nil)
 	_ devices.Store     = (*Store)(nil)
 	_ history.Store     = (*Store)(nil)
+
+	_ passkeys.Store         = (*Store)(nil)
+	_ passkeys.CeremonyStore = (*Store)(nil)
 )
 
 // SavePendingTOTP implements [totp.Store].

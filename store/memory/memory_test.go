@@ -3,12 +3,18 @@ package memory_test
 import (
 	"testing"
 
+	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/store/memory"
 	"github.com/portalmfa/portalmfa/store/storetest"
 )
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(*testing.T) storetest.Store { return memory.New() })
+}
+
+func TestPasskeysConformance(t *testing.T) {
+	storetest.RunPasskeys(t, func(*testing.T) passkeys.Store { return memory.New() })
+	storetest.RunCeremonies(t, func(*testing.T) passkeys.CeremonyStore { return memory.New() })
 }
 
 func BenchmarkAcceptTOTPStep(b *testing.B) {
@@ -25,4 +31,12 @@ func BenchmarkUseDevice(b *testing.B) {
 
 func BenchmarkRecordEvent(b *testing.B) {
 	storetest.BenchmarkRecordEvent(b, memory.New())
+}
+
+func BenchmarkUsePasskey(b *testing.B) {
+	storetest.BenchmarkUsePasskey(b, memory.New())
+}
+
+func BenchmarkTakeCeremony(b *testing.B) {
+	storetest.BenchmarkTakeCeremony(b, memory.New())
 }
