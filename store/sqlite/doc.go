@@ -6,14 +6,18 @@
 // [Open] creates the file if needed and applies the embedded schema
 // migrations it has not seen yet; [Store.Close] closes it. The [Store]
 // satisfies [totp.Store], [backupcodes.Store], [lockout.Store],
-// [devices.Store] and [history.Store].
+// [devices.Store], [history.Store], [passkeys.Store] and
+// [passkeys.CeremonyStore].
 //
 // Every rule the contracts make atomic — a TOTP step accepted once, a
 // pending enrollment activated once, a backup code redeemed once, no more
 // than the threshold of attempts let through, a trusted device used only
-// by its own user while it is trusted — is decided by one SQL statement,
-// never by a read followed by a write in Go, so it holds across
-// connections and processes alike. Replacing a set of backup codes is one
-// transaction, so the old codes and the new never both work. Times are
-// stored as unix milliseconds.
+// by its own user while it is trusted, a passkey's sign counter moved by
+// one of the logins that read it, a ceremony taken once — is decided by
+// one SQL statement, never by a read followed by a write in Go, so it
+// holds across connections and processes alike. Replacing a set of backup
+// codes is one transaction, so the old codes and the new never both work;
+// adding a passkey is one too, counting the user's passkeys under the
+// write lock, so no more than the cap are ever added. Times are stored as
+// unix milliseconds.
 package sqlite

@@ -17,6 +17,7 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/store/internal/migrations"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -33,6 +34,9 @@ var (
 	_ lockout.Store     = (*Store)(nil)
 	_ devices.Store     = (*Store)(nil)
 	_ history.Store     = (*Store)(nil)
+
+	_ passkeys.Store         = (*Store)(nil)
+	_ passkeys.CeremonyStore = (*Store)(nil)
 )
 
 // maxOpenConns caps the connection pool.
@@ -132,8 +136,8 @@ func (s *Store) Close() error {
 // transaction never has to upgrade a read lock to a write lock midway (the
 // one wait busy_timeout cannot cure: SQLITE_BUSY at once). Migrations use a
 // transaction, and instances opening one file together then take turns
-// (TestOpenConcurrently); so do [Store.SaveBackupCodes] and
-// [Store.RedeemBackupCode].
+// (TestOpenConcurrently); so do [Store.SaveBackupCodes],
+// [Store.RedeemBackupCode] and [Store.AddPasskey].
 func dsn(path string) string {
 	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	if strings.HasPrefix(p, "/") {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/store/sqlite"
 	"github.com/portalmfa/portalmfa/store/storetest"
 )
@@ -31,6 +32,15 @@ func open(t testing.TB, path string) *sqlite.Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
+		return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
+	})
+}
+
+func TestPasskeysConformance(t *testing.T) {
+	storetest.RunPasskeys(t, func(t *testing.T) passkeys.Store {
+		return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
+	})
+	storetest.RunCeremonies(t, func(t *testing.T) passkeys.CeremonyStore {
 		return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
 	})
 }
@@ -165,4 +175,12 @@ func BenchmarkUseDevice(b *testing.B) {
 
 func BenchmarkRecordEvent(b *testing.B) {
 	storetest.BenchmarkRecordEvent(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
+}
+
+func BenchmarkUsePasskey(b *testing.B) {
+	storetest.BenchmarkUsePasskey(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
+}
+
+func BenchmarkTakeCeremony(b *testing.B) {
+	storetest.BenchmarkTakeCeremony(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
 }
