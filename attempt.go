@@ -21,8 +21,9 @@ type attemptKind struct {
 var (
 	loginTOTP       = attemptKind{"totp", history.TOTP}
 	loginBackupCode = attemptKind{"backup-code", history.BackupCode}
+	loginPasskey    = attemptKind{"passkey", history.Passkey}
 	enrolling       = attemptKind{"totp-confirm", ""}
-	regenerating    = attemptKind{"totp-regenerate", ""}
+	reverifying     = attemptKind{"reverify", ""}
 	passwordCheck   = attemptKind{"password", ""}
 )
 

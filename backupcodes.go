@@ -6,45 +6,46 @@ import (
 
 	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/history"
-	"github.com/portalmfa/portalmfa/totp"
 )
 
-// NewBackupCodes makes the backup codes of a TOTP enrollment in progress
-// and returns them for the wizard to show, the only time they are ever
-// seen. They stay pending, useless, until [Service.ConfirmTOTP] turns TOTP
-// on; calling again replaces them. It returns [ErrNotEnrolled] unless an
-// enrollment is pending.
+// NewBackupCodes makes the backup codes of a first factor being set up and
+// returns them to be shown, the only time they are ever seen. They stay
+// pending, useless, until the factor is confirmed ([Service.ConfirmTOTP]);
+// calling again replaces them. It returns [ErrNotEnrolled] unless TOTP is
+// pending, and [ErrAlreadyEnabled] once 2FA is on: the account has its
+// codes then.
 func (s *Service) NewBackupCodes(ctx context.Context, userID string) ([]string, error) {
 	switch st, err := s.Status(ctx, userID); {
 	case err != nil:
 		return nil, err
-	case st.TOTP != Pending:
+	case st.Enabled():
+		return nil, ErrAlreadyEnabled
+	case st.Factor(FactorTOTP).State != Pending:
 		return nil, ErrNotEnrolled
 	}
 	return s.saveBackupCodes(ctx, userID, false)
 }
 
-// RegenerateBackupCodes replaces the user's backup codes once a current
-// TOTP code proves the authenticator is at hand; the old codes stop working
-// at that moment. The code counts as an attempt, like one at the challenge,
-// and as that step's one use.
-func (s *Service) RegenerateBackupCodes(ctx context.Context, userID, totpCode string, c Client) ([]string, error) {
-	if _, err := totp.Normalize(totpCode); err != nil {
+// RegenerateBackupCodes replaces the user's backup codes once proof holds
+// a recent verification with a factor ([RegenerateCodes]); the old codes
+// stop working at that moment. It returns [ErrNotEnrolled] while 2FA is
+// off.
+func (s *Service) RegenerateBackupCodes(ctx context.Context, userID, proof string, c Client) ([]string, error) {
+	switch st, err := s.Status(ctx, userID); {
+	case err != nil:
+		return nil, err
+	case !st.Enabled():
+		return nil, ErrNotEnrolled
+	}
+	if err := s.checkProof(userID, proof, NeedFactor); err != nil {
 		return nil, err
 	}
-	var codes []string
-	err := s.attempt(ctx, userID, c, regenerating, func() error {
-		if err := s.checkTOTP(ctx, userID, totpCode); err != nil {
-			return err
-		}
-		var err error
-		codes, err = s.saveBackupCodes(ctx, userID, true)
-		return err
-	})
+	codes, err := s.saveBackupCodes(ctx, userID, true)
 	if err != nil {
 		return nil, err
 	}
 	s.event(ctx, c, history.Event{UserID: userID, Kind: history.CodesRegenerated})
+	s.notify(ctx, c, Notification{Kind: NotifyCodesRegenerated, UserID: userID})
 	s.log.InfoContext(ctx, "portalmfa: backup codes regenerated", "user", userID)
 	return codes, nil
 }
@@ -85,44 +86,56 @@ func (s *Service) VerifyBackupCode(ctx context.Context, userID, code string, c C
 		return 0, err
 	}
 	err = s.attempt(ctx, userID, c, loginBackupCode, func() error {
-		set, err := s.store.BackupCodes(ctx, userID)
-		switch {
-		case errors.Is(err, backupcodes.ErrNoCodes) || err == nil && !set.Active:
-			// Without active codes, say whether 2FA itself went off since
-			// the password step, as the TOTP path does.
-			if st, err := s.Status(ctx, userID); err != nil {
-				return err
-			} else if st.TOTP != On {
-				return ErrNotEnrolled
-			}
-			return ErrInvalidBackupCode
-		case err != nil:
-			return unavailable(err)
-		}
-		// The set was hashed under the newest key of its day; after a key
-		// rotation, older keys are tried too.
-		for _, h := range s.hashers {
-			remaining, err = s.store.RedeemBackupCode(ctx, userID, h.Hash(set.Salt, userID, n), s.cfg.Now())
-			if !errors.Is(err, backupcodes.ErrInvalidCode) {
-				break
-			}
-		}
-		switch {
-		case errors.Is(err, backupcodes.ErrInvalidCode):
-			return ErrInvalidBackupCode
-		case err != nil:
-			return unavailable(err)
-		}
-		return nil
+		remaining, err = s.redeemBackupCode(ctx, userID, n)
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
+	s.backupCodeUsed(ctx, userID, c, remaining)
+	return remaining, nil
+}
+
+// redeemBackupCode uses up the user's backup code n (normalized) and
+// returns how many are left.
+func (s *Service) redeemBackupCode(ctx context.Context, userID, n string) (remaining int, err error) {
+	set, err := s.store.BackupCodes(ctx, userID)
+	switch {
+	case errors.Is(err, backupcodes.ErrNoCodes) || err == nil && !set.Active:
+		// Without active codes, say whether 2FA itself went off since
+		// the password step, as the other factors do.
+		if st, err := s.Status(ctx, userID); err != nil {
+			return 0, err
+		} else if !st.Enabled() {
+			return 0, ErrNotEnrolled
+		}
+		return 0, ErrInvalidBackupCode
+	case err != nil:
+		return 0, unavailable(err)
+	}
+	// The set was hashed under the newest key of its day; after a key
+	// rotation, older keys are tried too.
+	for _, h := range s.hashers {
+		remaining, err = s.store.RedeemBackupCode(ctx, userID, h.Hash(set.Salt, userID, n), s.cfg.Now())
+		if !errors.Is(err, backupcodes.ErrInvalidCode) {
+			break
+		}
+	}
+	switch {
+	case errors.Is(err, backupcodes.ErrInvalidCode):
+		return 0, ErrInvalidBackupCode
+	case err != nil:
+		return 0, unavailable(err)
+	}
+	return remaining, nil
+}
+
+// backupCodeUsed records and notifies the use of a backup code.
+func (s *Service) backupCodeUsed(ctx context.Context, userID string, c Client, remaining int) {
 	s.log.InfoContext(ctx, "portalmfa: backup code used", "user", userID, "remaining", remaining)
 	s.event(ctx, c, history.Event{UserID: userID, Kind: history.CodeUsed})
 	s.notify(ctx, c, Notification{Kind: NotifyBackupCodeUsed, UserID: userID, Remaining: remaining})
 	if remaining <= s.cfg.LowBackupCodes {
 		s.notify(ctx, c, Notification{Kind: NotifyFewBackupCodes, UserID: userID, Remaining: remaining})
 	}
-	return remaining, nil
 }

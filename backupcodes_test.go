@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -52,18 +53,24 @@ func TestBackupCodesLifecycle(t *testing.T) {
 		require.NoError(t, err, "and it still works for its owner")
 		assert.Equal(t, 9, left)
 	})
-	t.Run("regenerate needs a fresh TOTP code and voids the old set", func(t *testing.T) {
+	t.Run("regenerate needs a recent factor and voids the old set", func(t *testing.T) {
 		f.clock.Add(totp.Period)
-		_, err := f.svc.RegenerateBackupCodes(ctx, alice.ID, "000000", c)
-		assert.Error(t, err)
-		_, err = f.svc.RegenerateBackupCodes(ctx, alice.ID, codes[1], c)
-		assert.ErrorIs(t, err, portalmfa.ErrMalformedCode, "a backup code is not a TOTP code")
+		_, err := f.svc.RegenerateBackupCodes(ctx, alice.ID, "", c)
+		assert.ErrorIs(t, err, portalmfa.ErrVerificationNeeded)
+		_, err = f.svc.RegenerateBackupCodes(ctx, alice.ID, f.proof(t, alice.ID), c)
+		assert.ErrorIs(t, err, portalmfa.ErrVerificationNeeded, "the password alone makes no codes")
+		_, err = f.svc.ReverifyCode(ctx, alice.ID, "000000", "", c)
+		assert.ErrorIs(t, err, portalmfa.ErrInvalidCode)
 		code := totp.Code(secret, f.clock.Now())
-		fresh, err := f.svc.RegenerateBackupCodes(ctx, alice.ID, code, c)
+		proof := f.codeProof(t, alice.ID, code)
+		_, err = f.svc.ReverifyCode(ctx, alice.ID, code, "", c)
+		assert.ErrorIs(t, err, portalmfa.ErrReplayed, "a TOTP code verifies once")
+		fresh, err := f.svc.RegenerateBackupCodes(ctx, alice.ID, proof, c)
 		require.NoError(t, err)
 		assert.NotEqual(t, codes, fresh)
-		_, err = f.svc.RegenerateBackupCodes(ctx, alice.ID, code, c)
-		assert.ErrorIs(t, err, portalmfa.ErrReplayed, "the same TOTP code regenerates once")
+		f.clock.Add(10 * time.Minute)
+		_, err = f.svc.RegenerateBackupCodes(ctx, alice.ID, proof, c)
+		assert.ErrorIs(t, err, portalmfa.ErrVerificationNeeded, "a stale verification")
 		_, err = f.svc.VerifyBackupCode(ctx, alice.ID, codes[2], c)
 		assert.ErrorIs(t, err, portalmfa.ErrInvalidBackupCode)
 		st, _ := f.svc.Status(ctx, alice.ID)
@@ -81,9 +88,9 @@ func TestBackupCodesLifecycle(t *testing.T) {
 	})
 	t.Run("disable deletes them", func(t *testing.T) {
 		f.clock.Add(totp.Period)
-		fresh, err := f.svc.RegenerateBackupCodes(ctx, alice.ID, totp.Code(secret, f.clock.Now()), c)
+		fresh, err := f.svc.RegenerateBackupCodes(ctx, alice.ID, f.codeProof(t, alice.ID, totp.Code(secret, f.clock.Now())), c)
 		require.NoError(t, err)
-		require.NoError(t, f.svc.DisableTOTP(ctx, alice.ID, "pw-"+alice.ID, c))
+		require.NoError(t, f.svc.RemoveTOTP(ctx, alice.ID, f.proof(t, alice.ID), c))
 		_, err = f.svc.VerifyBackupCode(ctx, alice.ID, fresh[0], c)
 		assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "no second factor, no codes")
 		_, err = f.store.BackupCodes(ctx, alice.ID)
@@ -101,7 +108,7 @@ func TestBackupCodesLifecycle(t *testing.T) {
 func TestBackupCodesAbandonedWizard(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, nil)
-	_, err := f.svc.BeginTOTP(ctx, alice)
+	_, err := f.svc.BeginTOTP(ctx, alice, f.proof(t, alice.ID))
 	require.NoError(t, err)
 	codes, err := f.svc.NewBackupCodes(ctx, alice.ID)
 	require.NoError(t, err)
@@ -171,7 +178,7 @@ func TestBackupCodesStep2AfterConfirm(t *testing.T) {
 	err := f.store.SaveBackupCodes(ctx, alice.ID, []byte("another salt...."), [][]byte{[]byte("h")}, false, f.clock.Now())
 	assert.ErrorIs(t, err, backupcodes.ErrAlreadyActive)
 	_, err = f.svc.NewBackupCodes(ctx, alice.ID)
-	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
+	assert.ErrorIs(t, err, portalmfa.ErrAlreadyEnabled, "2FA is on: the account has its codes")
 	left, err := f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], portalmfa.Client{})
 	require.NoError(t, err)
 	assert.Equal(t, 9, left)

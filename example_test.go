@@ -31,7 +31,10 @@ func Example() {
 	user := portalmfa.User{ID: "42", Email: "ada@example.com"}
 
 	// The wizard shows e.URI as a QR code and e.Key for typing by hand.
-	e, _ := svc.BeginTOTP(ctx, user)
+	// Turning a first factor on needs the password again: a session alone
+	// could be someone else's.
+	proof, _ := svc.ReverifyPassword(ctx, user.ID, "correct horse", "", portalmfa.Client{})
+	e, _ := svc.BeginTOTP(ctx, user, proof)
 	secret, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Key)
 	// Then it shows the backup codes, once.
 	codes, _ := svc.NewBackupCodes(ctx, user.ID)
@@ -51,7 +54,7 @@ func Example() {
 	left, err := svc.VerifyBackupCode(ctx, user.ID, codes[0], portalmfa.Client{})
 	fmt.Println("backup code:", err, "left:", left)
 
-	fmt.Println("disable:", svc.DisableTOTP(ctx, user.ID, "correct horse", portalmfa.Client{}))
+	fmt.Println("turn off:", svc.RemoveTOTP(ctx, user.ID, proof, portalmfa.Client{}))
 	// Output:
 	// backup codes: 10
 	// confirm: <nil>
@@ -59,5 +62,5 @@ func Example() {
 	// verify: <nil>
 	// same code again is replayed: true
 	// backup code: <nil> left: 9
-	// disable: <nil>
+	// turn off: <nil>
 }

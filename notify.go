@@ -15,6 +15,14 @@ const (
 	NotifyFewBackupCodes   NotificationKind = "few-backup-codes"
 	NotifyRepeatedFailures NotificationKind = "repeated-failures"
 	NotifyNotMe            NotificationKind = "not-me"
+	NotifyTwoFactorOn      NotificationKind = "2fa-on"
+	NotifyTwoFactorOff     NotificationKind = "2fa-off"
+	NotifyCodesRegenerated NotificationKind = "backup-codes-regenerated"
+	NotifyPasskeyAdded     NotificationKind = "passkey-added"
+	NotifyPasskeyRemoved   NotificationKind = "passkey-removed"
+	// NotifyPasskeyClone: a login with a passkey was refused because its
+	// counter did not increase, a sign someone copied it.
+	NotifyPasskeyClone NotificationKind = "passkey-clone"
 )
 
 // Notification is what a [Notifier] receives.

@@ -28,7 +28,8 @@ var (
 	// ErrNotEnrolled: the user has no second factor of that kind (or, for a
 	// confirmation, no enrollment waiting for one).
 	ErrNotEnrolled = totp.ErrNotEnrolled
-	// ErrAlreadyEnabled: TOTP is on; turn it off before enrolling again.
+	// ErrAlreadyEnabled: the factor is on already (TOTP: turn it off before
+	// enrolling again), or, for first backup codes, 2FA is on already.
 	ErrAlreadyEnabled = totp.ErrAlreadyActive
 	// ErrLockedOut is wrapped by every *LockedOutError.
 	ErrLockedOut = lockout.ErrLockedOut
@@ -80,11 +81,21 @@ type Config struct {
 	// verifies, so a new key can be put in front without downtime.
 	// Required.
 	Keys [][]byte
-	// Store keeps enrollments and counters. Required.
+	// Store keeps enrollments and counters. Required. It may keep more
+	// than Store asks (see [PasskeyStore]); New looks once.
 	Store Store
 	// CheckPassword reports whether password is the user's account
-	// password; it guards turning the second factor off. Required.
+	// password; it guards sensitive changes ([Service.ReverifyPassword]).
+	// Required.
 	CheckPassword func(ctx context.Context, userID, password string) (bool, error)
+
+	// Passkeys turns passkeys on when its RPID is set; the Store must
+	// then keep them. Optional: no passkeys.
+	Passkeys PasskeyConfig
+	// RecentVerification is how long the password or a factor, entered
+	// again, allows sensitive changes ([Service.Needs]). Optional: 10
+	// minutes; at most 1 hour.
+	RecentVerification time.Duration
 
 	// UserLimit locks a user out after consecutive failures, whatever the
 	// IP or method. Optional: 5 failures, then 1 minute doubling up to 1
@@ -135,6 +146,10 @@ type Service struct {
 	hashers     []*backupcodes.Hasher // backup-code hash keys, newest first
 	deviceNames nameCache
 	pendingKey  [][]byte // HMAC keys for pending-login states, newest first
+	proofKey    [][]byte // HMAC keys for recent verifications, newest first
+
+	factors  []factor        // every kind the Service offers, TOTP first
+	passkeys *passkeyService // nil without passkeys
 }
 
 // Now is the Service's clock, so pages show times consistent with its
@@ -147,6 +162,8 @@ const (
 	purposeSeal       = "portalmfa v1 totp-seal"
 	purposePending    = "portalmfa v1 pending-login"
 	purposeBackupHash = "portalmfa v1 backup-code-hash"
+	purposeProof      = "portalmfa v1 recent-verification"
+	purposeUserHandle = "portalmfa v1 passkey-user-handle"
 )
 
 // New checks cfg, fills in defaults and derives the working keys.
@@ -196,6 +213,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.PendingLoginTTL < 0 || cfg.PendingLoginTTL > 10*time.Minute {
 		return nil, errors.New("portalmfa: Config.PendingLoginTTL must be at most 10 minutes")
 	}
+	if cfg.RecentVerification == 0 {
+		cfg.RecentVerification = 10 * time.Minute
+	}
+	if cfg.RecentVerification < 0 || cfg.RecentVerification > time.Hour {
+		return nil, errors.New("portalmfa: Config.RecentVerification must be at most 1 hour")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -214,6 +237,7 @@ func New(cfg Config) (*Service, error) {
 		}
 		sealKeys = append(sealKeys, deriveKey(k, purposeSeal))
 		s.pendingKey = append(s.pendingKey, deriveKey(k, purposePending))
+		s.proofKey = append(s.proofKey, deriveKey(k, purposeProof))
 		h, err := backupcodes.NewHasher(deriveKey(k, purposeBackupHash))
 		if err != nil {
 			return nil, err
@@ -225,6 +249,13 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("portalmfa: Config.Keys: %w", err)
 	}
 	s.sealer = sealer
+	s.factors = []factor{totpFactor{s}}
+	if cfg.Passkeys.RPID != "" || len(cfg.Passkeys.Origins) > 0 {
+		if s.passkeys, err = newPasskeyService(&cfg, cfg.Store); err != nil {
+			return nil, err
+		}
+		s.factors = append(s.factors, passkeyFactor{s})
+	}
 	return s, nil
 }
 

@@ -83,7 +83,7 @@ func (f *fixture) enroll(t testing.TB, u portalmfa.User) []byte {
 func (f *fixture) enrollWithCodes(t testing.TB, u portalmfa.User) ([]byte, []string) {
 	t.Helper()
 	ctx := context.Background()
-	e, err := f.svc.BeginTOTP(ctx, u)
+	e, err := f.svc.BeginTOTP(ctx, u, f.proof(t, u.ID))
 	require.NoError(t, err)
 	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Key)
 	require.NoError(t, err)
@@ -91,6 +91,31 @@ func (f *fixture) enrollWithCodes(t testing.TB, u portalmfa.User) ([]byte, []str
 	require.NoError(t, err)
 	require.NoError(t, f.svc.ConfirmTOTP(ctx, u.ID, totp.Code(secret, f.clock.Now()), portalmfa.Client{IP: "192.0.2.1"}))
 	return secret, codes
+}
+
+// proof verifies the user's password again and returns the proof.
+func (f *fixture) proof(t testing.TB, userID string) string {
+	t.Helper()
+	p, err := f.svc.ReverifyPassword(context.Background(), userID, "pw-"+userID, "", portalmfa.Client{IP: "192.0.2.1"})
+	require.NoError(t, err)
+	return p
+}
+
+// codeProof verifies a code of the user's app or a backup code again and
+// returns the proof.
+func (f *fixture) codeProof(t testing.TB, userID, code string) string {
+	t.Helper()
+	p, err := f.svc.ReverifyCode(context.Background(), userID, code, "", portalmfa.Client{IP: "192.0.2.1"})
+	require.NoError(t, err)
+	return p
+}
+
+// totpState is the state of the user's TOTP factor.
+func (f *fixture) totpState(t testing.TB, userID string) portalmfa.FactorState {
+	t.Helper()
+	st, err := f.svc.Status(context.Background(), userID)
+	require.NoError(t, err)
+	return st.Factor(portalmfa.FactorTOTP).State
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
@@ -132,15 +157,18 @@ func TestEnrollment(t *testing.T) {
 
 	st, err := f.svc.Status(ctx, alice.ID)
 	require.NoError(t, err)
-	assert.Equal(t, portalmfa.Off, st.TOTP)
+	assert.Equal(t, portalmfa.Off, st.Factor(portalmfa.FactorTOTP).State)
 	_, err = f.svc.PendingTOTP(ctx, alice)
 	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
 
-	first, err := f.svc.BeginTOTP(ctx, alice)
+	_, err = f.svc.BeginTOTP(ctx, alice, "")
+	assert.ErrorIs(t, err, portalmfa.ErrVerificationNeeded, "a session alone cannot turn a first factor on")
+	proof := f.proof(t, alice.ID)
+	first, err := f.svc.BeginTOTP(ctx, alice, proof)
 	require.NoError(t, err)
 	assert.Contains(t, first.URI, "otpauth://totp/Acme%20Portal:alice%40example.com?")
 	// Restarting the wizard replaces the secret; the old one can no longer confirm.
-	e, err := f.svc.BeginTOTP(ctx, alice)
+	e, err := f.svc.BeginTOTP(ctx, alice, proof)
 	require.NoError(t, err)
 	assert.NotEqual(t, first.Key, e.Key)
 	again, err := f.svc.PendingTOTP(ctx, alice)
@@ -150,8 +178,7 @@ func TestEnrollment(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, bytes.HasPrefix(png, []byte("\x89PNG")))
 
-	st, _ = f.svc.Status(ctx, alice.ID)
-	assert.Equal(t, portalmfa.Pending, st.TOTP)
+	assert.Equal(t, portalmfa.Pending, f.totpState(t, alice.ID))
 	required, err := f.svc.SecondFactorRequired(ctx, alice.ID)
 	require.NoError(t, err)
 	assert.False(t, required, "a pending enrollment must not lock the user out of their login")
@@ -168,14 +195,14 @@ func TestEnrollment(t *testing.T) {
 
 	require.NoError(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, c))
 	st, _ = f.svc.Status(ctx, alice.ID)
-	assert.Equal(t, portalmfa.On, st.TOTP)
-	assert.Equal(t, f.clock.Now(), st.TOTPSince.UTC())
+	assert.Equal(t, portalmfa.On, st.Factor(portalmfa.FactorTOTP).State)
+	assert.Equal(t, f.clock.Now(), st.Factor(portalmfa.FactorTOTP).Since.UTC())
 	required, _ = f.svc.SecondFactorRequired(ctx, alice.ID)
 	assert.True(t, required)
 
 	// The confirming code is consumed: it cannot open the first login.
 	assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, code, c), portalmfa.ErrReplayed)
-	_, err = f.svc.BeginTOTP(ctx, alice)
+	_, err = f.svc.BeginTOTP(ctx, alice, proof)
 	assert.ErrorIs(t, err, portalmfa.ErrAlreadyEnabled)
 	_, err = f.svc.TOTPQRCode(ctx, alice)
 	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "no QR code, so no secret, once active")
@@ -254,7 +281,8 @@ func TestLockout(t *testing.T) {
 	assert.ErrorIs(t, err, portalmfa.ErrLockedOut)
 	assert.Equal(t, f.clock.Now().Add(time.Minute), locked.Until.UTC())
 	assert.Equal(t, time.Minute, locked.Wait)
-	assert.ErrorIs(t, f.svc.DisableTOTP(ctx, alice.ID, "pw-"+alice.ID, c), portalmfa.ErrLockedOut, "the password path shares the lock")
+	_, err = f.svc.ReverifyPassword(ctx, alice.ID, "pw-"+alice.ID, "", c)
+	assert.ErrorIs(t, err, portalmfa.ErrLockedOut, "the password path shares the lock")
 
 	f.clock.Add(time.Minute)
 	require.NoError(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), c))
@@ -348,13 +376,14 @@ func TestDisable(t *testing.T) {
 	f.enroll(t, alice)
 	c := portalmfa.Client{IP: "192.0.2.1"}
 	for _, pw := range []string{"", "pw-" + bob.ID, strings.Repeat("x", 5000)} {
-		assert.ErrorIs(t, f.svc.DisableTOTP(ctx, alice.ID, pw, c), portalmfa.ErrWrongPassword)
+		_, err := f.svc.ReverifyPassword(ctx, alice.ID, pw, "", c)
+		assert.ErrorIs(t, err, portalmfa.ErrWrongPassword)
 	}
-	st, _ := f.svc.Status(ctx, alice.ID)
-	assert.Equal(t, portalmfa.On, st.TOTP)
-	require.NoError(t, f.svc.DisableTOTP(ctx, alice.ID, "pw-"+alice.ID, c))
-	st, _ = f.svc.Status(ctx, alice.ID)
-	assert.Equal(t, portalmfa.Off, st.TOTP)
+	assert.ErrorIs(t, f.svc.RemoveTOTP(ctx, alice.ID, "", c), portalmfa.ErrVerificationNeeded)
+	assert.ErrorIs(t, f.svc.RemoveTOTP(ctx, alice.ID, f.proof(t, bob.ID), c), portalmfa.ErrVerificationNeeded, "another user's proof")
+	assert.Equal(t, portalmfa.On, f.totpState(t, alice.ID))
+	require.NoError(t, f.svc.RemoveTOTP(ctx, alice.ID, f.proof(t, alice.ID), c))
+	assert.Equal(t, portalmfa.Off, f.totpState(t, alice.ID))
 	assert.NotContains(t, f.log.String(), "pw-"+alice.ID)
 }
 
@@ -465,7 +494,7 @@ func TestPruneForgetsIdleCounters(t *testing.T) {
 func TestStatusBackupCodesShown(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, nil)
-	_, err := f.svc.BeginTOTP(ctx, alice)
+	_, err := f.svc.BeginTOTP(ctx, alice, f.proof(t, alice.ID))
 	require.NoError(t, err)
 	st, err := f.svc.Status(ctx, alice.ID)
 	require.NoError(t, err)
@@ -474,7 +503,7 @@ func TestStatusBackupCodesShown(t *testing.T) {
 	require.NoError(t, err)
 	st, _ = f.svc.Status(ctx, alice.ID)
 	assert.True(t, st.BackupCodesShown)
-	_, err = f.svc.BeginTOTP(ctx, alice) // a restart voids them
+	_, err = f.svc.BeginTOTP(ctx, alice, f.proof(t, alice.ID)) // a restart voids them
 	require.NoError(t, err)
 	st, _ = f.svc.Status(ctx, alice.ID)
 	assert.False(t, st.BackupCodesShown)

@@ -3,71 +3,10 @@ package portalmfa
 import (
 	"context"
 	"errors"
-	"time"
 
-	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/totp"
 )
-
-// FactorState is where a user stands with one second factor.
-type FactorState int
-
-const (
-	Off     FactorState = iota
-	Pending             // enrollment begun, not confirmed
-	On
-)
-
-// Status is a user's second-factor state, for the security page.
-type Status struct {
-	TOTP      FactorState
-	TOTPSince time.Time // when TOTP was turned on
-	// BackupCodes is the number of unused backup codes (0 while TOTP is
-	// off or pending); BackupCodesLow is true at or below
-	// Config.LowBackupCodes, when the user should make new ones.
-	BackupCodes    int
-	BackupCodesLow bool
-	// BackupCodesShown is true while TOTP is pending once the wizard has
-	// shown the enrollment's backup codes (step 2), which ConfirmTOTP needs.
-	BackupCodesShown bool
-}
-
-// Enabled reports whether the user has a second factor that a login must pass.
-func (st Status) Enabled() bool { return st.TOTP == On }
-
-// Status returns the user's second-factor state.
-func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
-	e, err := s.store.TOTPEnrollment(ctx, userID)
-	switch {
-	case errors.Is(err, totp.ErrNotEnrolled):
-		return Status{}, nil
-	case err != nil:
-		return Status{}, unavailable(err)
-	}
-	set, err := s.store.BackupCodes(ctx, userID)
-	if err != nil && !errors.Is(err, backupcodes.ErrNoCodes) {
-		return Status{}, unavailable(err)
-	}
-	hasSet := err == nil
-	if !e.Active {
-		return Status{TOTP: Pending, BackupCodesShown: hasSet && !set.Active}, nil
-	}
-	st := Status{TOTP: On, TOTPSince: e.ActivatedAt}
-	if hasSet && set.Active {
-		st.BackupCodes = set.Remaining
-	}
-	st.BackupCodesLow = st.BackupCodes <= s.cfg.LowBackupCodes
-	return st, nil
-}
-
-// SecondFactorRequired tells the host, after a correct password, whether the
-// login must go through the challenge. On error the host must not let the
-// user in: the error means "try again later".
-func (s *Service) SecondFactorRequired(ctx context.Context, userID string) (bool, error) {
-	st, err := s.Status(ctx, userID)
-	return st.Enabled(), err
-}
 
 // Enrollment is what the wizard shows while TOTP is being set up.
 type Enrollment struct {
@@ -77,11 +16,22 @@ type Enrollment struct {
 	URI string
 }
 
-// BeginTOTP starts (or restarts) TOTP enrollment with a fresh secret. The
-// factor stays off until [Service.ConfirmTOTP] succeeds; a wizard left
-// half-way leaves nothing active. It returns [ErrAlreadyEnabled] when TOTP
-// is on.
-func (s *Service) BeginTOTP(ctx context.Context, u User) (Enrollment, error) {
+// BeginTOTP starts (or restarts) TOTP enrollment with a fresh secret, once
+// proof allows adding a factor ([AddFactor]). The factor stays off until
+// [Service.ConfirmTOTP] succeeds; a wizard left half-way leaves nothing
+// active. It returns [ErrAlreadyEnabled] when TOTP is on.
+func (s *Service) BeginTOTP(ctx context.Context, u User, proof string) (Enrollment, error) {
+	st, err := s.Status(ctx, u.ID)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	if st.Factor(FactorTOTP).State == On {
+		return Enrollment{}, ErrAlreadyEnabled
+	}
+	if err := s.checkProof(u.ID, proof, changeNeed(st, AddFactor)); err != nil {
+		return Enrollment{}, err
+	}
+	first := !st.Enabled()
 	secret, err := totp.NewSecret(s.cfg.Rand)
 	if err != nil {
 		return Enrollment{}, unavailable(err)
@@ -98,9 +48,12 @@ func (s *Service) BeginTOTP(ctx context.Context, u User) (Enrollment, error) {
 		return Enrollment{}, unavailable(err)
 	}
 	// Codes shown by an earlier run of the wizard may never have been
-	// saved: a new start shows new ones.
-	if err := s.store.DeleteBackupCodes(ctx, u.ID); err != nil {
-		return Enrollment{}, unavailable(err)
+	// saved: a new start of a first factor shows new ones. Once 2FA is on,
+	// the account's codes stay as they are.
+	if first {
+		if err := s.store.DeleteBackupCodes(ctx, u.ID); err != nil {
+			return Enrollment{}, unavailable(err)
+		}
 	}
 	s.log.InfoContext(ctx, "portalmfa: totp enrollment begun", "user", u.ID)
 	return s.enrollment(u, secret), nil
@@ -158,21 +111,24 @@ func (s *Service) loadTOTP(ctx context.Context, userID string) (totp.Enrollment,
 	return e, secret, nil
 }
 
-// ConfirmTOTP turns TOTP on when code matches the pending secret, and with
-// it the backup codes shown by [Service.NewBackupCodes] ([ErrNoBackupCodes]
-// before they were shown). The step of the confirming code is recorded as
-// used, so the same code cannot also serve as the first login code.
+// ConfirmTOTP turns TOTP on when code matches the pending secret. When it
+// is the user's first factor, the backup codes shown by
+// [Service.NewBackupCodes] become valid with it ([ErrNoBackupCodes] before
+// they were shown). The step of the confirming code is recorded as used, so
+// the same code cannot also serve as the first login code.
 func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client) error {
 	// Neither a malformed code nor a skipped step 2 is a guess: refuse them
 	// before counting anything.
 	if _, err := totp.Normalize(code); err != nil {
 		return err
 	}
-	switch _, err := s.store.BackupCodes(ctx, userID); {
-	case errors.Is(err, backupcodes.ErrNoCodes):
+	st, err := s.Status(ctx, userID)
+	if err != nil {
+		return err
+	}
+	first := !st.Enabled()
+	if first && !st.BackupCodesShown {
 		return ErrNoBackupCodes
-	case err != nil:
-		return unavailable(err)
 	}
 	return s.attempt(ctx, userID, c, enrolling, func() error {
 		e, secret, err := s.loadTOTP(ctx, userID)
@@ -195,14 +151,14 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client
 		// TOTP is on now, so the confirmation stands whatever follows: a
 		// failure below is logged, and the overview then shows no codes
 		// left (offering new ones) or the devices still to revoke.
-		if err := s.store.ActivateBackupCodes(ctx, userID); err != nil {
-			s.log.ErrorContext(ctx, "portalmfa: activating backup codes", "user", userID, "err", err)
-		}
-		// A new authenticator: devices trusted under an earlier one go.
-		if _, err := s.revokeAll(ctx, userID); err != nil {
-			s.log.ErrorContext(ctx, "portalmfa: revoking devices of a new authenticator", "user", userID, "err", err)
-		}
 		s.event(ctx, c, history.Event{UserID: userID, Kind: history.TOTPEnabled})
+		if first {
+			s.firstFactorAdded(ctx, userID, c, true)
+			// Devices trusted before 2FA was on were trusted under nothing.
+			if _, err := s.revokeAll(ctx, userID); err != nil {
+				s.log.ErrorContext(ctx, "portalmfa: revoking devices of a new second factor", "user", userID, "err", err)
+			}
+		}
 		s.log.InfoContext(ctx, "portalmfa: totp enabled", "user", userID)
 		return nil
 	})
@@ -243,23 +199,40 @@ func (s *Service) checkTOTP(ctx context.Context, userID, code string) error {
 	return nil
 }
 
-// DisableTOTP turns TOTP off once the account password is confirmed. Wrong
-// passwords count towards the lockout like wrong codes.
-func (s *Service) DisableTOTP(ctx context.Context, userID, password string, c Client) error {
-	return s.attempt(ctx, userID, c, passwordCheck, func() error {
-		ok, err := s.cfg.CheckPassword(ctx, userID, password)
-		if err != nil {
+// RemoveTOTP turns TOTP off, once proof allows removing a factor
+// ([RemoveFactor]). Another factor left on keeps 2FA on; without one, the
+// backup codes and trusted devices go too.
+func (s *Service) RemoveTOTP(ctx context.Context, userID, proof string, c Client) error {
+	return s.removeFactor(ctx, userID, proof, c, func() error {
+		if err := s.store.DeleteTOTP(ctx, userID); err != nil {
 			return unavailable(err)
-		}
-		if !ok {
-			return ErrWrongPassword
-		}
-		if err := s.removeSecondFactor(ctx, userID); err != nil {
-			return err
 		}
 		s.event(ctx, c, history.Event{UserID: userID, Kind: history.TOTPDisabled})
 		s.notify(ctx, c, Notification{Kind: NotifyTOTPDisabled, UserID: userID})
 		s.log.InfoContext(ctx, "portalmfa: totp disabled", "user", userID)
 		return nil
 	})
+}
+
+// totpFactor is TOTP as one of the Service's factors.
+type totpFactor struct{ s *Service }
+
+func (f totpFactor) status(ctx context.Context, userID string) (Factor, error) {
+	e, err := f.s.store.TOTPEnrollment(ctx, userID)
+	switch {
+	case errors.Is(err, totp.ErrNotEnrolled):
+		return Factor{Kind: FactorTOTP}, nil
+	case err != nil:
+		return Factor{}, unavailable(err)
+	case !e.Active:
+		return Factor{Kind: FactorTOTP, State: Pending}, nil
+	}
+	return Factor{Kind: FactorTOTP, State: On, Since: e.ActivatedAt, Count: 1}, nil
+}
+
+func (f totpFactor) removeAll(ctx context.Context, userID string) error {
+	if err := f.s.store.DeleteTOTP(ctx, userID); err != nil {
+		return unavailable(err)
+	}
+	return nil
 }

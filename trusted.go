@@ -151,19 +151,3 @@ func (s *Service) ResetSecondFactor(ctx context.Context, userID string) error {
 	s.log.InfoContext(ctx, "portalmfa: second factor reset by an administrator", "user", userID)
 	return nil
 }
-
-// removeSecondFactor deletes what a second factor consists of. The order
-// matters when a step fails: TOTP goes last, so a user is never left with
-// a second factor that is off but still backed by codes or devices.
-func (s *Service) removeSecondFactor(ctx context.Context, userID string) error {
-	if _, err := s.revokeAll(ctx, userID); err != nil {
-		return err
-	}
-	if err := s.store.DeleteBackupCodes(ctx, userID); err != nil {
-		return unavailable(err)
-	}
-	if err := s.store.DeleteTOTP(ctx, userID); err != nil {
-		return unavailable(err)
-	}
-	return nil
-}

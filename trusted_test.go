@@ -121,15 +121,14 @@ func TestTrustedDevicesRevokedAutomatically(t *testing.T) {
 	c := portalmfa.Client{IP: "192.0.2.1", UserAgent: firefox}
 	for name, trigger := range map[string]func(t *testing.T, f *fixture){
 		"2FA disabled": func(t *testing.T, f *fixture) {
-			require.NoError(t, f.svc.DisableTOTP(ctx, alice.ID, "pw-"+alice.ID, c))
+			require.NoError(t, f.svc.RemoveTOTP(ctx, alice.ID, f.proof(t, alice.ID), c))
 		},
 		"admin reset": func(t *testing.T, f *fixture) {
 			require.NoError(t, f.svc.ResetSecondFactor(ctx, alice.ID))
-			st, _ := f.svc.Status(ctx, alice.ID)
-			assert.Equal(t, portalmfa.Off, st.TOTP)
+			assert.Equal(t, portalmfa.Off, f.totpState(t, alice.ID))
 		},
 		"TOTP re-enrolled": func(t *testing.T, f *fixture) {
-			require.NoError(t, f.svc.DisableTOTP(ctx, alice.ID, "pw-"+alice.ID, c))
+			require.NoError(t, f.svc.RemoveTOTP(ctx, alice.ID, f.proof(t, alice.ID), c))
 			f.clock.Add(totp.Period)
 			f.enroll(t, alice)
 		},
@@ -259,16 +258,17 @@ func TestNotifications(t *testing.T) {
 		_ = f.svc.VerifyTOTP(ctx, alice.ID, "000000", c)
 	}
 	f.clock.Add(time.Hour)
-	require.NoError(t, f.svc.DisableTOTP(ctx, alice.ID, "pw-"+alice.ID, c))
+	require.NoError(t, f.svc.RemoveTOTP(ctx, alice.ID, f.proof(t, alice.ID), c))
 
 	ks := n.kinds()
-	assert.Equal(t, portalmfa.NotifyNewTrustedDevice, ks[0])
+	assert.Equal(t, portalmfa.NotifyTwoFactorOn, ks[0])
+	assert.Equal(t, portalmfa.NotifyNewTrustedDevice, ks[1])
 	assert.Equal(t, 7, count(ks, portalmfa.NotifyBackupCodeUsed))
 	assert.Equal(t, 1, count(ks, portalmfa.NotifyFewBackupCodes), "at 3 left")
 	assert.Equal(t, 1, count(ks, portalmfa.NotifyRepeatedFailures))
-	assert.Equal(t, portalmfa.NotifyTOTPDisabled, ks[len(ks)-1])
-	assert.Equal(t, "fr", n.sent[0].User.Language)
-	assert.Equal(t, "Firefox on Windows", n.sent[0].Device)
+	assert.Equal(t, []portalmfa.NotificationKind{portalmfa.NotifyTOTPDisabled, portalmfa.NotifyTwoFactorOff}, ks[len(ks)-2:])
+	assert.Equal(t, "fr", n.sent[1].User.Language)
+	assert.Equal(t, "Firefox on Windows", n.sent[1].Device)
 }
 
 func count[T comparable](xs []T, x T) int {

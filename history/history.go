@@ -10,9 +10,16 @@ import (
 type Kind string
 
 const (
-	Attempt          Kind = "attempt"
-	TOTPEnabled      Kind = "totp-enabled"
-	TOTPDisabled     Kind = "totp-disabled"
+	Attempt           Kind = "attempt"
+	TwoFactorEnabled  Kind = "2fa-enabled"  // a first factor turned on
+	TwoFactorDisabled Kind = "2fa-disabled" // the last factor removed
+	TOTPEnabled       Kind = "totp-enabled"
+	TOTPDisabled      Kind = "totp-disabled"
+	PasskeyAdded      Kind = "passkey-added"
+	PasskeyRemoved    Kind = "passkey-removed"
+	// PasskeyCloned: a login was refused because the passkey's signature
+	// counter did not increase, a sign it was copied.
+	PasskeyCloned    Kind = "passkey-cloned"
 	CodesRegenerated Kind = "backup-codes-regenerated"
 	CodeUsed         Kind = "backup-code-used"
 	DeviceTrusted    Kind = "device-trusted"
@@ -25,7 +32,8 @@ const (
 // SecurityKinds returns every kind but Attempt: the security events. A new
 // kind is added here, beside its constant.
 func SecurityKinds() []Kind {
-	return []Kind{TOTPEnabled, TOTPDisabled, CodesRegenerated, CodeUsed,
+	return []Kind{TwoFactorEnabled, TwoFactorDisabled, TOTPEnabled, TOTPDisabled,
+		PasskeyAdded, PasskeyRemoved, PasskeyCloned, CodesRegenerated, CodeUsed,
 		DeviceTrusted, DeviceRevoked, LockedOut, AdminReset, NotMe}
 }
 
@@ -36,6 +44,7 @@ const (
 	TOTP          Method = "totp"
 	BackupCode    Method = "backup-code"
 	TrustedDevice Method = "trusted-device"
+	Passkey       Method = "passkey"
 )
 
 // Reason says why an attempt failed.

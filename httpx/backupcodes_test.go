@@ -57,14 +57,14 @@ func cookieNamed(w *httptest.ResponseRecorder, name string) *http.Cookie {
 // worthless, on the Service and at the challenge; so does starting over.
 func TestWizardAbandonedAtCodes(t *testing.T) {
 	hs := newHost(t)
-	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("bob")).Code)
+	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
 	w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("bob"))
 	require.Equal(t, http.StatusOK, w.Code)
 	codes := codesFromPage(t, w.Body.String())
 
 	check := func(t *testing.T) {
 		st := hs.status("bob")
-		assert.Equal(t, portalmfa.Pending, st.TOTP)
+		assert.Equal(t, portalmfa.Pending, st.Factor(portalmfa.FactorTOTP).State)
 		assert.False(t, st.Enabled())
 		assert.Zero(t, st.BackupCodes)
 		for _, c := range codes {
@@ -84,7 +84,7 @@ func TestWizardAbandonedAtCodes(t *testing.T) {
 	}
 	t.Run("left at step 2", check)
 	t.Run("started over", func(t *testing.T) {
-		require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("bob")).Code)
+		require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
 		check(t)
 	})
 	t.Run("step 2 again replaces the codes", func(t *testing.T) {
@@ -99,7 +99,7 @@ func TestWizardAbandonedAtCodes(t *testing.T) {
 // sends the user through step 2, and nothing is turned on.
 func TestConfirmWithoutCodes(t *testing.T) {
 	hs := newHost(t)
-	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("bob")).Code)
+	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
 	secret := keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("bob")).Body.String())
 
 	// The form of step 3 is not offered before step 2 ...
@@ -115,14 +115,14 @@ func TestConfirmWithoutCodes(t *testing.T) {
 	assert.Equal(t, 1, stepOf(t, body), "back to step 1, whose Next shows the codes")
 	assert.Equal(t, secret, keyFromPage(t, body), "same key")
 	assertSafePage(t, w)
-	assert.Equal(t, portalmfa.Pending, hs.status("bob").TOTP)
+	assert.Equal(t, portalmfa.Pending, hs.status("bob").Factor(portalmfa.FactorTOTP).State)
 
 	// Through step 2, the same enrollment is confirmed.
 	require.Equal(t, http.StatusOK, hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("bob")).Code)
 	w = hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(secret, hs.clock.Now())), as("bob"))
 	require.Equal(t, http.StatusSeeOther, w.Code)
 	st := hs.status("bob")
-	assert.Equal(t, portalmfa.On, st.TOTP)
+	assert.Equal(t, portalmfa.On, st.Factor(portalmfa.FactorTOTP).State)
 	assert.Equal(t, 10, st.BackupCodes)
 }
 
@@ -275,38 +275,57 @@ func TestRegenerateCodes(t *testing.T) {
 	hs := newHost(t)
 	secret, old := hs.enrollWithCodes("alice")
 	hs.clock.Add(totp.Period) // the confirming code's step is spent
+	const verifyURL = "/my/security/verify?need=factor&next=%2Fbackup-codes%2Fregenerate"
 
-	t.Run("the form asks for a TOTP code", func(t *testing.T) {
-		w := hs.do(http.MethodGet, "/my/security/backup-codes/regenerate", nil, as("alice"))
-		require.Equal(t, http.StatusOK, w.Code)
-		body := w.Body.String()
-		assert.Contains(t, body, `action="/my/security/backup-codes/regenerate"`)
-		assert.Contains(t, body, `autocomplete="one-time-code"`)
-		assert.Contains(t, body, "Regenerate backup codes")
-	})
-	t.Run("not while TOTP is off", func(t *testing.T) {
-		w := hs.do(http.MethodGet, "/my/security/backup-codes/regenerate", nil, as("bob"))
-		assert.Equal(t, http.StatusSeeOther, w.Code)
-		w = hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form("code", "123456"), as("bob"))
-		assert.Equal(t, http.StatusSeeOther, w.Code)
-		assert.Equal(t, "/my/security/", w.Header().Get("Location"))
-	})
-	t.Run("a wrong code is refused", func(t *testing.T) {
-		w := hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form("code", wrongCode(secret, hs.clock.Now())), as("alice"))
-		require.Equal(t, http.StatusUnprocessableEntity, w.Code)
-		assert.Contains(t, w.Body.String(), "That code isn")
-		assert.Contains(t, w.Body.String(), `aria-invalid="true"`)
+	t.Run("a session alone is sent to verify with a factor", func(t *testing.T) {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			w := hs.do(method, "/my/security/backup-codes/regenerate", form(), as("alice"))
+			require.Equal(t, http.StatusSeeOther, w.Code)
+			assert.Equal(t, verifyURL, w.Header().Get("Location"))
+		}
+		w := hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form(), hs.sudo("alice"))
+		assert.Equal(t, verifyURL, w.Header().Get("Location"), "the password alone makes no codes")
 		assert.Equal(t, 10, hs.status("alice").BackupCodes, "the old set stands")
 	})
+	t.Run("the verify page asks for a code, not the password", func(t *testing.T) {
+		w := hs.do(http.MethodGet, verifyURL, nil, as("alice"))
+		require.Equal(t, http.StatusOK, w.Code)
+		body := w.Body.String()
+		assert.Contains(t, body, `autocomplete="one-time-code"`)
+		assert.NotContains(t, body, `type="password"`)
+		assert.Contains(t, body, `name="next" value="/backup-codes/regenerate"`)
+	})
+	verify := func(code string) *httptest.ResponseRecorder {
+		return hs.do(http.MethodPost, "/my/security/verify", form("method", "code", "code", code, "next", "/backup-codes/regenerate"), as("alice"))
+	}
+	t.Run("a wrong code is refused", func(t *testing.T) {
+		w := verify(wrongCode(secret, hs.clock.Now()))
+		require.Equal(t, http.StatusUnprocessableEntity, w.Code)
+		assert.Contains(t, w.Body.String(), "That code isn")
+		assert.Empty(t, w.Result().Cookies())
+	})
 	t.Run("a malformed code is refused", func(t *testing.T) {
-		w := hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form("code", old[0]), as("alice"))
+		w := verify("12345")
 		require.Equal(t, http.StatusUnprocessableEntity, w.Code)
 		assert.Contains(t, w.Body.String(), "Enter the 6 digits")
 	})
 	code := totp.Code(secret, hs.clock.Now())
 	var fresh []string
-	t.Run("the right code shows 10 new codes", func(t *testing.T) {
-		w := hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form("code", code), as("alice"))
+	t.Run("the right code, then confirm, shows 10 new codes", func(t *testing.T) {
+		w := verify(code)
+		require.Equal(t, http.StatusSeeOther, w.Code)
+		assert.Equal(t, "/my/security/backup-codes/regenerate", w.Header().Get("Location"))
+		proof := cookieNamed(w, "portalmfa_verified")
+		require.NotNil(t, proof)
+		assert.True(t, proof.HttpOnly)
+		assert.Equal(t, http.SameSiteStrictMode, proof.SameSite)
+		assert.Equal(t, "/my/security", proof.Path)
+		assert.Equal(t, 600, proof.MaxAge)
+
+		w = hs.do(http.MethodGet, "/my/security/backup-codes/regenerate", nil, hs.sudoWith("alice", proof.Value))
+		require.Equal(t, http.StatusOK, w.Code)
+		assert.Contains(t, w.Body.String(), `action="/my/security/backup-codes/regenerate"`)
+		w = hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form(), hs.sudoWith("alice", proof.Value))
 		require.Equal(t, http.StatusOK, w.Code)
 		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
 		body := w.Body.String()
@@ -322,6 +341,19 @@ func TestRegenerateCodes(t *testing.T) {
 		assert.Contains(t, body, `data-portalmfa-print`)
 		assert.Contains(t, body, `data-portalmfa-copy="Backup codes for alice@example.com`)
 		assertSafePage(t, w)
+
+		t.Run("another user's proof does nothing", func(t *testing.T) {
+			w := hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form(), hs.sudoWith("bob", proof.Value))
+			assert.Equal(t, http.StatusSeeOther, w.Code, "bob has no 2FA: back to the overview")
+			hs.enroll("bob")
+			w = hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form(), hs.sudoWith("bob", proof.Value))
+			assert.Contains(t, w.Header().Get("Location"), "/my/security/verify?")
+		})
+		t.Run("a stale proof is refused", func(t *testing.T) {
+			hs.clock.Add(10 * time.Minute)
+			w := hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form(), hs.sudoWith("alice", proof.Value))
+			assert.Equal(t, verifyURL, w.Header().Get("Location"))
+		})
 	})
 	t.Run("the old codes fail at the challenge, the new work", func(t *testing.T) {
 		for _, c := range old[:2] {
@@ -334,18 +366,20 @@ func TestRegenerateCodes(t *testing.T) {
 		assert.Contains(t, w.Body.String(), "You have 9 backup codes left.")
 		assert.Equal(t, []string{"alice"}, hs.passedUsers())
 	})
-	t.Run("the code is spent", func(t *testing.T) {
-		w := hs.do(http.MethodPost, "/login/2fa/", form("code", code), withCookie(hs.pending("alice")))
+	t.Run("a backup code verifies too, once", func(t *testing.T) {
+		w := verify(fresh[1])
+		require.Equal(t, http.StatusSeeOther, w.Code)
+		w = verify(fresh[1])
 		require.Equal(t, http.StatusUnprocessableEntity, w.Code)
-		assert.Contains(t, w.Body.String(), "already been used")
+		assert.Contains(t, w.Body.String(), "That backup code isn")
 	})
 	t.Run("locked out after wrong codes", func(t *testing.T) {
+		hs.clock.Add(totp.Period)
 		wrong := wrongCode(secret, hs.clock.Now())
 		for range 3 {
-			hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form("code", wrong), as("alice"))
+			verify(wrong)
 		}
-		hs.clock.Add(totp.Period)
-		w := hs.do(http.MethodPost, "/my/security/backup-codes/regenerate", form("code", totp.Code(secret, hs.clock.Now())), as("alice"))
+		w := verify(totp.Code(secret, hs.clock.Now()))
 		require.Equal(t, http.StatusTooManyRequests, w.Code)
 		assert.Contains(t, w.Body.String(), "Try again in 1 minute.")
 		assert.NotEmpty(t, w.Header().Get("Retry-After"))
@@ -368,7 +402,7 @@ func TestChallengeBackupCode(t *testing.T) {
 		body := w.Body.String()
 		assert.Contains(t, body, `<form method="post" action="/login/2fa/backup">`)
 		assert.Regexp(t, `<input [^>]*name="code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false"`, body)
-		assert.Contains(t, body, `<a href="/login/2fa/">Use your authenticator app instead</a>`)
+		assert.Contains(t, body, `<a href="/login/2fa/">Use another method instead</a>`)
 		assert.NotContains(t, body, `inputmode="numeric"`)
 		assert.NotContains(t, body, `one-time-code`)
 	})

@@ -13,8 +13,9 @@ func (h *Handler) challengeHandler() http.Handler {
 	mux.HandleFunc("POST /{$}", h.withPending(h.verifyChallenge))
 	mux.HandleFunc("GET /backup", h.withPending(h.backupPage))
 	mux.HandleFunc("POST /backup", h.withPending(h.verifyBackup))
+	mux.HandleFunc("POST /passkey", h.withPending(h.verifyPasskey))
 	mux.HandleFunc("GET /static/{file}", h.serveStatic)
-	return h.wrap(kindChallenge, mux)
+	return h.wrap(kindChallenge, mux, "/passkey")
 }
 
 type pendingHandler func(w http.ResponseWriter, r *http.Request, userID string, lang int)
@@ -39,8 +40,11 @@ func (h *Handler) withPending(next pendingHandler) http.HandlerFunc {
 				if r.Method == http.MethodPost {
 					// A code came too late: the user's history shows it.
 					m := history.TOTP
-					if r.URL.Path == "/backup" {
+					switch r.URL.Path {
+					case "/backup":
 						m = history.BackupCode
+					case "/passkey":
+						m = history.Passkey
 					}
 					h.svc.ChallengeExpired(r.Context(), c.Value, m, h.client(r))
 				}
@@ -52,36 +56,72 @@ func (h *Handler) withPending(next pendingHandler) http.HandlerFunc {
 	}
 }
 
-func (h *Handler) challengePage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
-	h.render(w, r, kindChallenge, lang, "challenge.html", http.StatusOK, challengeView(h, r, nil))
+func (h *Handler) challengePage(w http.ResponseWriter, r *http.Request, userID string, lang int) {
+	h.showChallenge(w, r, userID, lang, http.StatusOK, nil)
 }
 
-// verifyChallenge checks the code. Only a nil error from the Service lets
-// the user on; every other outcome shows the page again or, when the state
-// no longer holds, starts the login over.
+// showChallenge renders the challenge with the user's factors: the code
+// form when TOTP is on, the passkey button (a ceremony begun for this
+// page) when they have passkeys.
+func (h *Handler) showChallenge(w http.ResponseWriter, r *http.Request, userID string, lang int, status int, a *alert) {
+	ctx := r.Context()
+	st, err := h.svc.Status(ctx, userID)
+	if err != nil {
+		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	v := challengeView(h, r, a)
+	passkeys := st.Factor(portalmfa.FactorPasskey).State == portalmfa.On
+	// The code form unless passkeys are all the user has. (A user with no
+	// factor at all turned 2FA off since the password: the code posted is
+	// answered by starting the login over.)
+	if st.Factor(portalmfa.FactorTOTP).State == portalmfa.On || !passkeys {
+		v.TOTP = "on"
+	}
+	if passkeys {
+		c, err := h.svc.BeginPasskeyLogin(ctx, userID)
+		if err != nil {
+			h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
+			return
+		}
+		h.setCeremony(w, r, h.cfg.ChallengePath, c)
+		v.PasskeyOptions = string(c.Options)
+	}
+	v.Focus = v.TOTP == "on"
+	h.render(w, r, kindChallenge, lang, "challenge.html", status, v)
+}
+
+// verifyChallenge checks the code of the app.
 func (h *Handler) verifyChallenge(w http.ResponseWriter, r *http.Request, userID string, lang int) {
 	if !h.postForm(w, r, kindChallenge, lang) {
 		return
 	}
 	err := h.svc.VerifyTOTP(r.Context(), userID, r.PostForm.Get("code"), h.client(r))
+	h.challengeResult(w, r, userID, lang, err)
+}
+
+// challengeResult answers a code or passkey of the challenge. Only a nil
+// error from the Service lets the user on; every other outcome shows the
+// page again or, when the state no longer holds, starts the login over.
+func (h *Handler) challengeResult(w http.ResponseWriter, r *http.Request, userID string, lang int, err error) {
 	switch {
 	case err == nil:
 		h.clearPending(w, r)
 		h.trustIfAsked(w, r, userID)
 		h.cfg.SecondFactorPassed(w, r, userID)
 	case isUserError(err, portalmfa.ErrNotEnrolled):
-		// TOTP was turned off since the password step: start over, and
-		// the host will find no second factor is required.
+		// The factor was turned off since the password step: start over,
+		// and the host will find whether a second factor is required.
 		h.clearPending(w, r)
 		h.redirectLogin(w, r, "")
 	default:
 		status, a := h.problem(w, r, lang, err)
-		h.render(w, r, kindChallenge, lang, "challenge.html", status, challengeView(h, r, a))
+		h.showChallenge(w, r, userID, lang, status, a)
 	}
 }
 
-// challengeView is the data of the code and backup-code forms. A form shown
-// again after a wrong code keeps its "trust this device" box as it was.
+// challengeView is the data of the challenge's forms. A form shown again
+// after a wrong code keeps its "trust this device" box as it was.
 func challengeView(h *Handler, r *http.Request, a *alert) *view {
 	v := &view{Alert: a, Focus: true, LoginURL: h.cfg.LoginURL, Trust: r.PostForm.Get("trust") == "1"}
 	v.TrustDays, v.TrustHours = h.trustPeriod()

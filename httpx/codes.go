@@ -12,16 +12,16 @@ import (
 // wizard, or the result of regenerating. The page is the only place the
 // codes are ever shown, so like every page of ours it is not stored
 // (Cache-Control: no-store, set by secureHeaders).
-func (h *Handler) showCodes(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, codes []string, regenerated bool) {
+func (h *Handler) showCodes(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, codes []string, why string) {
 	heading := h.codesHeading(lang, u)
 	v := &view{
 		Codes:        codes,
 		CodesHeading: heading,
 		CodesText:    codesText(heading, codes, "\n"),
-		Regenerated:  regenerated,
+		CodesFor:     why,
 	}
-	if !regenerated {
-		v.Step = 2
+	if why == codesWizard {
+		v.Step, v.WizardCodes = 2, true
 	}
 	h.render(w, r, kindSecurity, lang, "codes.html", http.StatusOK, v)
 }
@@ -82,33 +82,38 @@ func (h *Handler) downloadCodes(w http.ResponseWriter, r *http.Request, u portal
 	_, _ = w.Write([]byte(body))
 }
 
-// regeneratePage asks for a current TOTP code before making new codes.
+// Why a set of codes is shown.
+const (
+	codesWizard       = "wizard"      // step 2 of the TOTP wizard
+	codesRegenerated  = "regenerated" // new codes replacing old ones
+	codesPasskeyAdded = "passkey"     // the codes of a first factor, a passkey
+)
+
+// regeneratePage asks to confirm, once a factor was verified recently.
 func (h *Handler) regeneratePage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
 	st, err := h.svc.Status(r.Context(), u.ID)
 	switch {
 	case err != nil:
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
-	case st.TOTP != portalmfa.On:
+	case !st.Enabled():
 		h.to(w, r, "/") // no second factor, no codes to replace
-	default:
-		h.render(w, r, kindSecurity, lang, "regenerate.html", http.StatusOK, &view{Focus: true})
+	case h.needs(w, r, u, lang, portalmfa.RegenerateCodes, "/backup-codes/regenerate"):
+		h.render(w, r, kindSecurity, lang, "regenerate.html", http.StatusOK, &view{BackupCodes: st.BackupCodes})
 	}
 }
 
-// regenerateCodes replaces the user's backup codes once the TOTP code is
-// right, and shows the new ones; the old ones stop working at once.
+// regenerateCodes replaces the user's backup codes and shows the new ones;
+// the old ones stop working at once.
 func (h *Handler) regenerateCodes(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	if !h.postForm(w, r, kindSecurity, lang) {
-		return
-	}
-	codes, err := h.svc.RegenerateBackupCodes(r.Context(), u.ID, r.PostForm.Get("code"), h.client(r))
+	codes, err := h.svc.RegenerateBackupCodes(r.Context(), u.ID, h.proof(r), h.client(r))
 	switch {
 	case err == nil:
-		h.showCodes(w, r, u, lang, codes, true)
+		h.showCodes(w, r, u, lang, codes, codesRegenerated)
+	case isProofError(err):
+		h.regeneratePage(w, r, u, lang)
 	case isUserError(err, portalmfa.ErrNotEnrolled):
-		h.to(w, r, "/") // TOTP was turned off meanwhile
+		h.to(w, r, "/") // 2FA was turned off meanwhile
 	default:
-		status, a := h.problem(w, r, lang, err)
-		h.render(w, r, kindSecurity, lang, "regenerate.html", status, &view{Alert: a, Focus: true})
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 	}
 }

@@ -37,10 +37,27 @@ func TestFullFlow(t *testing.T) {
 			assert.Contains(t, w.Body.String(), `<span class="badge text-bg-secondary">Off</span>`)
 			assert.Contains(t, w.Body.String(), `action="/my/security/totp/begin"`)
 		}},
-		{"begin redirects to the wizard", func(t *testing.T) {
+		{"begin asks for the password first", func(t *testing.T) {
 			w := hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("alice"))
 			require.Equal(t, http.StatusSeeOther, w.Code)
+			assert.Equal(t, "/my/security/verify?need=password&next=%2Ftotp%2Fsetup", w.Header().Get("Location"))
+			w = hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("alice"))
+			assert.Equal(t, "/my/security/verify?need=password&next=%2Ftotp%2Fsetup", w.Header().Get("Location"),
+				"a session alone cannot turn a first factor on")
+			assert.Equal(t, portalmfa.Off, hs.status("alice").Factor(portalmfa.FactorTOTP).State)
+		}},
+		{"the password leads to the wizard", func(t *testing.T) {
+			w := hs.do(http.MethodGet, "/my/security/verify?need=password&next=%2Ftotp%2Fsetup", nil, as("alice"))
+			require.Equal(t, http.StatusOK, w.Code)
+			assert.Contains(t, w.Body.String(), `autocomplete="current-password"`)
+			assert.NotContains(t, w.Body.String(), `name="code"`, "no factor to offer yet")
+			w = hs.do(http.MethodPost, "/my/security/verify", form("method", "password", "password", "pw-alice", "next", "/totp/setup"), as("alice"))
+			require.Equal(t, http.StatusSeeOther, w.Code)
 			assert.Equal(t, "/my/security/totp/setup", w.Header().Get("Location"))
+			proof := cookieNamed(w, "portalmfa_verified")
+			require.NotNil(t, proof)
+			w = hs.do(http.MethodGet, "/my/security/totp/setup", nil, hs.sudoWith("alice", proof.Value))
+			require.Equal(t, http.StatusOK, w.Code, "the wizard begins")
 		}},
 		{"overview shows Pending", func(t *testing.T) {
 			w := hs.do(http.MethodGet, "/my/security/", nil, as("alice"))
@@ -198,26 +215,41 @@ func TestFullFlow(t *testing.T) {
 			assert.Contains(t, w.Body.String(), "already been used")
 			assert.Equal(t, []string{"alice"}, hs.passedUsers(), "no second pass")
 		}},
-		{"disable shows a password form", func(t *testing.T) {
-			w := hs.do(http.MethodGet, "/my/security/totp/disable", nil, as("alice"))
+		{"removing the last factor asks for the password", func(t *testing.T) {
+			for _, method := range []string{http.MethodGet, http.MethodPost} {
+				w := hs.do(method, "/my/security/totp/disable", form(), as("alice"))
+				require.Equal(t, http.StatusSeeOther, w.Code)
+				assert.Equal(t, "/my/security/verify?need=password&next=%2Ftotp%2Fdisable", w.Header().Get("Location"))
+			}
+			w := hs.do(http.MethodGet, "/my/security/verify?need=password&next=%2Ftotp%2Fdisable", nil, as("alice"))
 			require.Equal(t, http.StatusOK, w.Code)
-			assert.Contains(t, w.Body.String(), `type="password"`)
 			assert.Contains(t, w.Body.String(), `autocomplete="current-password"`)
+			assert.NotContains(t, w.Body.String(), `name="code"`, "a code cannot stand in for the password here")
 		}},
-		{"disable with a wrong password is refused", func(t *testing.T) {
-			w := hs.do(http.MethodPost, "/my/security/totp/disable", form("password", "guess"), as("alice"))
+		{"a wrong password is refused", func(t *testing.T) {
+			w := hs.do(http.MethodPost, "/my/security/verify", form("method", "password", "password", "guess", "next", "/totp/disable"), as("alice"))
 			require.Equal(t, http.StatusUnprocessableEntity, w.Code)
 			assert.Contains(t, w.Body.String(), "That password isn")
+			assert.Nil(t, cookieNamed(w, "portalmfa_verified"))
 			w = hs.do(http.MethodGet, "/my/security/", nil, as("alice"))
 			assert.Contains(t, w.Body.String(), "On since")
 		}},
-		{"disable with the right password turns TOTP off", func(t *testing.T) {
-			w := hs.do(http.MethodPost, "/my/security/totp/disable", form("password", "pw-alice"), as("alice"))
+		{"the right password, then confirm, turns TOTP off", func(t *testing.T) {
+			w := hs.do(http.MethodPost, "/my/security/verify", form("method", "password", "password", "pw-alice", "next", "/totp/disable"), as("alice"))
+			require.Equal(t, http.StatusSeeOther, w.Code)
+			assert.Equal(t, "/my/security/totp/disable", w.Header().Get("Location"))
+			proof := cookieNamed(w, "portalmfa_verified")
+			require.NotNil(t, proof)
+			w = hs.do(http.MethodGet, "/my/security/totp/disable", nil, hs.sudoWith("alice", proof.Value))
+			require.Equal(t, http.StatusOK, w.Code)
+			assert.Contains(t, w.Body.String(), "This is your last way to confirm it")
+			w = hs.do(http.MethodPost, "/my/security/totp/disable", form(), hs.sudoWith("alice", proof.Value))
 			require.Equal(t, http.StatusSeeOther, w.Code)
 			assert.Equal(t, "/my/security/?done=totp-off", w.Header().Get("Location"))
 			w = hs.do(http.MethodGet, "/my/security/?done=totp-off", nil, as("alice"))
 			assert.Contains(t, w.Body.String(), `<span class="badge text-bg-secondary">Off</span>`)
-			assert.Contains(t, w.Body.String(), "Two-factor authentication is off.")
+			assert.Contains(t, w.Body.String(), "The authenticator app was removed.")
+			assert.NotContains(t, w.Body.String(), "codes left")
 		}},
 		{"nothing secret was logged", func(t *testing.T) {
 			logs := hs.logs.String()
@@ -269,7 +301,7 @@ func TestOverviewFlash(t *testing.T) {
 func TestConfirmAfterRestart(t *testing.T) {
 	hs := newHost(t)
 	begin := func() []byte {
-		require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("bob")).Code)
+		require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
 		return keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("bob")).Body.String())
 	}
 	showCodes := func() {
@@ -292,7 +324,7 @@ func TestConfirmAfterRestart(t *testing.T) {
 		showCodes()
 		var restarted []byte
 		hs.store.beforeActivate = func() {
-			e, err := hs.svc.BeginTOTP(context.Background(), hs.users["bob"])
+			e, err := hs.svc.BeginTOTP(context.Background(), hs.users["bob"], hs.proof("bob"))
 			require.NoError(t, err)
 			restarted = decodeKey(t, e.Key)
 		}

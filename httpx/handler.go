@@ -37,6 +37,12 @@ type Config struct {
 	// Required.
 	SecondFactorPassed func(w http.ResponseWriter, r *http.Request, userID string)
 
+	// PasswordlessPassed is called when a passkey signed a user in without
+	// the password ([Handler.Passwordless]): the host starts its session
+	// for userID, as after SecondFactorPassed, and writes the response.
+	// Optional: no passwordless sign-in.
+	PasswordlessPassed func(w http.ResponseWriter, r *http.Request, userID string)
+
 	// LoginURL is where visitors without a session, or with an expired or
 	// invalid pending login, are sent. Optional: "/login".
 	LoginURL string
@@ -46,6 +52,9 @@ type Config struct {
 	// ChallengePath is where the host mounts [Handler.Challenge]; the
 	// pending-login cookie is scoped to it. Optional: "/login/2fa".
 	ChallengePath string
+	// PasswordlessPath is where the host mounts [Handler.Passwordless].
+	// Optional: "/login/passkey".
+	PasswordlessPath string
 	// ChangePasswordURL is the host's page for changing the password. After
 	// "this wasn't me" the security page links to it: whoever made the
 	// attempt knew the password. Optional: no link.
@@ -86,7 +95,7 @@ type Handler struct {
 	pages  [numKinds][]map[string]*template.Template
 	static map[string]staticFile
 
-	security, challenge http.Handler
+	security, challenge, passwordless http.Handler
 }
 
 // New checks cfg, fills in defaults, loads the locales and parses every
@@ -112,8 +121,11 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.ChallengePath, err = mountPath("ChallengePath", cfg.ChallengePath, "/login/2fa"); err != nil {
 		return nil, err
 	}
-	if cfg.SecurityPath == cfg.ChallengePath {
-		return nil, errors.New("httpx: Config.SecurityPath and Config.ChallengePath must differ")
+	if cfg.PasswordlessPath, err = mountPath("PasswordlessPath", cfg.PasswordlessPath, "/login/passkey"); err != nil {
+		return nil, err
+	}
+	if cfg.SecurityPath == cfg.ChallengePath || cfg.PasswordlessPath == cfg.SecurityPath || cfg.PasswordlessPath == cfg.ChallengePath {
+		return nil, errors.New("httpx: Config.SecurityPath, ChallengePath and PasswordlessPath must differ")
 	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = remoteIP
@@ -141,6 +153,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.security = h.securityHandler()
 	h.challenge = h.challengeHandler()
+	h.passwordless = h.passwordlessHandler()
 	return h, nil
 }
 
@@ -264,26 +277,41 @@ func setSecureHeaders(hdr http.Header) {
 }
 
 // maxBody is far more than any of our forms needs (a code, a password, the
-// ten backup codes of a download: about 250 bytes).
-const maxBody = 4 << 10
+// ten backup codes of a download: about 250 bytes). Forms that carry a
+// passkey's answer to a ceremony (about 1 KB, more with an RSA key or
+// extensions) get maxCeremonyBody.
+const (
+	maxBody         = 4 << 10
+	maxCeremonyBody = 32 << 10
+)
 
-func limitBody(next http.Handler) http.Handler {
+// limitBody caps request bodies; the paths in ceremony get the larger cap.
+func limitBody(ceremony map[string]bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		limit := int64(maxBody)
+		if ceremony[r.URL.Path] {
+			limit = maxCeremonyBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }
 
 // wrap adds what every route of a handler shares: headers, refusal of
-// cross-origin form posts (with our own translated page), a body limit.
-func (h *Handler) wrap(k kind, mux *http.ServeMux) http.Handler {
+// cross-origin form posts (with our own translated page), a body limit
+// (larger for the paths of ceremonyPaths).
+func (h *Handler) wrap(k kind, mux *http.ServeMux, ceremonyPaths ...string) http.Handler {
+	ceremony := map[string]bool{}
+	for _, p := range ceremonyPaths {
+		ceremony[p] = true
+	}
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.log.WarnContext(r.Context(), "portalmfa/httpx: cross-origin request refused",
 			"path", r.URL.Path, "ip", h.cfg.ClientIP(r))
 		h.renderError(w, r, k, h.pickLanguage(r, ""), http.StatusForbidden, msgCrossOrigin)
 	}))
-	return secureHeaders(cop.Handler(limitBody(mux)))
+	return secureHeaders(cop.Handler(limitBody(ceremony, mux)))
 }
 
 func (h *Handler) client(r *http.Request) portalmfa.Client {

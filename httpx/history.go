@@ -50,6 +50,8 @@ func methodMessage(m history.Method) string {
 		return msgMethodBackupCode
 	case history.TrustedDevice:
 		return msgMethodTrustedDevice
+	case history.Passkey:
+		return msgMethodPasskey
 	}
 	return msgMethodOther
 }

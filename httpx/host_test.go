@@ -267,8 +267,9 @@ func newHostWith(t *testing.T, svcOpt func(*portalmfa.Config), opts ...hostOptio
 		LookupUser: func(_ context.Context, userID string) (portalmfa.User, error) {
 			return portalmfa.User{ID: userID, Language: hs.userLanguage[userID]}, nil
 		},
-		Logger: logger,
-		Now:    hs.clock.Now,
+		Passkeys: portalmfa.PasskeyConfig{RPID: "portal.example", Origins: []string{"https://portal.example"}},
+		Logger:   logger,
+		Now:      hs.clock.Now,
 	}
 	if svcOpt != nil {
 		svcOpt(&svcCfg)
@@ -380,13 +381,44 @@ func (hs *host) enroll(userID string) []byte {
 func (hs *host) enrollWithCodes(userID string) ([]byte, []string) {
 	hs.t.Helper()
 	ctx := context.Background()
-	e, err := hs.svc.BeginTOTP(ctx, hs.users[userID])
+	e, err := hs.svc.BeginTOTP(ctx, hs.users[userID], hs.proof(userID))
 	require.NoError(hs.t, err)
 	secret := decodeKey(hs.t, e.Key)
 	codes, err := hs.svc.NewBackupCodes(ctx, userID)
 	require.NoError(hs.t, err)
 	require.NoError(hs.t, hs.svc.ConfirmTOTP(ctx, userID, totp.Code(secret, hs.clock.Now()), portalmfa.Client{}))
 	return secret, codes
+}
+
+// proof returns a proof that userID entered the password just now.
+func (hs *host) proof(userID string) string {
+	hs.t.Helper()
+	p, err := hs.svc.ReverifyPassword(context.Background(), userID, "pw-"+userID, "", portalmfa.Client{})
+	require.NoError(hs.t, err)
+	return p
+}
+
+// sudo is as(userID) with a recent verification of the password, which
+// turning a first factor on, or the last one off, needs.
+func (hs *host) sudo(userID string) reqOption {
+	hs.t.Helper()
+	return hs.sudoWith(userID, hs.proof(userID))
+}
+
+// sudoCode is as(userID) with a recent verification of code (of the app,
+// or a backup code), which new backup codes and another factor need.
+func (hs *host) sudoCode(userID, code string) reqOption {
+	hs.t.Helper()
+	p, err := hs.svc.ReverifyCode(context.Background(), userID, code, "", portalmfa.Client{})
+	require.NoError(hs.t, err)
+	return hs.sudoWith(userID, p)
+}
+
+func (hs *host) sudoWith(userID, proof string) reqOption {
+	return func(r *http.Request) {
+		as(userID)(r)
+		r.AddCookie(&http.Cookie{Name: "portalmfa_verified", Value: proof})
+	}
 }
 
 // pending returns a pending-login cookie for userID, as StartChallenge

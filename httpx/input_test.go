@@ -22,28 +22,33 @@ import (
 func TestBadInput(t *testing.T) {
 	type endpoint struct {
 		name, path, field string
+		fixed             []string // other fields of the form, name then value
 		// prepare enrolls users as the route needs and returns the options
 		// (session, pending cookie) a legitimate request would carry.
 		prepare func(hs *host) []reqOption
 	}
 	endpoints := []endpoint{
-		{"confirm", "/my/security/totp/confirm", "code", func(hs *host) []reqOption {
-			require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("bob")).Code)
+		{"confirm", "/my/security/totp/confirm", "code", nil, func(hs *host) []reqOption {
+			require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
 			return []reqOption{as("bob")}
 		}},
-		{"challenge", "/login/2fa/", "code", func(hs *host) []reqOption {
+		{"challenge", "/login/2fa/", "code", nil, func(hs *host) []reqOption {
 			hs.enroll("bob")
 			return []reqOption{withCookie(hs.pending("bob"))}
 		}},
-		{"disable", "/my/security/totp/disable", "password", func(hs *host) []reqOption {
+		{"verify password", "/my/security/verify", "password", []string{"method", "password", "next", "/totp/disable"}, func(hs *host) []reqOption {
 			hs.enroll("bob")
 			return []reqOption{as("bob")}
 		}},
-		{"regenerate", "/my/security/backup-codes/regenerate", "code", func(hs *host) []reqOption {
+		{"verify code", "/my/security/verify", "code", []string{"method", "code", "next", "/backup-codes/regenerate"}, func(hs *host) []reqOption {
 			hs.enroll("bob")
 			return []reqOption{as("bob")}
 		}},
-		{"backup challenge", "/login/2fa/backup", "code", func(hs *host) []reqOption {
+		{"passkey challenge", "/login/2fa/passkey", "response", nil, func(hs *host) []reqOption {
+			hs.enroll("bob")
+			return []reqOption{withCookie(hs.pending("bob"))}
+		}},
+		{"backup challenge", "/login/2fa/backup", "code", nil, func(hs *host) []reqOption {
 			hs.enroll("bob")
 			return []reqOption{withCookie(hs.pending("bob"))}
 		}},
@@ -61,7 +66,7 @@ func TestBadInput(t *testing.T) {
 		{name: "7 digits", value: "1234567", wantCode: http.StatusUnprocessableEntity},
 		{name: "letters", value: "abcdef", wantCode: http.StatusUnprocessableEntity},
 		{name: "markup", value: `<script>alert(1)</script>`, wantCode: http.StatusUnprocessableEntity},
-		{name: "10 kB body", body: strings.Repeat("1", 10<<10), wantCode: http.StatusRequestEntityTooLarge, wantText: "too large"},
+		{name: "40 kB body", body: strings.Repeat("1", 40<<10), wantCode: http.StatusRequestEntityTooLarge, wantText: "too large"},
 		{name: "bad form encoding", body: "%zz", wantCode: http.StatusBadRequest},
 		{name: "PUT", method: http.MethodPut, value: "123456", wantCode: http.StatusMethodNotAllowed},
 		{name: "DELETE", method: http.MethodDelete, wantCode: http.StatusMethodNotAllowed},
@@ -84,7 +89,7 @@ func TestBadInput(t *testing.T) {
 					}
 					var f url.Values
 					if tc.body == "" {
-						f = form(ep.field, tc.value)
+						f = form(append([]string{ep.field, tc.value}, ep.fixed...)...)
 					}
 					var w *httptest.ResponseRecorder
 					if tc.body != "" {
@@ -205,6 +210,9 @@ func TestSecurityNeedsSession(t *testing.T) {
 		{"setup", http.MethodGet, "/my/security/totp/setup", http.StatusSeeOther, "/login"},
 		{"qr", http.MethodGet, "/my/security/totp/qr.png", http.StatusSeeOther, "/login"},
 		{"disable form", http.MethodGet, "/my/security/totp/disable", http.StatusSeeOther, "/login"},
+		{"verify form", http.MethodGet, "/my/security/verify", http.StatusSeeOther, "/login"},
+		{"add passkey form", http.MethodGet, "/my/security/passkeys/add", http.StatusSeeOther, "/login"},
+		{"delete passkey form", http.MethodGet, "/my/security/passkeys/AAAA/delete", http.StatusSeeOther, "/login"},
 		{"confirm form", http.MethodGet, "/my/security/totp/confirm", http.StatusSeeOther, "/login"},
 		{"regenerate form", http.MethodGet, "/my/security/backup-codes/regenerate", http.StatusSeeOther, "/login"},
 		{"begin", http.MethodPost, "/my/security/totp/begin", http.StatusForbidden, ""},
@@ -213,6 +221,10 @@ func TestSecurityNeedsSession(t *testing.T) {
 		{"download", http.MethodPost, "/my/security/backup-codes/download", http.StatusForbidden, ""},
 		{"regenerate", http.MethodPost, "/my/security/backup-codes/regenerate", http.StatusForbidden, ""},
 		{"disable", http.MethodPost, "/my/security/totp/disable", http.StatusForbidden, ""},
+		{"verify", http.MethodPost, "/my/security/verify", http.StatusForbidden, ""},
+		{"add passkey", http.MethodPost, "/my/security/passkeys/add", http.StatusForbidden, ""},
+		{"rename passkey", http.MethodPost, "/my/security/passkeys/AAAA/rename", http.StatusForbidden, ""},
+		{"delete passkey", http.MethodPost, "/my/security/passkeys/AAAA/delete", http.StatusForbidden, ""},
 		{"rename device", http.MethodPost, "/my/security/devices/" + deviceID + "/rename", http.StatusForbidden, ""},
 		{"revoke device", http.MethodPost, "/my/security/devices/" + deviceID + "/revoke", http.StatusForbidden, ""},
 		{"revoke all devices", http.MethodPost, "/my/security/devices/revoke-all", http.StatusForbidden, ""},
@@ -291,7 +303,7 @@ func TestLockout(t *testing.T) {
 		assert.Equal(t, "120", w.Header().Get("Retry-After"))
 	})
 	t.Run("the security page locks too", func(t *testing.T) {
-		w := hs.do(http.MethodPost, "/my/security/totp/disable", form("password", "pw-alice"), as("alice"))
+		w := hs.do(http.MethodPost, "/my/security/verify", form("method", "password", "password", "pw-alice"), as("alice"))
 		require.Equal(t, http.StatusTooManyRequests, w.Code)
 		assert.Contains(t, w.Body.String(), "Too many failed attempts")
 		w = hs.do(http.MethodGet, "/my/security/", nil, as("alice"))
@@ -316,16 +328,18 @@ func TestStoreDown(t *testing.T) {
 		{"challenge, right code", http.MethodPost, "/login/2fa/", form("code", totp.Code(secret, hs.clock.Now())), []reqOption{withCookie(pending)}},
 		{"overview", http.MethodGet, "/my/security/", nil, []reqOption{as("alice")}},
 		{"begin", http.MethodPost, "/my/security/totp/begin", form(), []reqOption{as("bob")}},
+		{"verify form", http.MethodGet, "/my/security/verify?next=/totp/disable", nil, []reqOption{as("alice")}},
+		{"verify", http.MethodPost, "/my/security/verify", form("method", "password", "password", "pw-alice"), []reqOption{as("alice")}},
 		{"setup", http.MethodGet, "/my/security/totp/setup", nil, []reqOption{as("bob")}},
 		{"qr", http.MethodGet, "/my/security/totp/qr.png", nil, []reqOption{as("bob")}},
 		{"confirm", http.MethodPost, "/my/security/totp/confirm", form("code", "123456"), []reqOption{as("bob")}},
 		{"codes", http.MethodPost, "/my/security/totp/codes", form(), []reqOption{as("bob")}},
 		{"confirm form", http.MethodGet, "/my/security/totp/confirm", nil, []reqOption{as("bob")}},
 		{"regenerate form", http.MethodGet, "/my/security/backup-codes/regenerate", nil, []reqOption{as("alice")}},
-		{"regenerate", http.MethodPost, "/my/security/backup-codes/regenerate", form("code", totp.Code(secret, hs.clock.Now())), []reqOption{as("alice")}},
+		{"regenerate", http.MethodPost, "/my/security/backup-codes/regenerate", form(), []reqOption{as("alice")}},
 		{"backup challenge, right code", http.MethodPost, "/login/2fa/backup", form("code", codes[0]), []reqOption{withCookie(pending)}},
 		{"disable form", http.MethodGet, "/my/security/totp/disable", nil, []reqOption{as("alice")}},
-		{"disable", http.MethodPost, "/my/security/totp/disable", form("password", "pw-alice"), []reqOption{as("alice")}},
+		{"disable", http.MethodPost, "/my/security/totp/disable", form(), []reqOption{as("alice")}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -354,7 +368,7 @@ func TestChallengeAfterDisable(t *testing.T) {
 	hs := newHost(t)
 	secret := hs.enroll("alice")
 	pending := hs.pending("alice")
-	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/disable", form("password", "pw-alice"), as("alice")).Code)
+	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/disable", form(), hs.sudo("alice")).Code)
 	hs.clock.Add(totp.Period)
 	w := hs.do(http.MethodPost, "/login/2fa/", form("code", totp.Code(secret, hs.clock.Now())), withCookie(pending))
 	assert.Equal(t, http.StatusSeeOther, w.Code)

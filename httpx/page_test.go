@@ -94,7 +94,7 @@ func TestPagesAreSafe(t *testing.T) {
 	hs := newHost(t)
 	_, codes := hs.enrollWithCodes("alice")
 	hs.redeemUntil("alice", codes, 2) // the overview warns
-	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), as("bob")).Code)
+	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
 	// Devices in every state, and a failed attempt in the history.
 	token := hs.trust("alice", "192.0.2.1", firefoxUA)
 	hs.trust("alice", "192.0.2.2", "")
@@ -119,11 +119,13 @@ func TestPagesAreSafe(t *testing.T) {
 		{"codes", http.MethodPost, "/my/security/totp/codes", false, []reqOption{as("bob")}, http.StatusOK},
 		{"confirm", http.MethodGet, "/my/security/totp/confirm", false, []reqOption{as("bob")}, http.StatusOK},
 		{"confirm error", http.MethodPost, "/my/security/totp/confirm", true, []reqOption{as("bob")}, http.StatusUnprocessableEntity},
-		{"regenerate", http.MethodGet, "/my/security/backup-codes/regenerate", false, []reqOption{as("alice")}, http.StatusOK},
-		{"regenerate error", http.MethodPost, "/my/security/backup-codes/regenerate", true, []reqOption{as("alice")}, http.StatusUnprocessableEntity},
+		{"regenerate", http.MethodGet, "/my/security/backup-codes/regenerate", false, []reqOption{hs.sudoCode("alice", codes[9])}, http.StatusOK},
+		{"verify", http.MethodGet, "/my/security/verify?need=any&next=/totp/disable", false, []reqOption{as("alice")}, http.StatusOK},
+		{"verify error", http.MethodPost, "/my/security/verify", true, []reqOption{as("alice")}, http.StatusBadRequest},
+		{"add passkey", http.MethodGet, "/my/security/passkeys/add", false, []reqOption{hs.sudo("dora")}, http.StatusOK},
+		{"add passkey error", http.MethodPost, "/my/security/passkeys/add", true, []reqOption{hs.sudo("dora")}, http.StatusUnprocessableEntity},
 		{"download refused", http.MethodPost, "/my/security/backup-codes/download", true, []reqOption{as("alice")}, http.StatusBadRequest},
-		{"disable", http.MethodGet, "/my/security/totp/disable", false, []reqOption{as("alice")}, http.StatusOK},
-		{"disable error", http.MethodPost, "/my/security/totp/disable", true, []reqOption{as("alice")}, http.StatusUnprocessableEntity},
+		{"disable", http.MethodGet, "/my/security/totp/disable", false, []reqOption{hs.sudo("alice")}, http.StatusOK},
 		{"challenge", http.MethodGet, "/login/2fa/", false, []reqOption{withCookie(hs.pending("alice"))}, http.StatusOK},
 		{"challenge error", http.MethodPost, "/login/2fa/", true, []reqOption{withCookie(hs.pending("alice"))}, http.StatusUnprocessableEntity},
 		{"backup", http.MethodGet, "/login/2fa/backup", false, []reqOption{withCookie(hs.pending("alice"))}, http.StatusOK},

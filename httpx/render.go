@@ -39,7 +39,8 @@ func (k kind) pages() []string {
 	if k == kindChallenge {
 		return []string{"challenge.html", "backup.html", "backup-used.html", "error.html"}
 	}
-	return []string{"overview.html", "setup.html", "codes.html", "confirm.html", "regenerate.html", "disable.html", "error.html"}
+	return []string{"overview.html", "setup.html", "codes.html", "confirm.html", "regenerate.html",
+		"verify.html", "remove.html", "passkey-add.html", "error.html"}
 }
 
 // view is the data of every page; each page reads the fields it needs.
@@ -52,8 +53,25 @@ type view struct {
 	User portalmfa.User
 
 	// Overview.
-	TOTP  string // "off", "pending" or "on"
-	Since string // the date TOTP was turned on, formatted for the language
+	Enabled    bool   // two-factor authentication is on: a factor is
+	TOTP       string // "off", "pending" or "on" (at the challenge: "on" or "")
+	Since      string // the date TOTP was turned on, formatted for the language
+	PasskeysOn bool   // the Service offers passkeys
+	Passkeys   []passkeyView
+
+	// A passkey ceremony's options (JSON) for our script: the add page,
+	// the verify page and the challenge.
+	PasskeyOptions string
+
+	// Verify page: where to go back to, what the change needs ("password",
+	// "factor" or "any"), and which forms meet it.
+	Next, Need                 string
+	VerifyPassword, VerifyCode bool
+
+	// Confirmation of a removal: what ("totp" or "passkey"), the form's
+	// action, the passkey's name, and whether it turns 2FA off.
+	Remove, Action, PasskeyName string
+	LastFactor                  bool
 
 	// Overview and the page after a backup-code login: unused codes, and
 	// whether that is few enough to urge making new ones.
@@ -61,15 +79,16 @@ type view struct {
 	BackupCodesLow bool
 
 	// Setup wizard.
-	Step      int      // 1 scan, 2 save the backup codes, 3 confirm; 0 outside the wizard
-	Key       string   // the base32 secret, for the Copy button
-	KeyGroups []string // the secret in groups of four, for reading
+	Step        int      // 1 scan, 2 save the backup codes, 3 confirm; 0 outside the wizard
+	WizardCodes bool     // the wizard has step 2: TOTP is the first factor
+	Key         string   // the base32 secret, for the Copy button
+	KeyGroups   []string // the secret in groups of four, for reading
 
 	// Backup codes page (wizard step 2, or after regenerating).
 	Codes        []string // as shown: XXXXX-XXXXX-XXXXX
 	CodesHeading string   // "Backup codes for <account> — <date>"
 	CodesText    string   // heading and codes, one a line, for the Copy button
-	Regenerated  bool     // new codes replacing old ones, not the wizard's
+	CodesFor     string   // why they are shown: codesWizard, codesRegenerated, codesPasskeyAdded
 
 	// Page after a backup-code login.
 	ContinueURL   string // where the host's redirect pointed
@@ -277,6 +296,12 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, lang int, err 
 		return http.StatusUnprocessableEntity, danger(msgBackupMalformed)
 	case errors.Is(err, portalmfa.ErrInvalidBackupCode):
 		return http.StatusUnprocessableEntity, danger(msgBackupInvalid)
+	case errors.Is(err, portalmfa.ErrPasskeyClone):
+		return http.StatusUnprocessableEntity, danger(msgPasskeyClone)
+	case errors.Is(err, portalmfa.ErrPasskeyRefused):
+		return http.StatusUnprocessableEntity, danger(msgPasskeyRefused)
+	case errors.Is(err, portalmfa.ErrCeremonyExpired):
+		return http.StatusUnprocessableEntity, danger(msgPasskeyExpired)
 	}
 	return h.unavailable(r, err), danger(msgUnavailable)
 }
@@ -373,6 +398,12 @@ func doneMessage(v string) string {
 		return msgDoneDevicesRevoked
 	case "not-me":
 		return msgDoneNotMe
+	case "passkey-added":
+		return msgDonePasskeyAdded
+	case "passkey-renamed":
+		return msgDonePasskeyRenamed
+	case "passkey-deleted":
+		return msgDonePasskeyDeleted
 	}
 	return ""
 }

@@ -11,6 +11,8 @@ import (
 func (h *Handler) securityHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.withUser(h.overview))
+	mux.HandleFunc("GET /verify", h.withUser(h.verifyPage))
+	mux.HandleFunc("POST /verify", h.withUser(h.verify))
 	mux.HandleFunc("POST /totp/begin", h.withUser(h.beginTOTP))
 	mux.HandleFunc("GET /totp/setup", h.withUser(h.setupPage))
 	mux.HandleFunc("GET /totp/qr.png", h.withUser(h.qrCode))
@@ -22,12 +24,17 @@ func (h *Handler) securityHandler() http.Handler {
 	mux.HandleFunc("POST /backup-codes/regenerate", h.withUser(h.regenerateCodes))
 	mux.HandleFunc("GET /totp/disable", h.withUser(h.disablePage))
 	mux.HandleFunc("POST /totp/disable", h.withUser(h.disableTOTP))
+	mux.HandleFunc("GET /passkeys/add", h.withUser(h.addPasskeyPage))
+	mux.HandleFunc("POST /passkeys/add", h.withUser(h.addPasskey))
+	mux.HandleFunc("POST /passkeys/{id}/rename", h.withUser(h.renamePasskey))
+	mux.HandleFunc("GET /passkeys/{id}/delete", h.withUser(h.deletePasskeyPage))
+	mux.HandleFunc("POST /passkeys/{id}/delete", h.withUser(h.deletePasskey))
 	mux.HandleFunc("POST /devices/{id}/rename", h.withUser(h.renameDevice))
 	mux.HandleFunc("POST /devices/{id}/revoke", h.withUser(h.revokeDevice))
 	mux.HandleFunc("POST /devices/revoke-all", h.withUser(h.revokeAllDevices))
 	mux.HandleFunc("POST /history/{id}/not-me", h.withUser(h.notMe))
 	mux.HandleFunc("GET /static/{file}", h.serveStatic)
-	return h.wrap(kindSecurity, mux)
+	return h.wrap(kindSecurity, mux, "/verify", "/passkeys/add")
 }
 
 type userHandler func(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int)
@@ -88,15 +95,23 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
-	v := &view{TOTP: "off", Alert: a}
-	switch st.TOTP {
+	ps, err := h.svc.Passkeys(ctx, u.ID)
+	if err != nil {
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	v := &view{TOTP: "off", Alert: a, Enabled: st.Enabled(), PasskeysOn: h.svc.PasskeysEnabled()}
+	switch tf := st.Factor(portalmfa.FactorTOTP); tf.State {
 	case portalmfa.On:
-		v.TOTP, v.Since = "on", h.formatDate(lang, st.TOTPSince)
-		v.BackupCodes, v.BackupCodesLow = st.BackupCodes, st.BackupCodesLow
-		v.RegenerateURL = h.cfg.SecurityPath + "/backup-codes/regenerate"
+		v.TOTP, v.Since = "on", h.formatDate(lang, tf.Since)
 	case portalmfa.Pending:
 		v.TOTP = "pending"
 	}
+	if st.Enabled() {
+		v.BackupCodes, v.BackupCodesLow = st.BackupCodes, st.BackupCodesLow
+		v.RegenerateURL = h.cfg.SecurityPath + "/backup-codes/regenerate"
+	}
+	v.Passkeys = h.passkeyViews(lang, ps, invalid)
 	v.Devices, v.ActiveDevices = h.deviceViews(r, lang, ds, invalid)
 	v.History = h.historyViews(lang, es)
 	if a == nil {
@@ -117,9 +132,13 @@ func (h *Handler) flash(lang int, done string, st portalmfa.Status, v *view) *al
 	var show bool
 	switch id {
 	case msgDoneTOTPOn:
-		show = st.TOTP == portalmfa.On
+		show = st.Factor(portalmfa.FactorTOTP).State == portalmfa.On
 	case msgDoneTOTPOff:
-		show = st.TOTP != portalmfa.On
+		show = st.Factor(portalmfa.FactorTOTP).State != portalmfa.On
+	case msgDonePasskeyAdded, msgDonePasskeyRenamed:
+		show = len(v.Passkeys) > 0
+	case msgDonePasskeyDeleted:
+		show = true
 	case msgDoneDeviceRenamed:
 		show = len(v.Devices) > 0
 	case msgDoneDeviceRevoked:
@@ -142,11 +161,14 @@ func (h *Handler) flash(lang int, done string, st portalmfa.Status, v *view) *al
 	return &alert{Kind: "success", Text: h.text(lang, id)}
 }
 
+// beginTOTP starts the wizard, or starts it again with a new key.
 func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	_, err := h.svc.BeginTOTP(r.Context(), u)
+	_, err := h.svc.BeginTOTP(r.Context(), u, h.proof(r))
 	switch {
 	case err == nil:
 		h.to(w, r, "/totp/setup")
+	case isProofError(err):
+		h.needs(w, r, u, lang, portalmfa.AddFactor, "/totp/setup")
 	case isUserError(err, portalmfa.ErrAlreadyEnabled):
 		h.to(w, r, "/")
 	default:
@@ -159,23 +181,37 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request, u portalmfa.
 }
 
 // showSetup renders step 1 of the wizard for the pending enrollment, with a
-// message when there is one. Without a pending enrollment there is nothing to
-// show, and the user goes back to the overview.
+// message when there is one. Without a pending enrollment, it begins one
+// when the change is allowed (the page the verify page comes back to);
+// with TOTP on, the user goes back to the overview.
 func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, status int, a *alert) {
-	e, err := h.svc.PendingTOTP(r.Context(), u)
-	switch {
-	case isUserError(err, portalmfa.ErrNotEnrolled):
-		h.to(w, r, "/")
+	ctx := r.Context()
+	e, err := h.svc.PendingTOTP(ctx, u)
+	if isUserError(err, portalmfa.ErrNotEnrolled) {
+		if !h.needs(w, r, u, lang, portalmfa.AddFactor, "/totp/setup") {
+			return
+		}
+		e, err = h.svc.BeginTOTP(ctx, u, h.proof(r))
+		if isUserError(err, portalmfa.ErrAlreadyEnabled) {
+			h.to(w, r, "/")
+			return
+		}
+	}
+	if err != nil {
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 		return
-	case err != nil:
+	}
+	st, err := h.svc.Status(ctx, u.ID)
+	if err != nil {
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
 	h.render(w, r, kindSecurity, lang, "setup.html", status, &view{
-		Alert:     a,
-		Step:      1,
-		Key:       e.Key,
-		KeyGroups: keyGroups(e.Key),
+		Alert:       a,
+		Step:        1,
+		WizardCodes: !st.Enabled(),
+		Key:         e.Key,
+		KeyGroups:   keyGroups(e.Key),
 	})
 }
 
@@ -204,9 +240,11 @@ func (h *Handler) wizardCodes(w http.ResponseWriter, r *http.Request, u portalmf
 	codes, err := h.svc.NewBackupCodes(r.Context(), u.ID)
 	switch {
 	case err == nil:
-		h.showCodes(w, r, u, lang, codes, false)
-	case isUserError(err, portalmfa.ErrNotEnrolled), isUserError(err, portalmfa.ErrAlreadyEnabled):
-		h.to(w, r, "/") // nothing pending: never begun, or on already
+		h.showCodes(w, r, u, lang, codes, codesWizard)
+	case isUserError(err, portalmfa.ErrAlreadyEnabled):
+		h.to(w, r, "/totp/confirm") // 2FA is on: the account has its codes
+	case isUserError(err, portalmfa.ErrNotEnrolled):
+		h.to(w, r, "/") // nothing pending
 	default:
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 	}
@@ -219,13 +257,13 @@ func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request, u portalmf
 	switch {
 	case err != nil:
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
-	case st.TOTP != portalmfa.Pending:
+	case st.Factor(portalmfa.FactorTOTP).State != portalmfa.Pending:
 		h.to(w, r, "/")
-	case !st.BackupCodesShown:
+	case !st.Enabled() && !st.BackupCodesShown:
 		// Step 2 was skipped: back to step 1, whose Next shows the codes.
 		h.showSetup(w, r, u, lang, http.StatusConflict, &alert{Kind: "warning", Text: h.text(lang, msgCodesFirst)})
 	default:
-		h.render(w, r, kindSecurity, lang, "confirm.html", http.StatusOK, &view{Step: 3, Focus: true})
+		h.render(w, r, kindSecurity, lang, "confirm.html", http.StatusOK, &view{Step: 3, WizardCodes: !st.Enabled(), Focus: true})
 	}
 }
 
@@ -247,43 +285,36 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, u portalmf
 		// Step 2 was skipped: back to step 1, whose Next shows the codes.
 		h.showSetup(w, r, u, lang, http.StatusConflict, &alert{Kind: "warning", Text: h.text(lang, msgCodesFirst)})
 	default:
+		st, _ := h.svc.Status(r.Context(), u.ID)
 		status, a := h.problem(w, r, lang, err)
-		h.render(w, r, kindSecurity, lang, "confirm.html", status, &view{Step: 3, Alert: a, Focus: true})
+		h.render(w, r, kindSecurity, lang, "confirm.html", status, &view{Step: 3, WizardCodes: !st.Enabled(), Alert: a, Focus: true})
 	}
 }
 
+// disablePage asks to confirm turning the app off, once the change is
+// allowed.
 func (h *Handler) disablePage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
 	st, err := h.svc.Status(r.Context(), u.ID)
 	switch {
 	case err != nil:
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
-	case st.TOTP == portalmfa.Off:
+	case st.Factor(portalmfa.FactorTOTP).State != portalmfa.On:
 		h.to(w, r, "/")
-	default:
-		h.render(w, r, kindSecurity, lang, "disable.html", http.StatusOK, disableView(u, nil))
+	case h.needs(w, r, u, lang, portalmfa.RemoveFactor, "/totp/disable"):
+		h.render(w, r, kindSecurity, lang, "remove.html", http.StatusOK, &view{
+			Remove: "totp", Action: "/totp/disable", LastFactor: st.Credentials() == 1,
+		})
 	}
 }
 
 func (h *Handler) disableTOTP(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	if !h.postForm(w, r, kindSecurity, lang) {
-		return
-	}
-	password := r.PostForm.Get("password")
-	if password == "" {
-		// Nothing to check: not an attempt, so not counted.
-		h.render(w, r, kindSecurity, lang, "disable.html", http.StatusUnprocessableEntity,
-			disableView(u, &alert{Kind: "danger", Text: h.text(lang, msgPasswordEmpty)}))
-		return
-	}
-	err := h.svc.DisableTOTP(r.Context(), u.ID, password, h.client(r))
-	if err == nil {
+	err := h.svc.RemoveTOTP(r.Context(), u.ID, h.proof(r), h.client(r))
+	switch {
+	case err == nil:
 		h.to(w, r, "/?done=totp-off")
-		return
+	case isProofError(err):
+		h.disablePage(w, r, u, lang) // the need may have grown: verify again
+	default:
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 	}
-	status, a := h.problem(w, r, lang, err)
-	h.render(w, r, kindSecurity, lang, "disable.html", status, disableView(u, a))
-}
-
-func disableView(u portalmfa.User, a *alert) *view {
-	return &view{Alert: a, Username: u.AccountLabel(), Focus: true}
 }

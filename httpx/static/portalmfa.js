@@ -41,9 +41,132 @@
     });
   }
 
+
+  // Passkeys. A form with data-portalmfa-passkey="create" or "get" and the
+  // ceremony's options (JSON) in data-options runs the ceremony when
+  // submitted, puts the browser's answer in its "response" field and sends
+  // it. Its button stays disabled where the browser has no passkeys
+  // (data-portalmfa-passkey-unsupported then shows), and a ceremony the
+  // user cancels or that fails shows data-portalmfa-passkey-failed: the
+  // page's options are spent, so a reload begins a new ceremony.
+  var PKC = window.PublicKeyCredential;
+  var passkeysWork = !!(PKC && PKC.parseCreationOptionsFromJSON && PKC.parseRequestOptionsFromJSON &&
+    navigator.credentials && window.isSecureContext);
+
+  function show(form, selector) {
+    var el = form.querySelector(selector);
+    if (el) {
+      el.hidden = false;
+    }
+  }
+
+  // answer puts the credential's JSON in the form and sends it, with the
+  // page's "trust this device" box when it lies outside the form.
+  function answer(form, credential) {
+    form.querySelector("input[name=response]").value = JSON.stringify(credential.toJSON());
+    var trust = document.querySelector("input[name=trust]:checked");
+    if (trust && !form.contains(trust)) {
+      var copy = document.createElement("input");
+      copy.type = "hidden";
+      copy.name = "trust";
+      copy.value = trust.value;
+      form.appendChild(copy);
+    }
+    form.submit();
+  }
+
+  function setUpPasskeyForms() {
+    var forms = document.querySelectorAll("form[data-portalmfa-passkey]");
+    Array.prototype.forEach.call(forms, function (form) {
+      var button = form.querySelector("button[type=submit]");
+      if (!passkeysWork) {
+        show(form, "[data-portalmfa-passkey-unsupported]");
+        return;
+      }
+      button.disabled = false;
+      var used = false;
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (used) {
+          return;
+        }
+        used = true;
+        button.disabled = true;
+        var options = JSON.parse(form.getAttribute("data-options")).publicKey;
+        var run = form.getAttribute("data-portalmfa-passkey") === "create" ?
+          navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(options) }) :
+          navigator.credentials.get({ publicKey: PKC.parseRequestOptionsFromJSON(options) });
+        run.then(function (credential) { answer(form, credential); }, function () {
+          show(form, "[data-portalmfa-passkey-failed]");
+        });
+      });
+    });
+  }
+
+  // Passwordless sign-in on the host's login page: a form with
+  // data-portalmfa-passwordless="<options URL>". Where the browser offers
+  // passkeys in autofill (conditional mediation, on a field with
+  // autocomplete="username webauthn"), a ceremony waits for the user to
+  // pick one; the form's button runs one with the browser's own dialog.
+  function setUpPasswordless() {
+    var form = document.querySelector("form[data-portalmfa-passwordless]");
+    if (!form || !passkeysWork) {
+      return;
+    }
+    var url = form.getAttribute("data-portalmfa-passwordless");
+    var button = form.querySelector("button[type=submit]");
+    var waiting = null; // the autofill ceremony's AbortController
+
+    function signIn(conditional) {
+      var controller = new AbortController();
+      return fetch(url + (conditional ? "?conditional=1" : ""), {
+        method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" }
+      }).then(function (res) {
+        if (!res.ok) {
+          throw new Error("options: " + res.status);
+        }
+        return res.json();
+      }).then(function (options) {
+        if (conditional) {
+          waiting = controller;
+        }
+        return navigator.credentials.get({
+          publicKey: PKC.parseRequestOptionsFromJSON(options.publicKey),
+          mediation: conditional ? "conditional" : "optional",
+          signal: controller.signal
+        });
+      }).then(function (credential) {
+        if (credential) {
+          answer(form, credential);
+        }
+      });
+    }
+
+    if (button) {
+      button.hidden = false;
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (waiting) {
+          waiting.abort();
+          waiting = null;
+        }
+        signIn(false).catch(function () { show(form, "[data-portalmfa-passkey-failed]"); });
+      });
+    }
+    if (PKC.isConditionalMediationAvailable) {
+      PKC.isConditionalMediationAvailable().then(function (yes) {
+        if (yes) {
+          signIn(true).catch(function () { /* aborted for the button, or nothing picked */ });
+        }
+      });
+    }
+  }
+
   function setUp() {
     setUpCopyButtons();
     setUpPrintButtons();
+    setUpPasskeyForms();
+    setUpPasswordless();
   }
 
   if (document.readyState === "loading") {

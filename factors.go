@@ -1,0 +1,229 @@
+package portalmfa
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/portalmfa/portalmfa/backupcodes"
+	"github.com/portalmfa/portalmfa/history"
+)
+
+// FactorKind names a kind of second factor. Every kind is a peer: two-factor
+// authentication is on when any factor is on, backup codes belong to the
+// account, and removing one factor leaves the others as they are.
+type FactorKind string
+
+const (
+	FactorTOTP    FactorKind = "totp"    // an authenticator app; one per user
+	FactorPasskey FactorKind = "passkey" // WebAuthn credentials; several per user
+)
+
+// FactorState is where a user stands with one kind of factor.
+type FactorState int
+
+const (
+	Off     FactorState = iota
+	Pending             // enrollment begun, not confirmed
+	On
+)
+
+// Factor is a user's state with one kind of factor.
+type Factor struct {
+	Kind  FactorKind
+	State FactorState
+	// Since is when it was turned on (for passkeys, the oldest one's
+	// registration).
+	Since time.Time
+	// Count is how many of the kind are on: 0 or 1 for TOTP, the number of
+	// passkeys.
+	Count int
+}
+
+// Status is a user's second-factor state, for the security page.
+type Status struct {
+	// Factors lists every kind of factor the Service offers, in a fixed
+	// order (TOTP first), on or not.
+	Factors []Factor
+	// BackupCodes is the number of unused backup codes (0 while 2FA is
+	// off); BackupCodesLow is true at or below Config.LowBackupCodes, when
+	// the user should make new ones.
+	BackupCodes    int
+	BackupCodesLow bool
+	// BackupCodesShown is true while a first factor is being set up once
+	// its backup codes were shown ([Service.NewBackupCodes]).
+	BackupCodesShown bool
+}
+
+// Enabled reports whether two-factor authentication is on: at least one
+// factor is, so a login must pass the challenge.
+func (st Status) Enabled() bool { return st.ActiveFactors() > 0 }
+
+// ActiveFactors counts the kinds of factor that are on.
+func (st Status) ActiveFactors() int {
+	n := 0
+	for _, f := range st.Factors {
+		if f.State == On {
+			n++
+		}
+	}
+	return n
+}
+
+// Credentials counts what the user can pass the challenge with: the app,
+// if on, and each passkey. Removing the last one turns 2FA off.
+func (st Status) Credentials() int {
+	n := 0
+	for _, f := range st.Factors {
+		if f.State == On {
+			n += f.Count
+		}
+	}
+	return n
+}
+
+// Factor returns the state of one kind (Off when the Service does not
+// offer it).
+func (st Status) Factor(k FactorKind) Factor {
+	for _, f := range st.Factors {
+		if f.Kind == k {
+			return f
+		}
+	}
+	return Factor{Kind: k}
+}
+
+// factor is what the Service asks of each kind: where a user stands, and
+// how to take all of it away.
+type factor interface {
+	status(ctx context.Context, userID string) (Factor, error)
+	removeAll(ctx context.Context, userID string) error
+}
+
+// Status returns the user's second-factor state.
+func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
+	var st Status
+	for _, f := range s.factors {
+		fs, err := f.status(ctx, userID)
+		if err != nil {
+			return Status{}, err
+		}
+		st.Factors = append(st.Factors, fs)
+	}
+	set, err := s.store.BackupCodes(ctx, userID)
+	switch {
+	case errors.Is(err, backupcodes.ErrNoCodes):
+	case err != nil:
+		return Status{}, unavailable(err)
+	case set.Active && st.Enabled():
+		st.BackupCodes = set.Remaining
+	case !set.Active:
+		st.BackupCodesShown = true
+	}
+	st.BackupCodesLow = st.Enabled() && st.BackupCodes <= s.cfg.LowBackupCodes
+	return st, nil
+}
+
+// SecondFactorRequired tells the host, after a correct password, whether the
+// login must go through the challenge. On error the host must not let the
+// user in: the error means "try again later".
+func (s *Service) SecondFactorRequired(ctx context.Context, userID string) (bool, error) {
+	st, err := s.Status(ctx, userID)
+	return st.Enabled(), err
+}
+
+// firstFactorAdded records that 2FA is on, a first factor having just
+// been turned on. activateCodes makes the backup codes shown while it was
+// set up valid. The factor stands whatever fails here: a failure is logged,
+// and the overview then offers new codes.
+func (s *Service) firstFactorAdded(ctx context.Context, userID string, c Client, activateCodes bool) {
+	if activateCodes {
+		if err := s.store.ActivateBackupCodes(ctx, userID); err != nil {
+			s.log.ErrorContext(ctx, "portalmfa: activating backup codes", "user", userID, "err", err)
+		}
+	}
+	s.event(ctx, c, history.Event{UserID: userID, Kind: history.TwoFactorEnabled})
+	s.notify(ctx, c, Notification{Kind: NotifyTwoFactorOn, UserID: userID})
+}
+
+// removeFactor runs remove, which takes one factor away, once proof allows
+// it: any recent verification while another factor stays on, the password
+// for the last one. When no factor is left afterwards, 2FA is off: the
+// backup codes and trusted devices go too.
+func (s *Service) removeFactor(ctx context.Context, userID, proof string, c Client, remove func() error) error {
+	st, err := s.Status(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := s.checkProof(userID, proof, removalNeed(st)); err != nil {
+		return err
+	}
+	if err := remove(); err != nil {
+		return err
+	}
+	// Read again rather than trust the count above: another factor may
+	// have gone meanwhile, in another request.
+	if st, err = s.Status(ctx, userID); err != nil {
+		return err
+	}
+	if st.Enabled() {
+		return nil
+	}
+	if err := s.clearAccount(ctx, userID); err != nil {
+		return err
+	}
+	s.event(ctx, c, history.Event{UserID: userID, Kind: history.TwoFactorDisabled})
+	s.notify(ctx, c, Notification{Kind: NotifyTwoFactorOff, UserID: userID})
+	s.log.InfoContext(ctx, "portalmfa: two-factor authentication turned off", "user", userID)
+	return nil
+}
+
+// removalNeed is the verification that removing one factor needs.
+func removalNeed(st Status) Need {
+	if st.Credentials() <= 1 {
+		return NeedPassword
+	}
+	return NeedAny
+}
+
+// TurnOff removes every factor of the user, their backup codes and trusted
+// devices, once proof holds a recent password verification.
+func (s *Service) TurnOff(ctx context.Context, userID, proof string, c Client) error {
+	if err := s.checkProof(userID, proof, NeedPassword); err != nil {
+		return err
+	}
+	if err := s.removeSecondFactor(ctx, userID); err != nil {
+		return err
+	}
+	s.event(ctx, c, history.Event{UserID: userID, Kind: history.TwoFactorDisabled})
+	s.notify(ctx, c, Notification{Kind: NotifyTwoFactorOff, UserID: userID})
+	s.log.InfoContext(ctx, "portalmfa: two-factor authentication turned off", "user", userID)
+	return nil
+}
+
+// removeSecondFactor deletes every factor and what backs them. The order
+// matters when a step fails: the factors go last, so a user is never left
+// with 2FA off but still backed by codes or devices.
+func (s *Service) removeSecondFactor(ctx context.Context, userID string) error {
+	if err := s.clearAccount(ctx, userID); err != nil {
+		return err
+	}
+	for _, f := range s.factors {
+		if err := f.removeAll(ctx, userID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clearAccount removes what belongs to the account rather than to one
+// factor: the backup codes and the trusted devices.
+func (s *Service) clearAccount(ctx context.Context, userID string) error {
+	if _, err := s.revokeAll(ctx, userID); err != nil {
+		return err
+	}
+	if err := s.store.DeleteBackupCodes(ctx, userID); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
