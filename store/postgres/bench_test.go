@@ -30,6 +30,14 @@ func BenchmarkRecordEvent(b *testing.B) {
 	storetest.BenchmarkRecordEvent(b, openStore(b, freshSchema(b)))
 }
 
+func BenchmarkUsePasskey(b *testing.B) {
+	storetest.BenchmarkUsePasskey(b, openStore(b, freshSchema(b)))
+}
+
+func BenchmarkTakeCeremony(b *testing.B) {
+	storetest.BenchmarkTakeCeremony(b, openStore(b, freshSchema(b)))
+}
+
 // parallelism is how many callers per CPU the parallel benchmarks run: a
 // verification mostly waits for the database, so a handful of CPUs serve
 // many concurrent logins.

@@ -28,15 +28,22 @@
 // schema_migrations table and SELECT, INSERT, UPDATE, DELETE on the others.
 //
 // The [Store] satisfies [totp.Store], [backupcodes.Store], [lockout.Store],
-// [devices.Store] and [history.Store]. Every rule the contracts make atomic
-// — a TOTP step accepted once, a pending enrollment activated once, a
-// backup code redeemed once, no more than the threshold of attempts let
-// through before the lock falls, a trusted device used only by its own
-// user while it is neither revoked nor expired — is decided by one SQL
+// [devices.Store], [history.Store], [passkeys.Store] and
+// [passkeys.CeremonyStore]. Every rule the contracts make atomic — a TOTP
+// step accepted once, a pending enrollment activated once, a backup code
+// redeemed once, no more than the threshold of attempts let through before
+// the lock falls, a trusted device used only by its own user while it is
+// neither revoked nor expired, a passkey's sign counter moved by one of
+// the logins that read it, a ceremony taken once — is decided by one SQL
 // statement (a conditional UPDATE, an INSERT … ON CONFLICT DO UPDATE …
-// WHERE), never by a read followed by a write in Go. PostgreSQL queues concurrent writers of one row on its row
-// lock and re-checks the condition against the row as the writer before
-// left it, so the rules hold however many instances and connections race.
+// WHERE, a DELETE … RETURNING), never by a read followed by a write in Go.
+// PostgreSQL queues concurrent writers of one row on its row lock and
+// re-checks the condition against the row as the writer before left it,
+// so the rules hold however many instances and connections race. The cap
+// on a user's passkeys is a count of rows, which no row lock guards: an
+// addition takes a transaction-level advisory lock keyed to the schema and
+// the user first, so additions for one user take turns (and additions for
+// different users do not wait for each other).
 // The end of a lock is computed in Go by [lockout.Limit.LockEnds], for
 // every lock count, and the statement picks the entry for the count it
 // holds; so the backends agree on every delay to the millisecond. Times

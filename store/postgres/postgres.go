@@ -17,6 +17,7 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/store/internal/migrations"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -35,6 +36,7 @@ const defaultConnectTimeout = 10 * time.Second
 type Store struct {
 	pool    *pgxpool.Pool
 	ownPool bool // made by Open: Close closes it
+	schema  string
 	q       queries
 }
 
@@ -44,6 +46,9 @@ var (
 	_ lockout.Store     = (*Store)(nil)
 	_ devices.Store     = (*Store)(nil)
 	_ history.Store     = (*Store)(nil)
+
+	_ passkeys.Store         = (*Store)(nil)
+	_ passkeys.CeremonyStore = (*Store)(nil)
 )
 
 // Open connects to the database at dsn with a connection pool of its own,
@@ -97,7 +102,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, schema string) (*Store, error)
 	if err := migrate(ctx, pool, schema); err != nil {
 		return nil, fmt.Errorf("postgres: open schema %s: %w", schema, err)
 	}
-	return &Store{pool: pool, q: newQueries(schema)}, nil
+	return &Store{pool: pool, schema: schema, q: newQueries(schema)}, nil
 }
 
 // Close closes the pool if [Open] made it; a pool given to [New] is left
@@ -138,6 +143,8 @@ type queries struct {
 	reserveAttempt, lockedAttempt, resetAttempts, pruneAttempts                                 string
 	saveDevice, useDevice, listDevices, renameDevice, revokeDevice, revokeAllDevices            string
 	recordEvent, events, eventsOfKinds, pruneEvents                                             string
+	lockPasskeyUser, addPasskey, listPasskeys, passkeyByID, usePasskey, userHasPasskey          string
+	renamePasskey, deletePasskey, saveCeremony, takeCeremony, pruneCeremonies                   string
 }
 
 func newQueries(schema string) queries {
@@ -168,6 +175,17 @@ func newQueries(schema string) queries {
 		events:              r.Replace(events),
 		eventsOfKinds:       r.Replace(eventsOfKinds),
 		pruneEvents:         r.Replace(pruneEvents),
+		lockPasskeyUser:     lockPasskeyUser,
+		addPasskey:          r.Replace(addPasskey),
+		listPasskeys:        r.Replace(listPasskeys),
+		passkeyByID:         r.Replace(passkeyByID),
+		usePasskey:          r.Replace(usePasskey),
+		userHasPasskey:      r.Replace(userHasPasskey),
+		renamePasskey:       r.Replace(renamePasskey),
+		deletePasskey:       r.Replace(deletePasskey),
+		saveCeremony:        r.Replace(saveCeremony),
+		takeCeremony:        r.Replace(takeCeremony),
+		pruneCeremonies:     r.Replace(pruneCeremonies),
 	}
 }
 
