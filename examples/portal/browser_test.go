@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -32,6 +33,7 @@ const (
 	selCopyButton   = `button[data-portalmfa-copy]`
 	selToConfirm    = `a[href="/my/security/totp/confirm"]`
 	selCodeInput    = `input[name="code"]`
+	selPassword     = `#portalmfa-password`
 	selTOTPOn       = `.list-group-item .badge.text-bg-success`
 	selDoneNotice   = `.alert-success`
 	selUseBackup    = `a[href="/login/2fa/backup"]`
@@ -112,20 +114,32 @@ func newChromium(t *testing.T) context.Context {
 	return ctx
 }
 
-// driver runs the steps of a browser test against the demo on srv, each
+// driver runs the steps of a browser test against the demo at base, each
 // step bounded by stepTimeout, and writes its screenshots to shots.
 type driver struct {
 	t     *testing.T
 	ctx   context.Context
-	srv   *httptest.Server
+	base  string
 	shots string
 }
 
-func newDriver(t *testing.T, p *portal) *driver {
+// newDriver serves the portal that open returns for its origin, and a
+// browser to drive it. The origin is http://localhost:PORT, where browsers
+// allow passkeys (on 127.0.0.1 they refuse the RP ID).
+func newDriver(t *testing.T, open func(origin string) *portal) (*driver, *portal) {
 	ctx := newChromium(t)
-	srv := httptest.NewServer(p) // 127.0.0.1
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := localOrigin(ln.Addr())
+	p := open(origin)
+	srv := httptest.NewUnstartedServer(p)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return &driver{t: t, ctx: ctx, srv: srv, shots: screenshotDir(t)}
+	return &driver{t: t, ctx: ctx, base: origin, shots: screenshotDir(t)}, p
 }
 
 func (d *driver) step() context.Context {
@@ -151,7 +165,7 @@ func (d *driver) click(what, wantPath string, actions ...chromedp.Action[chromed
 	if err != nil {
 		d.t.Fatalf("%s: %v", what, err)
 	}
-	if got := strings.TrimPrefix(loc, d.srv.URL); got != wantPath {
+	if got := strings.TrimPrefix(loc, d.base); got != wantPath {
 		d.t.Fatalf("%s: landed on %s, want %s", what, got, wantPath)
 	}
 }
@@ -201,7 +215,7 @@ func (d *driver) screenshot(name string, sel ...string) {
 // second factor.
 func (d *driver) signIn(wantPath string, shot bool) {
 	d.t.Helper()
-	d.do("opening the login page", chromedp.Navigate(d.srv.URL+"/login"))
+	d.do("opening the login page", chromedp.Navigate(d.base+"/login"))
 	if shot {
 		d.screenshot("login")
 	}
@@ -217,8 +231,9 @@ func (d *driver) signIn(wantPath string, shot bool) {
 // once more with a backup code.
 func TestBrowserEnrollAndLogin(t *testing.T) {
 	clock := &testClock{}
-	p := openPortal(t, filepath.Join(t.TempDir(), "portal.db"), clock)
-	d := newDriver(t, p)
+	d, p := newDriver(t, func(origin string) *portal {
+		return openPortalAt(t, filepath.Join(t.TempDir(), "portal.db"), clock, origin)
+	})
 	do, click, text, screenshot := d.do, d.click, d.text, d.screenshot
 	step := d.step
 	signIn := func(wantPath string) { t.Helper(); d.signIn(wantPath, wantPath == "/account") }
@@ -233,7 +248,11 @@ func TestBrowserEnrollAndLogin(t *testing.T) {
 	screenshot("overview")
 
 	// Step 1: the QR code and the key.
-	click("starting the TOTP setup", "/my/security/totp/setup", chromedp.Click(chromedp.CSS(selBeginTOTP)))
+	// Turning a first factor on asks for the password again.
+	click("starting the TOTP setup", "/my/security/verify?need=password&next=%2Ftotp%2Fsetup", chromedp.Click(chromedp.CSS(selBeginTOTP)))
+	screenshot("verify")
+	do("typing the password", chromedp.SendKeys(chromedp.CSS(selPassword), "alice-demo-pass"))
+	click("confirming it's her", "/my/security/totp/setup", chromedp.Submit(chromedp.CSS(selPassword)))
 	screenshot("wizard")
 	secret := decodeKey(t, text(selManualKey))
 
@@ -368,7 +387,7 @@ func TestBrowserTrustedDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	d := newDriver(t, p)
+	d, _ := newDriver(t, func(string) *portal { return p })
 	d.signIn("/login/2fa/", false)
 	if got := d.text(`label[for="portalmfa-trust"]`); got != "Trust this device for 30 days" {
 		t.Fatalf("the trust box reads %q", got)
@@ -429,7 +448,7 @@ func TestBrowserTrustedDevice(t *testing.T) {
 	d.click("signing out", "/login", chromedp.Click(chromedp.CSS(`#logout`)))
 	d.signIn("/login/2fa/", false) // revoked: the challenge again
 
-	d.click("opening the development outbox", "/dev/outbox", chromedp.Navigate(d.srv.URL+"/dev/outbox"))
+	d.click("opening the development outbox", "/dev/outbox", chromedp.Navigate(d.base+"/dev/outbox"))
 	subjects := d.texts(`.outbox-subject`)
 	if len(subjects) == 0 || subjects[0] != "New trusted device on your account" || !slices.Contains(subjects, "Un code de secours a été utilisé") {
 		t.Fatalf("outbox subjects %q", subjects)

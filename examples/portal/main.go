@@ -31,6 +31,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("portal", flag.ContinueOnError)
 	flags.SetOutput(stdout)
 	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on")
+	origin := flags.String("origin", "", "the URL browsers reach the portal at (https://portal.example), whose host\nis the passkeys' RP ID; default http://localhost:PORT")
 	db := flags.String("db", "portalmfa-demo.db", "SQLite file for second-factor data (the key is kept in <db>.key),\nor a postgres:// URL (the key is kept in portalmfa-demo.key)")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -43,7 +44,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
-	p, err := newPortal(ctx, portalConfig{DB: *db, Logger: logger})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	url := *origin
+	if url == "" {
+		url = localOrigin(ln.Addr())
+	}
+	p, err := newPortal(ctx, portalConfig{DB: *db, Logger: logger, Origin: url})
 	if err != nil {
 		return err
 	}
@@ -56,10 +66,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	defer pruning.Wait()
 	defer stopPruning()
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           p,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -69,7 +75,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	printBanner(stdout, "http://"+ln.Addr().String()+"/", *db, p)
+	printBanner(stdout, url+"/", *db, p)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -88,6 +94,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// localOrigin is the origin of a portal listening on addr, named
+// localhost: browsers allow passkeys on http://localhost, never on an IP
+// address such as 127.0.0.1.
+func localOrigin(addr net.Addr) string {
+	_, port, _ := net.SplitHostPort(addr.String())
+	return "http://localhost:" + port
 }
 
 func printBanner(w io.Writer, url, db string, p *portal) {

@@ -43,6 +43,11 @@ type portalConfig struct {
 	Logger *slog.Logger
 	// BcryptCost hashes the demo passwords. Optional: bcrypt.DefaultCost.
 	BcryptCost int
+	// Origin is where browsers reach the portal ("http://localhost:8080",
+	// "https://portal.example"); its host is the passkeys' RP ID. Optional:
+	// no passkeys. Browsers refuse passkeys on an IP address such as
+	// 127.0.0.1: open the demo as http://localhost:PORT.
+	Origin string
 }
 
 // portal is the whole demo as one http.Handler.
@@ -115,6 +120,14 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		}
 	}()
 
+	var passkeys portalmfa.PasskeyConfig
+	if cfg.Origin != "" {
+		u, err := url.Parse(cfg.Origin)
+		if err != nil {
+			return nil, fmt.Errorf("portal: origin: %w", err)
+		}
+		passkeys = portalmfa.PasskeyConfig{RPID: u.Hostname(), Origins: []string{cfg.Origin}}
+	}
 	p.svc, err = portalmfa.New(portalmfa.Config{
 		Issuer: portalName,
 		Keys:   [][]byte{key},
@@ -132,8 +145,9 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 			}
 			return a.mfaUser(), nil
 		},
-		Logger: cfg.Logger,
-		Now:    cfg.Now,
+		Passkeys: passkeys,
+		Logger:   cfg.Logger,
+		Now:      cfg.Now,
 	})
 	if err != nil {
 		return nil, err
@@ -147,6 +161,8 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		Service:            p.svc,
 		CurrentUser:        p.currentMFAUser,
 		SecondFactorPassed: p.secondFactorPassed,
+		// A passkey with user verification signs in without the password.
+		PasswordlessPassed: p.secondFactorPassed,
 		Templates:          layout,
 		// After "this wasn't me", the security page links here.
 		ChangePasswordURL: "/account/password",
@@ -189,6 +205,7 @@ func (p *portal) routes() http.Handler {
 	mux.Handle("/my/security", redirect("/my/security/"))
 	mux.Handle("/login/2fa/", http.StripPrefix("/login/2fa", p.mfa.Challenge()))
 	mux.Handle("/login/2fa", redirect("/login/2fa/"))
+	mux.Handle("/login/passkey/", http.StripPrefix("/login/passkey", p.mfa.Passwordless()))
 
 	return p.logRequests(securityHeaders(mux))
 }
@@ -234,10 +251,11 @@ func (p *portal) home(w http.ResponseWriter, r *http.Request) {
 }
 
 type loginData struct {
-	Email  string
-	Error  string
-	Notice string
-	Demo   []demoUser
+	Email    string
+	Error    string
+	Notice   string
+	Demo     []demoUser
+	Passkeys bool // offer passwordless sign-in
 }
 
 func (p *portal) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -246,10 +264,15 @@ func (p *portal) loginPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := loginData{Demo: demoUsers()}
-	// httpx sends a login whose challenge took too long back here.
-	if r.URL.Query().Get("reason") == "expired" {
+	// httpx sends a login whose challenge took too long back here, and a
+	// passwordless sign-in that failed.
+	switch r.URL.Query().Get("reason") {
+	case "expired":
 		d.Notice = p.text(r, "login.expired")
+	case "passkey":
+		d.Notice = p.text(r, "login.passkey_failed")
 	}
+	d.Passkeys = p.svc.PasswordlessEnabled()
 	p.render(w, r, http.StatusOK, "login", "title.login", d)
 }
 
@@ -266,9 +289,10 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		p.log.InfoContext(r.Context(), "sign-in refused: wrong email or password", "ip", r.RemoteAddr)
 		p.render(w, r, http.StatusUnauthorized, "login", "title.login", loginData{
-			Email: email,
-			Error: p.text(r, "login.incorrect"),
-			Demo:  demoUsers(),
+			Email:    email,
+			Error:    p.text(r, "login.incorrect"),
+			Demo:     demoUsers(),
+			Passkeys: p.svc.PasswordlessEnabled(),
 		})
 		return
 	}
@@ -329,8 +353,14 @@ func (p *portal) accountPage(w http.ResponseWriter, r *http.Request) {
 		d.TwoStep = "unknown"
 	case st.Enabled():
 		d.TwoStep = "on"
-		if !st.TOTPSince.IsZero() {
-			d.Since = st.TOTPSince.Format(mustPageText(lang, "account.date_layout"))
+		var since time.Time // the first factor's
+		for _, f := range st.Factors {
+			if f.State == portalmfa.On && (since.IsZero() || f.Since.Before(since)) {
+				since = f.Since
+			}
+		}
+		if !since.IsZero() {
+			d.Since = since.Format(mustPageText(lang, "account.date_layout"))
 		}
 	}
 	p.render(w, r, http.StatusOK, "account", "title.account", d)
@@ -502,7 +532,7 @@ func (p *portal) render(w http.ResponseWriter, r *http.Request, status int, name
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

@@ -46,7 +46,15 @@ func (c *testClock) advance(d time.Duration) {
 // test ends (closing twice is harmless here).
 func openPortal(t *testing.T, db string, clock *testClock) *portal {
 	t.Helper()
+	return openPortalAt(t, db, clock, "")
+}
+
+// openPortalAt is openPortal for a portal reached at origin, which has
+// passkeys (none without an origin).
+func openPortalAt(t *testing.T, db string, clock *testClock, origin string) *portal {
+	t.Helper()
 	cfg := portalConfig{
+		Origin:     origin,
 		DB:         db,
 		Logger:     slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		BcryptCost: bcrypt.MinCost,
@@ -166,7 +174,11 @@ func enrollWithCodes(t *testing.T, p *portal, userID string, now time.Time) ([]b
 	if !ok {
 		t.Fatalf("no user %s", userID)
 	}
-	e, err := p.svc.BeginTOTP(t.Context(), a.mfaUser())
+	proof, err := p.svc.ReverifyPassword(t.Context(), userID, demoPassword(t, userID), "", portalmfa.Client{})
+	if err != nil {
+		t.Fatalf("ReverifyPassword: %v", err)
+	}
+	e, err := p.svc.BeginTOTP(t.Context(), a.mfaUser(), proof)
 	if err != nil {
 		t.Fatalf("BeginTOTP: %v", err)
 	}
@@ -179,6 +191,18 @@ func enrollWithCodes(t *testing.T, p *portal, userID string, now time.Time) ([]b
 		t.Fatalf("ConfirmTOTP: %v", err)
 	}
 	return secret, codes
+}
+
+// demoPassword is the seeded password of userID.
+func demoPassword(t *testing.T, userID string) string {
+	t.Helper()
+	for _, u := range demoUsers() {
+		if u.ID == userID {
+			return u.Password
+		}
+	}
+	t.Fatalf("no demo user %s", userID)
+	return ""
 }
 
 // decodeKey reads a manual key as a person types it: spaces are grouping.
