@@ -3,18 +3,12 @@ package memory_test
 import (
 	"testing"
 
-	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/store/memory"
 	"github.com/portalmfa/portalmfa/store/storetest"
 )
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(*testing.T) storetest.Store { return memory.New() })
-}
-
-func TestPasskeysConformance(t *testing.T) {
-	storetest.RunPasskeys(t, func(*testing.T) passkeys.Store { return memory.New() })
-	storetest.RunCeremonies(t, func(*testing.T) passkeys.CeremonyStore { return memory.New() })
 }
 
 func BenchmarkAcceptTOTPStep(b *testing.B) {

@@ -30,14 +30,6 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
 }
 
-func TestPasskeysConformance(t *testing.T) {
-	testDSN(t)
-	t.Parallel()
-	open := conformanceStores(t)
-	storetest.RunPasskeys(t, func(t *testing.T) passkeys.Store { return open(t) })
-	storetest.RunCeremonies(t, func(t *testing.T) passkeys.CeremonyStore { return open(t) })
-}
-
 // conformanceStores returns a function that opens a store on a fresh
 // schema for each subtest, all through one pool that holds a connection
 // for each of the suite's concurrent callers (20 in most cases): they race

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/store/sqlite"
 	"github.com/portalmfa/portalmfa/store/storetest"
 )
@@ -32,15 +31,6 @@ func open(t testing.TB, path string) *sqlite.Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
-		return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
-	})
-}
-
-func TestPasskeysConformance(t *testing.T) {
-	storetest.RunPasskeys(t, func(t *testing.T) passkeys.Store {
-		return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
-	})
-	storetest.RunCeremonies(t, func(t *testing.T) passkeys.CeremonyStore {
 		return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
 	})
 }

@@ -1,10 +1,10 @@
 // Package storetest is the conformance suite every storage backend runs.
 //
 // The suite is cut by capability: [RunTOTP], [RunBackupCodes],
-// [RunLockout], [RunDevices] and [RunHistory] each check one capability's
-// Store, and take a function that returns a fresh, empty store of that
-// interface for each subtest. A backend runs the suites of what it
-// implements:
+// [RunLockout], [RunDevices], [RunHistory], [RunPasskeys] and
+// [RunCeremonies] each check one capability's Store, and take a function
+// that returns a fresh, empty store of that interface for each subtest. A
+// backend runs the suites of what it implements:
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.RunTOTP(t, func(t *testing.T) totp.Store { return mystore.New() })
@@ -25,26 +25,33 @@
 // repository the day it upgrades. So a new capability comes with a Run
 // function of its own and, when the Service can do without it, as an
 // optional one: the Service discovers it once, when it is made from a
-// store, and a Service whose store lacks it just does not offer it. Such
-// a backend keeps compiling and passing the suites it runs; it runs the
-// new suite the day it implements the capability. [Store] and [Run] grow
-// with every capability, which is why only this repository's backends use
-// them.
+// store, and a Service whose store lacks it just does not offer it.
+// Passkeys are the first such capability: a store that is no
+// [passkeys.Store] and [passkeys.CeremonyStore] gives a Service without
+// passkeys. Such a backend keeps compiling and passing the suites it runs;
+// it runs the new suite the day it implements the capability. [Store] and
+// [Run] grow with every capability, which is why only this repository's
+// backends use them; [RunReopen] asks only for what every portal needs,
+// and checks an optional capability when the store has it.
 //
 // # What is checked
 //
 // The suite checks every sentence of the capability contracts
 // ([totp.Store], [backupcodes.Store], [lockout.Store], [devices.Store],
-// [history.Store]) and, with concurrent callers, the rules that must hold
-// however many requests arrive at once: a TOTP step is accepted once, a
-// pending enrollment is activated once, a backup code is redeemed once, no
-// more than [lockout.Limit.Threshold] attempts are granted before the lock
-// falls, a trusted device serves every concurrent login of its own user
-// (and no other user's), and each device is counted by one "revoke all".
-// Sharing one suite keeps the backends from drifting apart.
+// [history.Store], [passkeys.Store], [passkeys.CeremonyStore]) and, with
+// concurrent callers, the rules that must hold however many requests
+// arrive at once: a TOTP step is accepted once, a pending enrollment is
+// activated once, a backup code is redeemed once, no more than
+// [lockout.Limit.Threshold] attempts are granted before the lock falls, a
+// trusted device serves every concurrent login of its own user (and no
+// other user's), each device is counted by one "revoke all", no more
+// passkeys are added than the cap, a credential ID is registered once, a
+// sign counter is moved by one of the logins that read it, and a ceremony
+// is taken once. Sharing one suite keeps the backends from drifting apart.
 //
 // A backend that keeps its data beyond one store value also runs
 // [RunReopen]. [BenchmarkAcceptTOTPStep], [BenchmarkRedeemBackupCode],
-// [BenchmarkUseDevice] and [BenchmarkRecordEvent] are shared the same way,
-// and [Together] serves a backend's own tests of concurrent callers.
+// [BenchmarkUseDevice], [BenchmarkRecordEvent], [BenchmarkUsePasskey] and
+// [BenchmarkTakeCeremony] are shared the same way, and [Together] serves a
+// backend's own tests of concurrent callers.
 package storetest

@@ -7,6 +7,7 @@ import (
 
 	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -24,6 +25,10 @@ type ReopenStore interface {
 // return a store on the same storage each time it is called; RunReopen
 // calls it twice, and closes the first store (when it is an [io.Closer])
 // before opening the second. A memory store cannot run it.
+//
+// A store that keeps passkeys too ([passkeys.Store]) is checked to find
+// one, with its last use, and one of two ceremonies
+// ([passkeys.CeremonyStore]) after reopening, the other taken before.
 func RunReopen(t *testing.T, open func(t *testing.T) ReopenStore) {
 	ctx := t.Context()
 	limit := lockout.Limit{Threshold: 5, Delay: time.Minute, MaxDelay: time.Hour}
@@ -37,6 +42,18 @@ func RunReopen(t *testing.T, open func(t *testing.T) ReopenStore) {
 	wantErr(t, "SaveBackupCodes", s.SaveBackupCodes(ctx, "alice", []byte("salt"), codes, true, t0), nil)
 	_, err = s.RedeemBackupCode(ctx, "alice", codes[0], t0)
 	wantErr(t, "RedeemBackupCode", err, nil)
+	key := passkey("alice", "reopen")
+	if ps, ok := s.(passkeys.Store); ok {
+		wantErr(t, "AddPasskey", ps.AddPasskey(ctx, key, 10), nil)
+		wantErr(t, "UsePasskey", ps.UsePasskey(ctx, "alice", key.ID, key.SignCount, key.SignCount+1, true, t0), nil)
+	}
+	ceremony := passkeys.Ceremony{UserID: "alice", Purpose: "login", Data: []byte("data"), Expires: t0.Add(time.Minute)}
+	if cs, ok := s.(passkeys.CeremonyStore); ok {
+		wantErr(t, "SaveCeremony", cs.SaveCeremony(ctx, ceremonyKey("taken"), ceremony), nil)
+		wantErr(t, "SaveCeremony", cs.SaveCeremony(ctx, ceremonyKey("kept"), ceremony), nil)
+		_, err := cs.TakeCeremony(ctx, ceremonyKey("taken"), t0)
+		wantErr(t, "TakeCeremony", err, nil)
+	}
 	if c, ok := s.(io.Closer); ok {
 		wantErr(t, "Close", c.Close(), nil)
 	}
@@ -56,4 +73,17 @@ func RunReopen(t *testing.T, open func(t *testing.T) ReopenStore) {
 	}
 	_, err = s.RedeemBackupCode(ctx, "alice", codes[0], t0)
 	wantErr(t, "RedeemBackupCode of a used code after reopening", err, backupcodes.ErrInvalidCode)
+	if ps, ok := s.(passkeys.Store); ok {
+		got, err := ps.PasskeyByID(ctx, key.ID)
+		wantErr(t, "PasskeyByID after reopening", err, nil)
+		key.SignCount, key.BackedUp, key.LastUsedAt = key.SignCount+1, true, t0
+		samePasskey(t, "PasskeyByID after reopening", got, key)
+	}
+	if cs, ok := s.(passkeys.CeremonyStore); ok {
+		_, err := cs.TakeCeremony(ctx, ceremonyKey("taken"), t0)
+		wantErr(t, "TakeCeremony of a taken ceremony after reopening", err, passkeys.ErrNoCeremony)
+		got, err := cs.TakeCeremony(ctx, ceremonyKey("kept"), t0)
+		wantErr(t, "TakeCeremony after reopening", err, nil)
+		sameCeremony(t, "TakeCeremony after reopening", got, ceremony)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -24,6 +25,8 @@ type Store interface {
 	lockout.Store
 	devices.Store
 	history.Store
+	passkeys.Store
+	passkeys.CeremonyStore
 }
 
 // Run runs the suite of every capability of [Store]. newStore must return a
@@ -44,6 +47,12 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	})
 	t.Run("History", func(t *testing.T) {
 		RunHistory(t, func(t *testing.T) history.Store { return newStore(t) })
+	})
+	t.Run("Passkeys", func(t *testing.T) {
+		RunPasskeys(t, func(t *testing.T) passkeys.Store { return newStore(t) })
+	})
+	t.Run("Ceremonies", func(t *testing.T) {
+		RunCeremonies(t, func(t *testing.T) passkeys.CeremonyStore { return newStore(t) })
 	})
 }
 
