@@ -145,7 +145,12 @@ func enroll(t testing.TB, svc *portalmfa.Service, clk *clock, userID string) []b
 // tryEnroll is enroll for goroutines other than the test's.
 func tryEnroll(svc *portalmfa.Service, clk *clock, userID string) ([]byte, error) {
 	ctx := context.Background()
-	e, err := svc.BeginTOTP(ctx, portalmfa.User{ID: userID})
+	// A first factor needs a recent verification of the password.
+	proof, err := svc.ReverifyPassword(ctx, userID, "pw-"+userID, "", portalmfa.Client{})
+	if err != nil {
+		return nil, fmt.Errorf("enrolling %s: %w", userID, err)
+	}
+	e, err := svc.BeginTOTP(ctx, portalmfa.User{ID: userID}, proof)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/store/postgres"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -46,6 +47,11 @@ func TestConnectionLoss(t *testing.T) {
 	if err := svc.VerifyTOTP(t.Context(), "u-alice", nextCode(), portalmfa.Client{}); err != nil {
 		t.Fatal(err)
 	}
+	// Bob may add a factor: only the outage stands in his way.
+	bobProof, err := svc.ReverifyPassword(t.Context(), "u-bob", "pw-u-bob", "", portalmfa.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	const deadline = 300 * time.Millisecond
 	for _, mode := range []proxyMode{refused, silent} {
@@ -62,7 +68,7 @@ func TestConnectionLoss(t *testing.T) {
 				if err := svc.VerifyTOTP(ctx, "u-alice", code, portalmfa.Client{IP: "192.0.2.1"}); !errors.Is(err, portalmfa.ErrUnavailable) {
 					t.Errorf("VerifyTOTP %d: %v, want %v", i, err, portalmfa.ErrUnavailable)
 				}
-				if _, err := svc.BeginTOTP(ctx, portalmfa.User{ID: "u-bob"}); !errors.Is(err, portalmfa.ErrUnavailable) {
+				if _, err := svc.BeginTOTP(ctx, portalmfa.User{ID: "u-bob"}, bobProof); !errors.Is(err, portalmfa.ErrUnavailable) {
 					t.Errorf("BeginTOTP %d: %v, want %v", i, err, portalmfa.ErrUnavailable)
 				}
 				cancel()
@@ -99,13 +105,20 @@ func TestConnectionLoss(t *testing.T) {
 			"DeleteTOTP":      func() error { return st.DeleteTOTP(ctx, "u-alice") },
 			"ReserveAttempt":  func() error { _, err := st.ReserveAttempt(ctx, "k", limit, t0); return err },
 			"ResetAttempts":   func() error { return st.ResetAttempts(ctx, "k") },
+			"AddPasskey":      func() error { return st.AddPasskey(ctx, passkeys.Passkey{ID: []byte("id"), UserID: "u-bob"}, 10) },
+			"PasskeyByID":     func() error { _, err := st.PasskeyByID(ctx, []byte("id")); return err },
+			"UsePasskey":      func() error { return st.UsePasskey(ctx, "u-bob", []byte("id"), 0, 1, false, t0) },
+			"TakeCeremony":    func() error { _, err := st.TakeCeremony(ctx, []byte("key"), t0); return err },
 		} {
 			err := call()
 			switch {
 			case err == nil:
 				t.Errorf("%s succeeded without a database", name)
 			case errors.Is(err, totp.ErrNotEnrolled), errors.Is(err, totp.ErrReplayed),
-				errors.Is(err, totp.ErrAlreadyActive), errors.Is(err, lockout.ErrLockedOut):
+				errors.Is(err, totp.ErrAlreadyActive), errors.Is(err, lockout.ErrLockedOut),
+				errors.Is(err, passkeys.ErrUnknownPasskey), errors.Is(err, passkeys.ErrCounterMoved),
+				errors.Is(err, passkeys.ErrNoCeremony), errors.Is(err, passkeys.ErrDuplicate),
+				errors.Is(err, passkeys.ErrTooMany):
 				t.Errorf("%s: %v, an answer it cannot know", name, err)
 			case !strings.HasPrefix(err.Error(), "postgres: "):
 				t.Errorf("%s: %v, without the package prefix", name, err)
