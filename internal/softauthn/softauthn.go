@@ -29,6 +29,8 @@ type Authenticator struct {
 	// UV sets the user-verified flag; Synced sets backup eligible and
 	// backed up; Counting makes the signature counter increase at each use.
 	UV, Synced, Counting bool
+	// NextID, when set, is the credential ID of the next passkey made.
+	NextID []byte
 
 	creds []*Cred
 }
@@ -79,6 +81,9 @@ func (a *Authenticator) Create(optionsJSON []byte) ([]byte, error) {
 	}
 	c := &Cred{ID: make([]byte, 16), User: user, RPID: o.PublicKey.RP.ID, key: key}
 	_, _ = rand.Read(c.ID)
+	if a.NextID != nil {
+		c.ID, a.NextID = a.NextID, nil
+	}
 	if a.Counting {
 		c.Count = 1
 	}
