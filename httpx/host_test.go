@@ -307,6 +307,7 @@ func newHostWith(t *testing.T, svcOpt func(*portalmfa.Config), opts ...hostOptio
 	hs.mux = http.NewServeMux()
 	hs.mux.Handle("/my/security/", http.StripPrefix("/my/security", h.Security()))
 	hs.mux.Handle("/login/2fa/", http.StripPrefix("/login/2fa", h.Challenge()))
+	hs.mux.Handle("/login/passkey/", http.StripPrefix("/login/passkey", h.Passwordless()))
 	hs.mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		if err := h.StartChallenge(w, r, r.FormValue("user")); err != nil {
 			http.Error(w, "try again later", http.StatusServiceUnavailable)
