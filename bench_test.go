@@ -88,3 +88,48 @@ func BenchmarkUseTrustedDevice(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPasskeyLogin measures a passkey at the challenge: beginning the
+// ceremony (a challenge, its state stored) and finishing it (the state
+// taken, the signature checked by go-webauthn, the counter and the history
+// updated). The authenticator's signing is left out of the timing.
+func BenchmarkPasskeyLogin(b *testing.B) {
+	openSQLite := func(b *testing.B) portalmfa.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		return st
+	}
+	for name, open := range map[string]func(*testing.B) portalmfa.Store{
+		"memory": func(*testing.B) portalmfa.Store { return memory.New() },
+		"sqlite": openSQLite,
+	} {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			f := newFixtureWith(b, withPasskeys(func(c *portalmfa.Config) { c.Store = open(b) }))
+			a := newAuthenticator()
+			if _, err := f.addPasskey(b, a, alice, f.proof(b, alice.ID)); err != nil {
+				b.Fatal(err)
+			}
+			c := portalmfa.Client{IP: "192.0.2.1", UserAgent: firefox}
+			b.ReportAllocs()
+			for b.Loop() {
+				lc, err := f.svc.BeginPasskeyLogin(ctx, alice.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				resp, err := a.Get(lc.Options)
+				b.StartTimer()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := f.svc.VerifyPasskey(ctx, alice.ID, lc.Token, resp, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

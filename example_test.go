@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/internal/softauthn"
 	"github.com/portalmfa/portalmfa/store/memory"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -63,4 +64,46 @@ func Example() {
 	// same code again is replayed: true
 	// backup code: <nil> left: 9
 	// turn off: <nil>
+}
+
+// A passkey as a user's only factor: registered after the password, with
+// the account's backup codes, then used at the challenge. The browser's
+// part (navigator.credentials) is played here by a software authenticator;
+// in a portal, httpx's pages and script do it.
+func ExampleService_BeginPasskeyRegistration() {
+	ctx := context.Background()
+	svc, err := portalmfa.New(portalmfa.Config{
+		Issuer: "Acme Portal",
+		Keys:   [][]byte{[]byte("an example key of at least 32 bytes, from a secret store")},
+		Store:  memory.New(),
+		CheckPassword: func(ctx context.Context, userID, password string) (bool, error) {
+			return password == "correct horse", nil
+		},
+		// Browsers bind passkeys to a domain: "localhost" serves
+		// http://localhost:PORT in development, never 127.0.0.1.
+		Passkeys: portalmfa.PasskeyConfig{RPID: "portal.example", Origins: []string{"https://portal.example"}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	browser := &softauthn.Authenticator{Origin: "https://portal.example", UV: true}
+	user := portalmfa.User{ID: "42", Email: "ada@example.com"}
+
+	// A first factor needs the password again, not just a session.
+	proof, _ := svc.ReverifyPassword(ctx, user.ID, "correct horse", "", portalmfa.Client{})
+	reg, _ := svc.BeginPasskeyRegistration(ctx, user, proof)
+	answer, _ := browser.Create(reg.Options) // navigator.credentials.create
+	codes, err := svc.FinishPasskeyRegistration(ctx, user, reg.Token, answer, proof, portalmfa.Client{})
+	fmt.Println("registered:", err, "backup codes:", len(codes))
+
+	// At the next login, after the password:
+	login, _ := svc.BeginPasskeyLogin(ctx, user.ID)
+	answer, _ = browser.Get(login.Options) // navigator.credentials.get
+	fmt.Println("challenge:", svc.VerifyPasskey(ctx, user.ID, login.Token, answer, portalmfa.Client{}))
+	err = svc.VerifyPasskey(ctx, user.ID, login.Token, answer, portalmfa.Client{})
+	fmt.Println("the same ceremony again:", errors.Is(err, portalmfa.ErrCeremonyExpired))
+	// Output:
+	// registered: <nil> backup codes: 10
+	// challenge: <nil>
+	// the same ceremony again: true
 }

@@ -186,21 +186,6 @@ func removalNeed(st Status) Need {
 	return NeedAny
 }
 
-// TurnOff removes every factor of the user, their backup codes and trusted
-// devices, once proof holds a recent password verification.
-func (s *Service) TurnOff(ctx context.Context, userID, proof string, c Client) error {
-	if err := s.checkProof(userID, proof, NeedPassword); err != nil {
-		return err
-	}
-	if err := s.removeSecondFactor(ctx, userID); err != nil {
-		return err
-	}
-	s.event(ctx, c, history.Event{UserID: userID, Kind: history.TwoFactorDisabled})
-	s.notify(ctx, c, Notification{Kind: NotifyTwoFactorOff, UserID: userID})
-	s.log.InfoContext(ctx, "portalmfa: two-factor authentication turned off", "user", userID)
-	return nil
-}
-
 // removeSecondFactor deletes every factor and what backs them. The order
 // matters when a step fails: the factors go last, so a user is never left
 // with 2FA off but still backed by codes or devices.

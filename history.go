@@ -61,9 +61,9 @@ func (s *Service) NotMe(ctx context.Context, userID, eventID string, c Client) e
 // failure: a day's quiet starts it afresh, lock lengths included.
 const attemptsIdle = 24 * time.Hour
 
-// PruneHistory removes entries older than Config.HistoryRetention and
-// lockout counters idle for a day, and returns how many entries it
-// removed. Hosts run it periodically (the demo, hourly).
+// PruneHistory removes entries older than Config.HistoryRetention, lockout
+// counters idle for a day and expired passkey ceremonies, and returns how
+// many entries it removed. Hosts run it periodically (the demo, hourly).
 func (s *Service) PruneHistory(ctx context.Context) (int, error) {
 	now := s.cfg.Now()
 	if _, err := s.store.PruneAttempts(ctx, now.Add(-attemptsIdle)); err != nil {
@@ -72,6 +72,12 @@ func (s *Service) PruneHistory(ctx context.Context) (int, error) {
 	n, err := s.store.PruneEvents(ctx, now.Add(-s.cfg.HistoryRetention))
 	if err != nil {
 		return 0, unavailable(err)
+	}
+	if s.passkeys != nil {
+		// Ceremonies begun and never finished.
+		if _, err := s.passkeys.store.PruneCeremonies(ctx, now); err != nil {
+			return 0, unavailable(err)
+		}
 	}
 	return n, nil
 }

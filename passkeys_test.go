@@ -271,6 +271,16 @@ func TestPasskeyCeremonies(t *testing.T) {
 		f.clock.Add(5 * time.Minute)
 		assert.ErrorIs(t, f.svc.VerifyPasskey(ctx, alice.ID, lc.Token, resp, c), portalmfa.ErrCeremonyExpired)
 	})
+	t.Run("pruned once expired", func(t *testing.T) {
+		_, err := f.svc.BeginPasskeyLogin(ctx, alice.ID)
+		require.NoError(t, err)
+		f.clock.Add(6 * time.Minute)
+		_, err = f.svc.PruneHistory(ctx)
+		require.NoError(t, err)
+		n, err := f.store.(portalmfa.PasskeyStore).PruneCeremonies(ctx, f.clock.Now().Add(time.Hour))
+		require.NoError(t, err)
+		assert.Zero(t, n, "PruneHistory left no expired ceremony")
+	})
 	t.Run("another user's ceremony", func(t *testing.T) {
 		lc, _ := f.svc.BeginPasskeyLogin(ctx, alice.ID)
 		resp, _ := a.Get(lc.Options)

@@ -56,8 +56,6 @@ const (
 	RemoveFactor
 	// RegenerateCodes needs a factor: new codes are a factor too.
 	RegenerateCodes
-	// TurnOff (every factor at once) needs the password.
-	TurnOffAll
 )
 
 // Needs says what verification change needs for this user beyond what
@@ -83,10 +81,8 @@ func changeNeed(st Status, ch Change) Need {
 		return NeedPassword
 	case RemoveFactor:
 		return removalNeed(st)
-	case RegenerateCodes:
-		return NeedFactor
 	}
-	return NeedPassword
+	return NeedFactor // RegenerateCodes, and whatever comes later: the strictest
 }
 
 // checkAdd checks proof for adding a factor, and returns the user's status
