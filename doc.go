@@ -3,20 +3,31 @@
 //
 // The host keeps users, passwords and sessions; portalmfa keeps second
 // factors. A [Service] built with [New] composes the capability packages
-// (totp, backupcodes, devices, history, lockout) over one [Store]
+// (totp, passkeys, backupcodes, devices, history, lockout) over one [Store]
 // (store/memory, store/sqlite, store/postgres) into the operations a portal
-// needs:
+// needs.
+//
+// Factors are peers: a user may have TOTP, passkeys or both, and
+// [Status.Enabled] (two-factor authentication is on) means any of them is.
+// Backup codes belong to the account, made with the first factor. Sensitive
+// changes need a recent verification: a proof from
+// [Service.ReverifyPassword], [Service.ReverifyCode] or
+// [Service.ReverifyPasskey], which [Service.Needs] says is enough or not.
 //
 //   - enrollment: [Service.BeginTOTP], [Service.TOTPQRCode],
-//     [Service.NewBackupCodes], [Service.ConfirmTOTP]; and
-//     [Service.DisableTOTP], guarded by the account password;
+//     [Service.NewBackupCodes], [Service.ConfirmTOTP];
+//     [Service.BeginPasskeyRegistration], [Service.FinishPasskeyRegistration];
+//     and their removal, [Service.RemoveTOTP], [Service.DeletePasskey];
 //   - the login: after the password, [Service.SecondFactorRequired] and,
 //     for a browser the user trusted, [Service.UseTrustedDevice]; otherwise
 //     a signed, short-lived state from [Service.NewPendingLogin] carries the
-//     user to the challenge, where [Service.VerifyTOTP] or
-//     [Service.VerifyBackupCode] checks the code and [Service.TrustDevice]
-//     may remember the browser;
-//   - self-service: [Service.Status], [Service.RegenerateBackupCodes],
+//     user to the challenge, where [Service.VerifyTOTP],
+//     [Service.VerifyPasskey] or [Service.VerifyBackupCode] checks the
+//     factor and [Service.TrustDevice] may remember the browser; or a passkey
+//     alone signs in ([Service.BeginPasswordless],
+//     [Service.FinishPasswordless]);
+//   - self-service: [Service.Status], [Service.Passkeys] and
+//     [Service.RenamePasskey], [Service.RegenerateBackupCodes],
 //     [Service.Devices] and their revocation, [Service.LoginHistory] and
 //     [Service.NotMe];
 //   - the host's calls back: [Service.PasswordChanged],
@@ -29,8 +40,9 @@
 // Every attempt at a second factor is counted against the user before it is
 // evaluated, failures are counted per IP too, and too many lock out
 // ([LockedOutError]).
-// A TOTP step is accepted once per user. The store enforces both atomically,
-// so they hold with concurrent requests and several portal instances.
+// A TOTP step is accepted once per user, a passkey ceremony is finished
+// once. The store enforces these atomically, so they hold with concurrent
+// requests and several portal instances.
 //
 // Errors are sentinels checked with errors.Is. [ErrUnavailable] means the
 // store or a key failed: the answer is "try again later", never "second

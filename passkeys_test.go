@@ -512,4 +512,3 @@ func factorKinds(st portalmfa.Status) []portalmfa.FactorKind {
 	}
 	return ks
 }
-

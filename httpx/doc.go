@@ -17,6 +17,7 @@
 //	})
 //	mux.Handle("/my/security/", http.StripPrefix("/my/security", mfa.Security()))
 //	mux.Handle("/login/2fa/", http.StripPrefix("/login/2fa", mfa.Challenge()))
+//	mux.Handle("/login/passkey/", http.StripPrefix("/login/passkey", mfa.Passwordless()))
 //
 //	// In the login handler, after the password:
 //	required, err := svc.SecondFactorRequired(ctx, userID)
@@ -35,21 +36,41 @@
 // Security(), behind the host's session (CurrentUser); without one, GETs
 // are redirected to Config.LoginURL and POSTs get 403:
 //
-//	GET  /                           overview: TOTP off, pending or on since a date, backup
-//	                                 codes left, trusted devices, recent sign-in activity;
-//	                                 ?done=totp-on|totp-off|device-renamed|device-revoked|
+//	GET  /                           overview: TOTP off, pending or on since a date, passkeys,
+//	                                 backup codes left, trusted devices, recent sign-in activity;
+//	                                 ?done=totp-on|totp-off|passkey-added|passkey-renamed|
+//	                                 passkey-deleted|device-renamed|device-revoked|
 //	                                 devices-revoked|not-me
+//	GET  /verify?need=…&next=…       confirm it's you: the password, a code (of the app, or a
+//	                                 backup code) or a passkey, as need says
+//	POST /verify                     check it (field method=password|code|passkey), set the
+//	                                 proof cookie, 303 to next (a path of this handler)
 //	POST /totp/begin                 start (or restart) enrollment, 303 to /totp/setup
-//	GET  /totp/setup                 wizard step 1: QR code and manual key
+//	GET  /totp/setup                 wizard step 1: QR code and manual key (begins the
+//	                                 enrollment when none is pending)
 //	GET  /totp/qr.png                the pending secret as a QR code (404 when none)
-//	POST /totp/codes                 wizard step 2: make the backup codes and show them, once
+//	POST /totp/codes                 wizard step 2 of a first factor: make the backup codes and
+//	                                 show them, once (303 to /totp/confirm once 2FA is on)
 //	GET  /totp/confirm               wizard step 3: the code form
 //	POST /totp/confirm               check the code and turn TOTP on, 303 to /?done=totp-on
 //	POST /backup-codes/download      the posted codes as backup-codes.txt
-//	GET  /backup-codes/regenerate    TOTP code form
-//	POST /backup-codes/regenerate    check the code, replace the codes and show the new ones, once
-//	GET  /totp/disable               password form
-//	POST /totp/disable               check the password and turn TOTP off, 303 to /?done=totp-off
+//	GET  /backup-codes/regenerate    confirmation
+//	POST /backup-codes/regenerate    replace the codes and show the new ones, once
+//	GET  /totp/disable               confirmation
+//	POST /totp/disable               turn TOTP off, 303 to /?done=totp-off
+//	GET  /passkeys/add               begin a registration: the page our script runs it from
+//	POST /passkeys/add               finish it (field "response"); a first factor shows the
+//	                                 account's backup codes, once; else 303 to /?done=passkey-added
+//	POST /passkeys/{id}/rename       rename a passkey (field "name")
+//	GET  /passkeys/{id}/delete       confirmation
+//	POST /passkeys/{id}/delete       delete it, 303 to /?done=passkey-deleted
+//
+// The actions that change factors or codes (begin, setup, regenerate,
+// disable, passkeys add and delete) need a recent verification; without
+// one, they answer 303 to /verify, which comes back to their GET page.
+// Turning a first factor on and removing the last need the password,
+// adding another factor and new backup codes need a factor.
+//
 //	POST /devices/{id}/rename        rename a trusted device (field "name"), 303 to /?done=device-renamed
 //	POST /devices/{id}/revoke        stop trusting a device, 303 to /?done=device-revoked
 //	POST /devices/revoke-all         stop trusting every device, 303 to /?done=devices-revoked
@@ -60,8 +81,10 @@
 // Challenge(), behind the pending-login cookie; without a valid one, 303 to
 // Config.LoginURL (with ?reason=expired when it merely expired):
 //
-//	GET  /                 the code form
+//	GET  /                 the code form (unless passkeys are all the user has) and, for a
+//	                       user with passkeys, the passkey button
 //	POST /                 check the code; on success call SecondFactorPassed
+//	POST /passkey          check the passkey (field "response"); likewise
 //	GET  /backup           the backup-code form
 //	POST /backup           redeem a backup code; on success call SecondFactorPassed (see below)
 //	GET  /static/{file}    as above
@@ -77,7 +100,7 @@
 // pass). A device or history entry that is not the user's own gets 404,
 // and nothing changes. POSTs
 // from another site are refused (403) by [http.CrossOriginProtection];
-// bodies over 4 KiB get 413. Every response carries a strict
+// bodies over 4 KiB (32 KiB for the forms that carry a passkey's answer) get 413. Every response carries a strict
 // Content-Security-Policy (our own files only, no inline script or style),
 // X-Frame-Options DENY, Referrer-Policy no-referrer and nosniff; pages are
 // Cache-Control: no-store.
