@@ -64,9 +64,9 @@ type Passkey struct {
 // user's passkey is [ErrUnknownPasskey], and nothing changes.
 type Store interface {
 	// AddPasskey stores p, unless its ID is registered already, to anyone
-	// ([ErrDuplicate]), or the user has max passkeys already
-	// ([ErrTooMany]). Of concurrent additions for one user, no more than
-	// max succeed.
+	// ([ErrDuplicate], which wins when both apply), or the user has max
+	// passkeys already ([ErrTooMany]; max ≤ 0 allows none). Of concurrent
+	// additions for one user, no more than max succeed.
 	AddPasskey(ctx context.Context, p Passkey, max int) error
 
 	// Passkeys returns the user's passkeys, the oldest first (by ID among
@@ -80,7 +80,9 @@ type Store interface {
 	// UsePasskey records a login with the user's passkey id: its counter
 	// becomes count, its synced state backedUp and its last use now,
 	// provided its counter still is prev; otherwise nothing changes and it
-	// returns [ErrCounterMoved].
+	// returns [ErrCounterMoved]. For passkeys that do not count (prev and
+	// count both 0) this guards nothing: a login is single-use because its
+	// ceremony is ([CeremonyStore.TakeCeremony]), taken before this.
 	UsePasskey(ctx context.Context, userID string, id []byte, prev, count uint32, backedUp bool, now time.Time) error
 
 	// RenamePasskey sets the name of the user's passkey id.
@@ -112,12 +114,13 @@ type CeremonyStore interface {
 	// error, and the ceremony stored under it stays as it was.
 	SaveCeremony(ctx context.Context, key []byte, c Ceremony) error
 
-	// TakeCeremony removes the ceremony of key and returns it if it has not
-	// expired at now; otherwise [ErrNoCeremony]. Of concurrent takers of
-	// one key, exactly one gets it.
+	// TakeCeremony removes the ceremony of key, and returns it if it has not
+	// expired at now (now is before Expires); an expired one is removed
+	// all the same, and like a missing one gives [ErrNoCeremony]. Of
+	// concurrent takers of one key, exactly one gets it.
 	TakeCeremony(ctx context.Context, key []byte, now time.Time) (Ceremony, error)
 
-	// PruneCeremonies removes every ceremony that expired before before,
-	// and returns how many it removed.
+	// PruneCeremonies removes every ceremony whose Expires is before
+	// before, and returns how many it removed.
 	PruneCeremonies(ctx context.Context, before time.Time) (int, error)
 }
