@@ -104,6 +104,8 @@ func TestOutboxMessages(t *testing.T) {
 	kinds := []portalmfa.NotificationKind{
 		portalmfa.NotifyNewTrustedDevice, portalmfa.NotifyTOTPDisabled, portalmfa.NotifyBackupCodeUsed,
 		portalmfa.NotifyFewBackupCodes, portalmfa.NotifyRepeatedFailures, portalmfa.NotifyNotMe,
+		portalmfa.NotifyTwoFactorOn, portalmfa.NotifyTwoFactorOff, portalmfa.NotifyCodesRegenerated,
+		portalmfa.NotifyPasskeyAdded, portalmfa.NotifyPasskeyRemoved, portalmfa.NotifyPasskeyClone,
 	}
 	english := map[portalmfa.NotificationKind]string{}
 	for _, lang := range []string{"en", "fr", "es", "de", "it", "nl"} {
