@@ -13,15 +13,19 @@ import (
 // pending, useless, until the factor is confirmed ([Service.ConfirmTOTP]);
 // calling again replaces them. It returns [ErrNotEnrolled] unless TOTP is
 // pending, and [ErrAlreadyEnabled] once 2FA is on: the account has its
-// codes then.
-func (s *Service) NewBackupCodes(ctx context.Context, userID string) ([]string, error) {
-	switch st, err := s.Status(ctx, userID); {
+// codes then. It needs the proof [Service.BeginTOTP] needed.
+func (s *Service) NewBackupCodes(ctx context.Context, userID, proof string) ([]string, error) {
+	st, err := s.Status(ctx, userID)
+	switch {
 	case err != nil:
 		return nil, err
 	case st.Enabled():
 		return nil, ErrAlreadyEnabled
 	case st.Factor(FactorTOTP).State != Pending:
 		return nil, ErrNotEnrolled
+	}
+	if err := s.checkProof(userID, proof, changeNeed(st, AddFactor)); err != nil {
+		return nil, err
 	}
 	return s.saveBackupCodes(ctx, userID, false)
 }

@@ -22,7 +22,7 @@ func TestBackupCodesLifecycle(t *testing.T) {
 	f := newFixture(t, nil)
 	c := portalmfa.Client{IP: "192.0.2.1"}
 
-	_, err := f.svc.NewBackupCodes(ctx, alice.ID)
+	_, err := f.svc.NewBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
 	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "no codes before an enrollment")
 
 	secret, codes := f.enrollWithCodes(t, alice)
@@ -110,7 +110,7 @@ func TestBackupCodesAbandonedWizard(t *testing.T) {
 	f := newFixture(t, nil)
 	_, err := f.svc.BeginTOTP(ctx, alice, f.proof(t, alice.ID))
 	require.NoError(t, err)
-	codes, err := f.svc.NewBackupCodes(ctx, alice.ID)
+	codes, err := f.svc.NewBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
 	require.NoError(t, err)
 	_, err = f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], portalmfa.Client{})
 	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "pending codes open nothing")
@@ -177,7 +177,7 @@ func TestBackupCodesStep2AfterConfirm(t *testing.T) {
 	// What the reloaded step 2 would do once its status check had passed.
 	err := f.store.SaveBackupCodes(ctx, alice.ID, []byte("another salt...."), [][]byte{[]byte("h")}, false, f.clock.Now())
 	assert.ErrorIs(t, err, backupcodes.ErrAlreadyActive)
-	_, err = f.svc.NewBackupCodes(ctx, alice.ID)
+	_, err = f.svc.NewBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
 	assert.ErrorIs(t, err, portalmfa.ErrAlreadyEnabled, "2FA is on: the account has its codes")
 	left, err := f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], portalmfa.Client{})
 	require.NoError(t, err)

@@ -83,13 +83,14 @@ func (f *fixture) enroll(t testing.TB, u portalmfa.User) []byte {
 func (f *fixture) enrollWithCodes(t testing.TB, u portalmfa.User) ([]byte, []string) {
 	t.Helper()
 	ctx := context.Background()
-	e, err := f.svc.BeginTOTP(ctx, u, f.proof(t, u.ID))
+	proof := f.proof(t, u.ID)
+	e, err := f.svc.BeginTOTP(ctx, u, proof)
 	require.NoError(t, err)
 	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Key)
 	require.NoError(t, err)
-	codes, err := f.svc.NewBackupCodes(ctx, u.ID)
+	codes, err := f.svc.NewBackupCodes(ctx, u.ID, proof)
 	require.NoError(t, err)
-	require.NoError(t, f.svc.ConfirmTOTP(ctx, u.ID, totp.Code(secret, f.clock.Now()), portalmfa.Client{IP: "192.0.2.1"}))
+	require.NoError(t, f.svc.ConfirmTOTP(ctx, u.ID, totp.Code(secret, f.clock.Now()), proof, portalmfa.Client{IP: "192.0.2.1"}))
 	return secret, codes
 }
 
@@ -150,6 +151,29 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 }
 
+// An enrollment left half-way cannot be finished with a session alone: every
+// step needs the verification its beginning needed (found in a review: the
+// key, the codes and the confirmation were open to a stolen session).
+func TestPendingEnrollmentNeedsVerification(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	proof := f.proof(t, alice.ID)
+	e, err := f.svc.BeginTOTP(ctx, alice, proof)
+	require.NoError(t, err)
+	secret, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Key)
+	f.clock.Add(10 * time.Minute) // the owner left; the proof went stale
+	for name, p := range map[string]string{"none": "", "stale": proof, "another user's": f.proof(t, bob.ID)} {
+		_, err := f.svc.PendingTOTP(ctx, alice, p)
+		assert.ErrorIs(t, err, portalmfa.ErrVerificationNeeded, name)
+		_, err = f.svc.TOTPQRCode(ctx, alice, p)
+		assert.ErrorIs(t, err, portalmfa.ErrVerificationNeeded, name)
+		_, err = f.svc.NewBackupCodes(ctx, alice.ID, p)
+		assert.ErrorIs(t, err, portalmfa.ErrVerificationNeeded, name)
+		assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), p, portalmfa.Client{}), portalmfa.ErrVerificationNeeded, name)
+	}
+	assert.Equal(t, portalmfa.Pending, f.totpState(t, alice.ID))
+}
+
 func TestEnrollment(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, nil)
@@ -158,12 +182,11 @@ func TestEnrollment(t *testing.T) {
 	st, err := f.svc.Status(ctx, alice.ID)
 	require.NoError(t, err)
 	assert.Equal(t, portalmfa.Off, st.Factor(portalmfa.FactorTOTP).State)
-	_, err = f.svc.PendingTOTP(ctx, alice)
-	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
-
 	_, err = f.svc.BeginTOTP(ctx, alice, "")
 	assert.ErrorIs(t, err, portalmfa.ErrVerificationNeeded, "a session alone cannot turn a first factor on")
 	proof := f.proof(t, alice.ID)
+	_, err = f.svc.PendingTOTP(ctx, alice, proof)
+	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
 	first, err := f.svc.BeginTOTP(ctx, alice, proof)
 	require.NoError(t, err)
 	assert.Contains(t, first.URI, "otpauth://totp/Acme%20Portal:alice%40example.com?")
@@ -171,10 +194,10 @@ func TestEnrollment(t *testing.T) {
 	e, err := f.svc.BeginTOTP(ctx, alice, proof)
 	require.NoError(t, err)
 	assert.NotEqual(t, first.Key, e.Key)
-	again, err := f.svc.PendingTOTP(ctx, alice)
+	again, err := f.svc.PendingTOTP(ctx, alice, proof)
 	require.NoError(t, err)
 	assert.Equal(t, e, again)
-	png, err := f.svc.TOTPQRCode(ctx, alice)
+	png, err := f.svc.TOTPQRCode(ctx, alice, proof)
 	require.NoError(t, err)
 	assert.True(t, bytes.HasPrefix(png, []byte("\x89PNG")))
 
@@ -187,13 +210,13 @@ func TestEnrollment(t *testing.T) {
 	oldSecret, _ := dec.DecodeString(first.Key)
 	secret, _ := dec.DecodeString(e.Key)
 	code := totp.Code(secret, f.clock.Now())
-	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, c), portalmfa.ErrNoBackupCodes, "step 2 comes before step 3")
-	_, err = f.svc.NewBackupCodes(ctx, alice.ID)
+	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, proof, c), portalmfa.ErrNoBackupCodes, "step 2 comes before step 3")
+	_, err = f.svc.NewBackupCodes(ctx, alice.ID, proof)
 	require.NoError(t, err)
-	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, totp.Code(oldSecret, f.clock.Now()), c), portalmfa.ErrInvalidCode)
-	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, "12345", c), portalmfa.ErrMalformedCode)
+	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, totp.Code(oldSecret, f.clock.Now()), proof, c), portalmfa.ErrInvalidCode)
+	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, "12345", proof, c), portalmfa.ErrMalformedCode)
 
-	require.NoError(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, c))
+	require.NoError(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, proof, c))
 	st, _ = f.svc.Status(ctx, alice.ID)
 	assert.Equal(t, portalmfa.On, st.Factor(portalmfa.FactorTOTP).State)
 	assert.Equal(t, f.clock.Now(), st.Factor(portalmfa.FactorTOTP).Since.UTC())
@@ -204,9 +227,9 @@ func TestEnrollment(t *testing.T) {
 	assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, code, c), portalmfa.ErrReplayed)
 	_, err = f.svc.BeginTOTP(ctx, alice, proof)
 	assert.ErrorIs(t, err, portalmfa.ErrAlreadyEnabled)
-	_, err = f.svc.TOTPQRCode(ctx, alice)
+	_, err = f.svc.TOTPQRCode(ctx, alice, proof)
 	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "no QR code, so no secret, once active")
-	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, c), portalmfa.ErrAlreadyEnabled)
+	assert.ErrorIs(t, f.svc.ConfirmTOTP(ctx, alice.ID, code, proof, c), portalmfa.ErrAlreadyEnabled)
 }
 
 func TestVerifyReplayAndSkew(t *testing.T) {
@@ -499,7 +522,7 @@ func TestStatusBackupCodesShown(t *testing.T) {
 	st, err := f.svc.Status(ctx, alice.ID)
 	require.NoError(t, err)
 	assert.False(t, st.BackupCodesShown)
-	_, err = f.svc.NewBackupCodes(ctx, alice.ID)
+	_, err = f.svc.NewBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
 	require.NoError(t, err)
 	st, _ = f.svc.Status(ctx, alice.ID)
 	assert.True(t, st.BackupCodesShown)

@@ -60,22 +60,31 @@ func (s *Service) BeginTOTP(ctx context.Context, u User, proof string) (Enrollme
 }
 
 // PendingTOTP returns the enrollment begun by [Service.BeginTOTP], to show
-// the wizard again. It returns [ErrNotEnrolled] when none is pending.
-func (s *Service) PendingTOTP(ctx context.Context, u User) (Enrollment, error) {
-	e, secret, err := s.loadTOTP(ctx, u.ID)
+// the wizard again. It returns [ErrNotEnrolled] when none is pending. Every
+// step of the wizard needs the proof BeginTOTP needed: a session alone
+// must not finish an enrollment someone left half-way.
+func (s *Service) PendingTOTP(ctx context.Context, u User, proof string) (Enrollment, error) {
+	st, err := s.Status(ctx, u.ID)
 	if err != nil {
 		return Enrollment{}, err
 	}
-	if e.Active {
+	if st.Factor(FactorTOTP).State != Pending {
 		return Enrollment{}, ErrNotEnrolled
+	}
+	if err := s.checkProof(u.ID, proof, changeNeed(st, AddFactor)); err != nil {
+		return Enrollment{}, err
+	}
+	_, secret, err := s.loadTOTP(ctx, u.ID)
+	if err != nil {
+		return Enrollment{}, err
 	}
 	return s.enrollment(u, secret), nil
 }
 
 // TOTPQRCode returns the pending enrollment's otpauth URI as a PNG QR code.
 // Serve it with Cache-Control: no-store: it carries the secret.
-func (s *Service) TOTPQRCode(ctx context.Context, u User) ([]byte, error) {
-	e, err := s.PendingTOTP(ctx, u)
+func (s *Service) TOTPQRCode(ctx context.Context, u User, proof string) ([]byte, error) {
+	e, err := s.PendingTOTP(ctx, u, proof)
 	if err != nil {
 		return nil, err
 	}
@@ -115,15 +124,22 @@ func (s *Service) loadTOTP(ctx context.Context, userID string) (totp.Enrollment,
 // is the user's first factor, the backup codes shown by
 // [Service.NewBackupCodes] become valid with it ([ErrNoBackupCodes] before
 // they were shown). The step of the confirming code is recorded as used, so
-// the same code cannot also serve as the first login code.
-func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string, c Client) error {
-	// Neither a malformed code nor a skipped step 2 is a guess: refuse them
-	// before counting anything.
+// the same code cannot also serve as the first login code. It needs the
+// proof BeginTOTP needed.
+func (s *Service) ConfirmTOTP(ctx context.Context, userID, code, proof string, c Client) error {
+	// Neither a malformed code, a missing proof nor a skipped step 2 is a
+	// guess: refuse them before counting anything.
 	if _, err := totp.Normalize(code); err != nil {
 		return err
 	}
 	st, err := s.Status(ctx, userID)
 	if err != nil {
+		return err
+	}
+	if st.Factor(FactorTOTP).State == On {
+		return ErrAlreadyEnabled
+	}
+	if err := s.checkProof(userID, proof, changeNeed(st, AddFactor)); err != nil {
 		return err
 	}
 	first := !st.Enabled()

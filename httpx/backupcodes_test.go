@@ -57,8 +57,9 @@ func cookieNamed(w *httptest.ResponseRecorder, name string) *http.Cookie {
 // worthless, on the Service and at the challenge; so does starting over.
 func TestWizardAbandonedAtCodes(t *testing.T) {
 	hs := newHost(t)
+	bob := hs.sudo("bob")
 	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
-	w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("bob"))
+	w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), bob)
 	require.Equal(t, http.StatusOK, w.Code)
 	codes := codesFromPage(t, w.Body.String())
 
@@ -88,7 +89,7 @@ func TestWizardAbandonedAtCodes(t *testing.T) {
 		check(t)
 	})
 	t.Run("step 2 again replaces the codes", func(t *testing.T) {
-		w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("bob"))
+		w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), bob)
 		require.Equal(t, http.StatusOK, w.Code)
 		fresh := codesFromPage(t, w.Body.String())
 		assert.NotContains(t, fresh, codes[0])
@@ -99,16 +100,17 @@ func TestWizardAbandonedAtCodes(t *testing.T) {
 // sends the user through step 2, and nothing is turned on.
 func TestConfirmWithoutCodes(t *testing.T) {
 	hs := newHost(t)
+	bob := hs.sudo("bob")
 	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
-	secret := keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("bob")).Body.String())
+	secret := keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, bob).Body.String())
 
 	// The form of step 3 is not offered before step 2 ...
-	w := hs.do(http.MethodGet, "/my/security/totp/confirm", nil, as("bob"))
+	w := hs.do(http.MethodGet, "/my/security/totp/confirm", nil, bob)
 	require.Equal(t, http.StatusConflict, w.Code)
 	assert.Contains(t, w.Body.String(), "Save your backup codes before you turn two-factor authentication on.")
 	assert.Equal(t, 1, stepOf(t, w.Body.String()), "back to step 1, not step 3 with step 2 marked done")
 	// ... and a confirmation posted anyway is refused the same way.
-	w = hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(secret, hs.clock.Now())), as("bob"))
+	w = hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(secret, hs.clock.Now())), bob)
 	require.Equal(t, http.StatusConflict, w.Code)
 	body := w.Body.String()
 	assert.Contains(t, body, "Save your backup codes before you turn two-factor authentication on.")
@@ -118,8 +120,8 @@ func TestConfirmWithoutCodes(t *testing.T) {
 	assert.Equal(t, portalmfa.Pending, hs.status("bob").Factor(portalmfa.FactorTOTP).State)
 
 	// Through step 2, the same enrollment is confirmed.
-	require.Equal(t, http.StatusOK, hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("bob")).Code)
-	w = hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(secret, hs.clock.Now())), as("bob"))
+	require.Equal(t, http.StatusOK, hs.do(http.MethodPost, "/my/security/totp/codes", form(), bob).Code)
+	w = hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(secret, hs.clock.Now())), bob)
 	require.Equal(t, http.StatusSeeOther, w.Code)
 	st := hs.status("bob")
 	assert.Equal(t, portalmfa.On, st.Factor(portalmfa.FactorTOTP).State)
@@ -601,4 +603,26 @@ func TestBackupLockoutSharedWithTOTP(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, w.Code)
 	}
 	assert.Equal(t, http.StatusOK, hs.backupLogin("alice", codes[0]).Code)
+}
+
+// A wizard left half-way is not open to a session alone: the key, the codes
+// and the confirmation need the recent verification its start needed.
+func TestPendingWizardNeedsVerification(t *testing.T) {
+	hs := newHost(t)
+	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
+	secret := keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, hs.sudo("bob")).Body.String())
+	for _, tc := range []struct{ method, path, back string }{
+		{http.MethodGet, "/my/security/totp/setup", "%2Ftotp%2Fsetup"},
+		{http.MethodPost, "/my/security/totp/codes", "%2Ftotp%2Fsetup"},
+		{http.MethodGet, "/my/security/totp/confirm", "%2Ftotp%2Fconfirm"},
+		{http.MethodPost, "/my/security/totp/confirm", "%2Ftotp%2Fconfirm"},
+	} {
+		w := hs.do(tc.method, tc.path, form("code", totp.Code(secret, hs.clock.Now())), as("bob"))
+		require.Equal(t, http.StatusSeeOther, w.Code, tc.path)
+		assert.Equal(t, "/my/security/verify?need=password&next="+tc.back, w.Header().Get("Location"), tc.path)
+		assert.NotContains(t, w.Body.String(), totp.EncodeSecret(secret))
+	}
+	w := hs.do(http.MethodGet, "/my/security/totp/qr.png", nil, as("bob"))
+	assert.Equal(t, http.StatusForbidden, w.Code)
+	assert.Equal(t, portalmfa.Pending, hs.status("bob").Factor(portalmfa.FactorTOTP).State)
 }

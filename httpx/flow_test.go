@@ -26,6 +26,7 @@ func TestFullFlow(t *testing.T) {
 	var codes []string
 	var pending *http.Cookie
 	var loginCode string
+	var wizard reqOption // alice's session with her recent verification
 
 	steps := []struct {
 		name string
@@ -56,7 +57,8 @@ func TestFullFlow(t *testing.T) {
 			assert.Equal(t, "/my/security/totp/setup", w.Header().Get("Location"))
 			proof := cookieNamed(w, "portalmfa_verified")
 			require.NotNil(t, proof)
-			w = hs.do(http.MethodGet, "/my/security/totp/setup", nil, hs.sudoWith("alice", proof.Value))
+			wizard = hs.sudoWith("alice", proof.Value)
+			w = hs.do(http.MethodGet, "/my/security/totp/setup", nil, wizard)
 			require.Equal(t, http.StatusOK, w.Code, "the wizard begins")
 		}},
 		{"overview shows Pending", func(t *testing.T) {
@@ -65,7 +67,7 @@ func TestFullFlow(t *testing.T) {
 			assert.Contains(t, w.Body.String(), `href="/my/security/totp/setup"`)
 		}},
 		{"step 1 shows the key and is not stored", func(t *testing.T) {
-			w := hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("alice"))
+			w := hs.do(http.MethodGet, "/my/security/totp/setup", nil, wizard)
 			require.Equal(t, http.StatusOK, w.Code)
 			assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
 			secret = keyFromPage(t, w.Body.String())
@@ -81,7 +83,7 @@ func TestFullFlow(t *testing.T) {
 			assert.Contains(t, body, "<span>"+key[:4]+"</span> <span>"+key[4:8]+"</span>")
 		}},
 		{"qr.png is a PNG that is not stored", func(t *testing.T) {
-			w := hs.do(http.MethodGet, "/my/security/totp/qr.png", nil, as("alice"))
+			w := hs.do(http.MethodGet, "/my/security/totp/qr.png", nil, wizard)
 			require.Equal(t, http.StatusOK, w.Code)
 			assert.Equal(t, "image/png", w.Header().Get("Content-Type"))
 			assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
@@ -89,7 +91,7 @@ func TestFullFlow(t *testing.T) {
 			assert.NoError(t, err)
 		}},
 		{"step 2 shows 10 backup codes once", func(t *testing.T) {
-			w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("alice"))
+			w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), wizard)
 			require.Equal(t, http.StatusOK, w.Code)
 			assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
 			body := w.Body.String()
@@ -112,7 +114,7 @@ func TestFullFlow(t *testing.T) {
 			assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
 		}},
 		{"step 3 shows the code form", func(t *testing.T) {
-			w := hs.do(http.MethodGet, "/my/security/totp/confirm", nil, as("alice"))
+			w := hs.do(http.MethodGet, "/my/security/totp/confirm", nil, wizard)
 			require.Equal(t, http.StatusOK, w.Code)
 			body := w.Body.String()
 			assert.Equal(t, 3, stepOf(t, body))
@@ -123,7 +125,7 @@ func TestFullFlow(t *testing.T) {
 		}},
 		{"a wrong code is refused with 422", func(t *testing.T) {
 			w := hs.do(http.MethodPost, "/my/security/totp/confirm",
-				form("code", wrongCode(secret, hs.clock.Now())), as("alice"))
+				form("code", wrongCode(secret, hs.clock.Now())), wizard)
 			require.Equal(t, http.StatusUnprocessableEntity, w.Code)
 			assert.Contains(t, w.Body.String(), "That code isn")
 			assert.Contains(t, w.Body.String(), `aria-invalid="true"`)
@@ -131,7 +133,7 @@ func TestFullFlow(t *testing.T) {
 		}},
 		{"the right code turns TOTP on", func(t *testing.T) {
 			w := hs.do(http.MethodPost, "/my/security/totp/confirm",
-				form("code", totp.Code(secret, hs.clock.Now())), as("alice"))
+				form("code", totp.Code(secret, hs.clock.Now())), wizard)
 			require.Equal(t, http.StatusSeeOther, w.Code)
 			assert.Equal(t, "/my/security/?done=totp-on", w.Header().Get("Location"))
 		}},
@@ -302,10 +304,10 @@ func TestConfirmAfterRestart(t *testing.T) {
 	hs := newHost(t)
 	begin := func() []byte {
 		require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
-		return keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("bob")).Body.String())
+		return keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, hs.sudo("bob")).Body.String())
 	}
 	showCodes := func() {
-		require.Equal(t, http.StatusOK, hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("bob")).Code)
+		require.Equal(t, http.StatusOK, hs.do(http.MethodPost, "/my/security/totp/codes", form(), hs.sudo("bob")).Code)
 	}
 
 	t.Run("code of a replaced key", func(t *testing.T) {
@@ -313,7 +315,7 @@ func TestConfirmAfterRestart(t *testing.T) {
 		showCodes()
 		begin()
 		showCodes()
-		w := hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(first, hs.clock.Now())), as("bob"))
+		w := hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(first, hs.clock.Now())), hs.sudo("bob"))
 		require.Equal(t, http.StatusUnprocessableEntity, w.Code)
 		assert.Contains(t, w.Body.String(), "That code isn")
 		w = hs.do(http.MethodGet, "/my/security/", nil, as("bob"))
@@ -328,7 +330,7 @@ func TestConfirmAfterRestart(t *testing.T) {
 			require.NoError(t, err)
 			restarted = decodeKey(t, e.Key)
 		}
-		w := hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(key, hs.clock.Now())), as("bob"))
+		w := hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(key, hs.clock.Now())), hs.sudo("bob"))
 		require.Equal(t, http.StatusConflict, w.Code)
 		assert.Contains(t, w.Body.String(), "Setup was restarted in another window")
 		assert.Equal(t, restarted, keyFromPage(t, w.Body.String()))

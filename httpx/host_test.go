@@ -382,12 +382,13 @@ func (hs *host) enroll(userID string) []byte {
 func (hs *host) enrollWithCodes(userID string) ([]byte, []string) {
 	hs.t.Helper()
 	ctx := context.Background()
-	e, err := hs.svc.BeginTOTP(ctx, hs.users[userID], hs.proof(userID))
+	proof := hs.proof(userID)
+	e, err := hs.svc.BeginTOTP(ctx, hs.users[userID], proof)
 	require.NoError(hs.t, err)
 	secret := decodeKey(hs.t, e.Key)
-	codes, err := hs.svc.NewBackupCodes(ctx, userID)
+	codes, err := hs.svc.NewBackupCodes(ctx, userID, proof)
 	require.NoError(hs.t, err)
-	require.NoError(hs.t, hs.svc.ConfirmTOTP(ctx, userID, totp.Code(secret, hs.clock.Now()), portalmfa.Client{}))
+	require.NoError(hs.t, hs.svc.ConfirmTOTP(ctx, userID, totp.Code(secret, hs.clock.Now()), proof, portalmfa.Client{}))
 	return secret, codes
 }
 

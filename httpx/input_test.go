@@ -30,7 +30,7 @@ func TestBadInput(t *testing.T) {
 	endpoints := []endpoint{
 		{"confirm", "/my/security/totp/confirm", "code", nil, func(hs *host) []reqOption {
 			require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
-			return []reqOption{as("bob")}
+			return []reqOption{hs.sudo("bob")}
 		}},
 		{"challenge", "/login/2fa/", "code", nil, func(hs *host) []reqOption {
 			hs.enroll("bob")

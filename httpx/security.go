@@ -181,27 +181,20 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request, u portalmfa.
 }
 
 // showSetup renders step 1 of the wizard for the pending enrollment, with a
-// message when there is one. Without a pending enrollment, it begins one
-// when the change is allowed (the page the verify page comes back to);
-// with TOTP on, the user goes back to the overview.
+// message when there is one. Every step of the wizard needs the recent
+// verification its beginning needs, pending enrollment or not; without a
+// pending one, it begins one (the page the verify page comes back to). With
+// TOTP on, the user goes back to the overview.
 func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, status int, a *alert) {
 	ctx := r.Context()
-	e, err := h.svc.PendingTOTP(ctx, u)
-	if isUserError(err, portalmfa.ErrNotEnrolled) {
-		if !h.needs(w, r, u, lang, portalmfa.AddFactor, "/totp/setup") {
-			return
-		}
-		e, err = h.svc.BeginTOTP(ctx, u, h.proof(r))
-		if isUserError(err, portalmfa.ErrAlreadyEnabled) {
-			h.to(w, r, "/")
-			return
-		}
-	}
-	if err != nil {
-		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+	st, ok := h.wizardAllowed(w, r, u, lang, "/totp/setup")
+	if !ok {
 		return
 	}
-	st, err := h.svc.Status(ctx, u.ID)
+	e, err := h.svc.PendingTOTP(ctx, u, h.proof(r))
+	if isUserError(err, portalmfa.ErrNotEnrolled) {
+		e, err = h.svc.BeginTOTP(ctx, u, h.proof(r))
+	}
 	if err != nil {
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 		return
@@ -215,13 +208,32 @@ func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, u portalmfa.
 	})
 }
 
+// wizardAllowed reports whether u may see the TOTP wizard now: TOTP not
+// on, and a recent verification that allows adding it. Otherwise it has
+// answered: the overview, or the verify page coming back to back.
+func (h *Handler) wizardAllowed(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, back string) (portalmfa.Status, bool) {
+	st, err := h.svc.Status(r.Context(), u.ID)
+	switch {
+	case err != nil:
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		return st, false
+	case st.Factor(portalmfa.FactorTOTP).State == portalmfa.On:
+		h.to(w, r, "/")
+		return st, false
+	}
+	return st, h.needs(w, r, u, lang, portalmfa.AddFactor, back)
+}
+
 // qrCode serves the pending secret as a QR code. It is an image of the
 // secret, so it is never cached, and the URL carries nothing secret.
 func (h *Handler) qrCode(w http.ResponseWriter, r *http.Request, u portalmfa.User, _ int) {
-	png, err := h.svc.TOTPQRCode(r.Context(), u)
+	png, err := h.svc.TOTPQRCode(r.Context(), u, h.proof(r))
 	switch {
 	case isUserError(err, portalmfa.ErrNotEnrolled):
 		http.NotFound(w, r)
+		return
+	case isProofError(err):
+		http.Error(w, http.StatusText(http.StatusForbidden), http.StatusForbidden)
 		return
 	case err != nil:
 		code := h.unavailable(r, err)
@@ -237,10 +249,12 @@ func (h *Handler) qrCode(w http.ResponseWriter, r *http.Request, u portalmfa.Use
 // them, the only time they are shown. Posting again (a reload) replaces
 // them; none is valid before step 3 turns TOTP on.
 func (h *Handler) wizardCodes(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	codes, err := h.svc.NewBackupCodes(r.Context(), u.ID)
+	codes, err := h.svc.NewBackupCodes(r.Context(), u.ID, h.proof(r))
 	switch {
 	case err == nil:
 		h.showCodes(w, r, u, lang, codes, codesWizard)
+	case isProofError(err):
+		h.wizardAllowed(w, r, u, lang, "/totp/setup")
 	case isUserError(err, portalmfa.ErrAlreadyEnabled):
 		h.to(w, r, "/totp/confirm") // 2FA is on: the account has its codes
 	case isUserError(err, portalmfa.ErrNotEnrolled):
@@ -253,10 +267,9 @@ func (h *Handler) wizardCodes(w http.ResponseWriter, r *http.Request, u portalmf
 // confirmPage is step 3, the code form. Whether step 2 came first is the
 // Service's to check when the code is posted.
 func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	st, err := h.svc.Status(r.Context(), u.ID)
+	st, ok := h.wizardAllowed(w, r, u, lang, "/totp/confirm")
 	switch {
-	case err != nil:
-		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+	case !ok:
 	case st.Factor(portalmfa.FactorTOTP).State != portalmfa.Pending:
 		h.to(w, r, "/")
 	case !st.Enabled() && !st.BackupCodesShown:
@@ -271,10 +284,12 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, u portalmf
 	if !h.postForm(w, r, kindSecurity, lang) {
 		return
 	}
-	err := h.svc.ConfirmTOTP(r.Context(), u.ID, r.PostForm.Get("code"), h.client(r))
+	err := h.svc.ConfirmTOTP(r.Context(), u.ID, r.PostForm.Get("code"), h.proof(r), h.client(r))
 	switch {
 	case err == nil:
 		h.to(w, r, "/?done=totp-on")
+	case isProofError(err):
+		h.wizardAllowed(w, r, u, lang, "/totp/confirm")
 	case isUserError(err, portalmfa.ErrAlreadyEnabled):
 		h.to(w, r, "/")
 	case isUserError(err, portalmfa.ErrNotEnrolled):

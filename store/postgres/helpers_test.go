@@ -158,10 +158,10 @@ func tryEnroll(svc *portalmfa.Service, clk *clock, userID string) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	if _, err := svc.NewBackupCodes(ctx, userID); err != nil {
+	if _, err := svc.NewBackupCodes(ctx, userID, proof); err != nil {
 		return nil, err
 	}
-	if err := svc.ConfirmTOTP(ctx, userID, totp.Code(secret, clk.Now()), portalmfa.Client{}); err != nil {
+	if err := svc.ConfirmTOTP(ctx, userID, totp.Code(secret, clk.Now()), proof, portalmfa.Client{}); err != nil {
 		return nil, fmt.Errorf("enrolling %s: %w", userID, err)
 	}
 	return secret, nil
