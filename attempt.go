@@ -43,14 +43,8 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 	}
 	now := s.cfg.Now()
 	ipKey := ipLimitKey(c.IP)
-	if ipKey != "" {
-		until, err := s.store.LockedUntil(ctx, ipKey, now)
-		if err != nil {
-			return unavailable(err)
-		}
-		if !until.IsZero() {
-			return s.refused(ctx, userID, c, kind, until, now)
-		}
+	if err := s.refuseIfLocked(ctx, userID, c, kind, ipKey); err != nil {
+		return err
 	}
 	userKey := "user:" + userID
 	a, err := s.store.ReserveAttempt(ctx, userKey, s.cfg.UserLimit, now)
@@ -78,6 +72,25 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 	}
 	if err := s.store.ResetAttempts(ctx, userKey); err != nil {
 		return unavailable(err)
+	}
+	return nil
+}
+
+// refuseIfLocked returns a *LockedOutError, for userID's attempt from c,
+// while one of the lockout keys is locked; it counts nothing.
+func (s *Service) refuseIfLocked(ctx context.Context, userID string, c Client, kind attemptKind, keys ...string) error {
+	now := s.cfg.Now()
+	for _, key := range keys {
+		if key == "" {
+			continue
+		}
+		until, err := s.store.LockedUntil(ctx, key, now)
+		if err != nil {
+			return unavailable(err)
+		}
+		if !until.IsZero() {
+			return s.refused(ctx, userID, c, kind, until, now)
+		}
 	}
 	return nil
 }

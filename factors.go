@@ -7,6 +7,7 @@ import (
 
 	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/history"
+	"github.com/portalmfa/portalmfa/lockout"
 )
 
 // FactorKind names a kind of second factor. Every kind is a peer: two-factor
@@ -151,14 +152,29 @@ func (s *Service) firstFactorAdded(ctx context.Context, userID string, c Client,
 // for the last one. When no factor is left afterwards, 2FA is off: the
 // backup codes and trusted devices go too.
 func (s *Service) removeFactor(ctx context.Context, userID, proof string, c Client, remove func() error) error {
+	// One removal of a user's at a time: two at once would each see the
+	// other's factor left and need no password, and together turn 2FA off.
+	return s.exclusive(ctx, userID, func() error {
+		st, err := s.Status(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if err := s.checkProof(userID, proof, removalNeed(st)); err != nil {
+			return err
+		}
+		wasOn := st.Enabled()
+		if err := remove(); err != nil {
+			return err
+		}
+		return s.afterRemoval(ctx, userID, c, wasOn)
+	})
+}
+
+// afterRemoval turns 2FA off, codes and trusted devices included, when no
+// factor is left.
+func (s *Service) afterRemoval(ctx context.Context, userID string, c Client, wasOn bool) error {
 	st, err := s.Status(ctx, userID)
 	if err != nil {
-		return err
-	}
-	if err := s.checkProof(userID, proof, removalNeed(st)); err != nil {
-		return err
-	}
-	if err := remove(); err != nil {
 		return err
 	}
 	// Read again rather than trust the count above: another factor may
@@ -166,7 +182,7 @@ func (s *Service) removeFactor(ctx context.Context, userID, proof string, c Clie
 	if st, err = s.Status(ctx, userID); err != nil {
 		return err
 	}
-	if st.Enabled() {
+	if st.Enabled() || !wasOn {
 		return nil
 	}
 	if err := s.clearAccount(ctx, userID); err != nil {
@@ -176,6 +192,31 @@ func (s *Service) removeFactor(ctx context.Context, userID, proof string, c Clie
 	s.notify(ctx, c, Notification{Kind: NotifyTwoFactorOff, UserID: userID})
 	s.log.InfoContext(ctx, "portalmfa: two-factor authentication turned off", "user", userID)
 	return nil
+}
+
+// errBusy: another change of the user's factors is under way.
+var errBusy = errors.New("portalmfa: another change of these factors is under way")
+
+// exclusive runs f while no other exclusive call of userID's runs, on any
+// instance: the lockout store's atomic reservation serves as the lock (a
+// threshold of one locks the key at the first reservation), released when
+// f returns and on its own after ten seconds. A second caller meanwhile
+// gets ErrUnavailable, "try again".
+func (s *Service) exclusive(ctx context.Context, userID string, f func() error) error {
+	key := "factors:" + userID
+	_, err := s.store.ReserveAttempt(ctx, key, lockout.Limit{Threshold: 1, Delay: 10 * time.Second, MaxDelay: 10 * time.Second}, s.cfg.Now())
+	switch {
+	case errors.Is(err, lockout.ErrLockedOut):
+		return unavailable(errBusy)
+	case err != nil:
+		return unavailable(err)
+	}
+	defer func() {
+		if err := s.store.ResetAttempts(ctx, key); err != nil {
+			s.log.ErrorContext(ctx, "portalmfa: releasing a factor change", "user", userID, "err", err)
+		}
+	}()
+	return f()
 }
 
 // removalNeed is the verification that removing one factor needs.

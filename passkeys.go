@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,7 +74,9 @@ type passkeyService struct {
 	store   PasskeyStore
 	names   *passkeys.Names
 	handles [][]byte // user-handle keys, newest first
-	cfg     PasskeyConfig
+	// passwordlessKey signs passwordless ceremonies, newest first.
+	passwordlessKey [][]byte
+	cfg             PasskeyConfig
 }
 
 func newPasskeyService(cfg *Config, store Store) (*passkeyService, error) {
@@ -102,6 +105,7 @@ func newPasskeyService(cfg *Config, store Store) (*passkeyService, error) {
 	p := &passkeyService{rp: rp, store: ps, names: names, cfg: pc}
 	for _, k := range cfg.Keys {
 		p.handles = append(p.handles, deriveKey(k, purposeUserHandle))
+		p.passwordlessKey = append(p.passwordlessKey, deriveKey(k, purposePasswordless))
 	}
 	return p, nil
 }
@@ -168,9 +172,9 @@ type Ceremony struct {
 // Ceremony purposes: the finish of one purpose refuses a ceremony begun
 // for another.
 const (
-	ceremonyRegister     = "register"
-	ceremonyLogin        = "login"
-	ceremonyPasswordless = "passwordless"
+	ceremonyRegister = "register"
+	ceremonyLogin    = "login"
+	ceremonyReverify = "reverify"
 )
 
 // BeginPasskeyRegistration starts adding a passkey to u's account, once
@@ -202,10 +206,20 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, u User, proof st
 // 2FA is on now, and it returns the account's new backup codes, to be
 // shown once as the TOTP wizard shows them; otherwise no codes.
 func (s *Service) FinishPasskeyRegistration(ctx context.Context, u User, token string, response []byte, proof string, c Client) (codes []string, err error) {
-	p := s.passkeys
-	if p == nil {
+	if s.passkeys == nil {
 		return nil, ErrPasskeysOff
 	}
+	// One factor change of a user's at a time: two first passkeys at once
+	// would each make the account's codes.
+	err = s.exclusive(ctx, u.ID, func() error {
+		codes, err = s.finishRegistration(ctx, u, token, response, proof, c)
+		return err
+	})
+	return codes, err
+}
+
+func (s *Service) finishRegistration(ctx context.Context, u User, token string, response []byte, proof string, c Client) (codes []string, err error) {
+	p := s.passkeys
 	st, err := s.checkAdd(ctx, u.ID, proof)
 	if err != nil {
 		return nil, err
@@ -297,10 +311,20 @@ func (s *Service) DeletePasskey(ctx context.Context, userID, id, proof string, c
 	})
 }
 
-// BeginPasskeyLogin starts a login of the user with one of their passkeys:
-// at the challenge, or to verify again before a sensitive change. It
-// returns [ErrUnknownPasskey] when the user has none.
+// BeginPasskeyLogin starts a login of the user with one of their passkeys,
+// at the challenge ([Service.VerifyPasskey]). It returns
+// [ErrUnknownPasskey] when the user has none.
 func (s *Service) BeginPasskeyLogin(ctx context.Context, userID string) (Ceremony, error) {
+	return s.beginUserCeremony(ctx, userID, ceremonyLogin)
+}
+
+// BeginPasskeyVerification starts a verification of the user with one of
+// their passkeys before a sensitive change ([Service.ReverifyPasskey]).
+func (s *Service) BeginPasskeyVerification(ctx context.Context, userID string) (Ceremony, error) {
+	return s.beginUserCeremony(ctx, userID, ceremonyReverify)
+}
+
+func (s *Service) beginUserCeremony(ctx context.Context, userID, purpose string) (Ceremony, error) {
 	p := s.passkeys
 	if p == nil {
 		return Ceremony{}, ErrPasskeysOff
@@ -316,30 +340,35 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, userID string) (Ceremon
 	if err != nil {
 		return Ceremony{}, unavailable(err)
 	}
-	return s.saveCeremony(ctx, userID, ceremonyLogin, options, state)
+	return s.saveCeremony(ctx, userID, purpose, options, state)
 }
 
 // VerifyPasskey finishes a login begun by [Service.BeginPasskeyLogin] at
 // the challenge: the passkey is the second factor. It counts towards the
 // lockout and goes into the login history as a code does.
 func (s *Service) VerifyPasskey(ctx context.Context, userID, token string, response []byte, c Client) error {
-	return s.finishPasskeyLogin(ctx, userID, token, response, c, loginPasskey)
+	return s.finishPasskeyLogin(ctx, userID, ceremonyLogin, token, response, c, loginPasskey)
 }
 
-// ReverifyPasskey finishes a login begun by [Service.BeginPasskeyLogin] on
-// the security page, and returns a proof of a factor merged with prev.
+// ReverifyPasskey finishes a verification begun by
+// [Service.BeginPasskeyVerification], and returns a proof of a factor
+// merged with prev.
 func (s *Service) ReverifyPasskey(ctx context.Context, userID, token string, response []byte, prev string, c Client) (string, error) {
-	if err := s.finishPasskeyLogin(ctx, userID, token, response, c, reverifying); err != nil {
+	err := s.finishPasskeyLogin(ctx, userID, ceremonyReverify, token, response, c, reverifying)
+	if errors.Is(err, ErrNotEnrolled) && !errors.Is(err, ErrUnavailable) {
+		return "", fmt.Errorf("%w: no passkey left", ErrPasskeyRefused) // deleted meanwhile
+	}
+	if err != nil {
 		return "", err
 	}
 	return s.newProof(userID, prev, false)
 }
 
-func (s *Service) finishPasskeyLogin(ctx context.Context, userID, token string, response []byte, c Client, kind attemptKind) error {
+func (s *Service) finishPasskeyLogin(ctx context.Context, userID, purpose, token string, response []byte, c Client, kind attemptKind) error {
 	if s.passkeys == nil {
 		return ErrPasskeysOff
 	}
-	state, err := s.takeCeremony(ctx, userID, ceremonyLogin, token)
+	state, err := s.takeCeremony(ctx, userID, purpose, token)
 	if err != nil {
 		return err
 	}
@@ -359,26 +388,26 @@ func (s *Service) finishPasskeyLogin(ctx context.Context, userID, token string, 
 	})
 }
 
-// usePasskey checks an assertion of u's and records the use.
+// usePasskey checks an assertion of u's and accepts the use.
 func (s *Service) usePasskey(ctx context.Context, cu ceremony.User, userID string, state []byte, a *ceremony.Assertion, c Client) error {
-	p := s.passkeys
-	used, err := p.rp.FinishLogin(cu, state, a)
-	if errors.Is(err, ceremony.ErrClone) {
-		s.event(ctx, c, history.Event{UserID: userID, Kind: history.PasskeyCloned})
-		s.notify(ctx, c, Notification{Kind: NotifyPasskeyClone, UserID: userID})
-		s.log.WarnContext(ctx, "portalmfa: passkey counter did not increase, login refused", "user", userID)
-		return err
-	}
+	used, err := s.passkeys.rp.FinishLogin(cu, state, a)
 	if err != nil {
 		return err
 	}
-	var prev uint32
-	for _, pk := range cu.Passkeys {
-		if hmac.Equal(pk.ID, used.ID) {
-			prev = pk.SignCount
-		}
+	return s.acceptPasskeyUse(ctx, userID, used, c)
+}
+
+// acceptPasskeyUse refuses a counter that did not increase (recorded and
+// notified: someone may hold a copy), and otherwise stores the counter and
+// time of the use, provided no other login with the passkey came between.
+func (s *Service) acceptPasskeyUse(ctx context.Context, userID string, used ceremony.Used, c Client) error {
+	if used.Cloned() {
+		s.event(ctx, c, history.Event{UserID: userID, Kind: history.PasskeyCloned})
+		s.notify(ctx, c, Notification{Kind: NotifyPasskeyClone, UserID: userID})
+		s.log.WarnContext(ctx, "portalmfa: passkey counter did not increase, login refused", "user", userID)
+		return ErrPasskeyClone
 	}
-	switch err := p.store.UsePasskey(ctx, userID, used.ID, prev, used.SignCount, used.BackedUp, s.cfg.Now()); {
+	switch err := s.passkeys.store.UsePasskey(ctx, userID, used.ID, used.Prev, used.SignCount, used.BackedUp, s.cfg.Now()); {
 	case errors.Is(err, passkeys.ErrCounterMoved), errors.Is(err, passkeys.ErrUnknownPasskey):
 		// Another login with it finished first, or it was deleted.
 		return fmt.Errorf("%w: %w", ErrPasskeyRefused, err)
@@ -390,6 +419,9 @@ func (s *Service) usePasskey(ctx context.Context, cu ceremony.User, userID strin
 
 // BeginPasswordless starts a sign-in with a passkey and no password, for
 // the host's login page; conditional asks for the browser's autofill.
+// Anyone may ask, so nothing is stored: the ceremony's state travels in
+// the token, signed under a key of its own, and only a finish with a
+// genuine passkey writes (to spend it).
 func (s *Service) BeginPasswordless(ctx context.Context, conditional bool) (Ceremony, error) {
 	if !s.PasswordlessEnabled() {
 		return Ceremony{}, ErrPasskeysOff
@@ -398,44 +430,85 @@ func (s *Service) BeginPasswordless(ctx context.Context, conditional bool) (Cere
 	if err != nil {
 		return Ceremony{}, unavailable(err)
 	}
-	return s.saveCeremony(ctx, "", ceremonyPasswordless, options, state)
+	expires := s.cfg.Now().Add(s.passkeys.cfg.Timeout)
+	payload := make([]byte, 1+8, 1+8+len(state))
+	payload[0] = passwordlessVersion
+	binary.BigEndian.PutUint64(payload[1:9], uint64(expires.Unix()))
+	payload = append(payload, state...)
+	return Ceremony{Token: signToken(s.passkeys.passwordlessKey[0], payload), Options: options, Expires: expires}, nil
 }
+
+// passwordlessVersion starts the payload of a passwordless ceremony's
+// token: version | expiry, unix seconds, 8 bytes | go-webauthn's state.
+const passwordlessVersion = 1
 
 // FinishPasswordless checks the browser's answer to the ceremony of token
 // and returns the user the passkey signed in: password and second factor
 // at once, which only a passkey that verified its user (biometrics, PIN)
-// may do. The attempt counts towards the user's lockout and history.
+// may do. It goes into the user's history. A failure counts against the
+// client's IP only: a signature cannot be guessed, and a credential ID is
+// no secret, so a failure must not let anyone lock its owner out. A locked
+// user is refused all the same.
 func (s *Service) FinishPasswordless(ctx context.Context, token string, response []byte, c Client) (userID string, err error) {
+	p := s.passkeys
 	if !s.PasswordlessEnabled() {
 		return "", ErrPasskeysOff
 	}
-	state, err := s.takeCeremony(ctx, "", ceremonyPasswordless, token)
-	if err != nil {
-		return "", err
+	payload, ok := openToken(p.passwordlessKey, token, 4096)
+	if !ok || len(payload) < 9 || payload[0] != passwordlessVersion {
+		return "", ErrCeremonyExpired
+	}
+	expires := time.Unix(int64(binary.BigEndian.Uint64(payload[1:9])), 0)
+	if !s.cfg.Now().Before(expires) {
+		return "", ErrCeremonyExpired
 	}
 	a, err := ceremony.ParseAssertion(response)
 	if err != nil {
 		return "", err
 	}
-	pk, err := s.passkeys.store.PasskeyByID(ctx, a.PasskeyID())
+	ipKey := ipLimitKey(c.IP)
+	pk, err := p.store.PasskeyByID(ctx, a.PasskeyID())
 	switch {
 	case errors.Is(err, passkeys.ErrUnknownPasskey):
-		// A passkey of a deleted registration: nobody to count it against.
+		// A passkey of a deleted registration, or made up.
+		s.countIPFailure(ctx, ipKey, s.cfg.Now())
 		return "", fmt.Errorf("%w: %w", ErrPasskeyRefused, err)
 	case err != nil:
 		return "", unavailable(err)
 	}
-	err = s.attempt(ctx, pk.UserID, c, loginPasskey, func() error {
-		cu, err := s.ceremonyUser(ctx, User{ID: pk.UserID})
-		if err != nil {
-			return err
-		}
-		return s.usePasskey(ctx, cu, pk.UserID, state, a, c)
-	})
+	userID = pk.UserID
+	defer func() { s.recordAttempt(ctx, userID, c, history.Passkey, err) }()
+	if err := s.refuseIfLocked(ctx, userID, c, loginPasskey, ipKey, "user:"+userID); err != nil {
+		return "", err
+	}
+	cu, err := s.ceremonyUser(ctx, User{ID: userID})
 	if err != nil {
 		return "", err
 	}
-	return pk.UserID, nil
+	used, err := p.rp.FinishLogin(cu, payload[9:], a)
+	if err == nil && !used.UserVerified {
+		err = fmt.Errorf("%w: the passkey did not verify its user", ErrPasskeyRefused) // go-webauthn checks it too
+	}
+	if err != nil {
+		s.countIPFailure(ctx, ipKey, s.cfg.Now())
+		return "", err
+	}
+	// Spend the token, before the counter is looked at: of two finishes
+	// with it, one gets past here, and a replay is refused as one.
+	key := sha256.Sum256([]byte(token))
+	switch err := p.store.SaveCeremony(ctx, key[:], passkeys.Ceremony{Purpose: "spent", Expires: expires}); {
+	case errors.Is(err, passkeys.ErrDuplicate):
+		return "", ErrCeremonyExpired
+	case err != nil:
+		return "", unavailable(err)
+	}
+	if err := s.acceptPasskeyUse(ctx, userID, used, c); err != nil {
+		return "", err
+	}
+	if err := s.store.ResetAttempts(ctx, "user:"+userID); err != nil {
+		return "", unavailable(err)
+	}
+	return userID, nil
 }
 
 // ceremonyUser is u as authenticators know it, with their passkeys.

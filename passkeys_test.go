@@ -3,6 +3,7 @@ package portalmfa_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,7 +110,13 @@ func TestPasskeyOnlyUser(t *testing.T) {
 	require.NoError(t, err)
 	resp, err := a.Get(lc.Options)
 	require.NoError(t, err)
-	proof, err := f.svc.ReverifyPasskey(ctx, alice.ID, lc.Token, resp, "", c)
+	_, err = f.svc.ReverifyPasskey(ctx, alice.ID, lc.Token, resp, "", c)
+	assert.ErrorIs(t, err, portalmfa.ErrCeremonyExpired, "a challenge's ceremony proves nothing on the security page")
+	vc, err := f.svc.BeginPasskeyVerification(ctx, alice.ID)
+	require.NoError(t, err)
+	resp, err = a.Get(vc.Options)
+	require.NoError(t, err)
+	proof, err := f.svc.ReverifyPasskey(ctx, alice.ID, vc.Token, resp, "", c)
 	require.NoError(t, err)
 	fresh, err := f.svc.RegenerateBackupCodes(ctx, alice.ID, proof, c)
 	require.NoError(t, err)
@@ -190,6 +197,43 @@ func TestRemovingFactors(t *testing.T) {
 		assert.Equal(t, portalmfa.NeedPassword, need, "the last one left needs the password")
 		assert.Equal(t, 6, mustStatus(t, f, alice.ID).BackupCodes)
 	})
+	t.Run("two removals at once cannot skip the password", func(t *testing.T) {
+		f := newFixtureWith(t, withPasskeys(func(c *portalmfa.Config) { c.Store = slowRemovals{memory.New()} }))
+		secret, codes := f.enrollWithCodes(t, alice)
+		f.clock.Add(totp.Period)
+		_, err := f.addPasskey(t, newAuthenticator(), alice, f.codeProof(t, alice.ID, totp.Code(secret, f.clock.Now())))
+		require.NoError(t, err)
+		id := mustPasskeys(t, f, alice.ID)[0].ID
+		proof := f.codeProof(t, alice.ID, codes[0]) // a factor, not the password
+		errs := storetest.Together(2, func(i int) error {
+			if i == 0 {
+				return f.svc.RemoveTOTP(ctx, alice.ID, proof, c)
+			}
+			return f.svc.DeletePasskey(ctx, alice.ID, id, proof, c)
+		})
+		assert.True(t, mustStatus(t, f, alice.ID).Enabled(), "2FA off without the password: %v", errs)
+		assert.True(t, errs[0] == nil || errs[1] == nil, "one of them went through: %v", errs)
+	})
+	t.Run("removing an app that is not on", func(t *testing.T) {
+		n := &notes{}
+		f := newFixtureWith(t, withPasskeys(func(c *portalmfa.Config) { c.Notifier = n }))
+		assert.ErrorIs(t, f.svc.RemoveTOTP(ctx, alice.ID, f.proof(t, alice.ID), c), portalmfa.ErrNotEnrolled)
+		_, err := f.svc.BeginTOTP(ctx, alice, f.proof(t, alice.ID))
+		require.NoError(t, err)
+		assert.ErrorIs(t, f.svc.RemoveTOTP(ctx, alice.ID, f.proof(t, alice.ID), c), portalmfa.ErrNotEnrolled)
+		assert.Empty(t, n.kinds(), "no '2FA turned off' for 2FA that was never on")
+	})
+	t.Run("an app code from a user without the app", func(t *testing.T) {
+		f := newFixtureWith(t, withPasskeys(nil))
+		_, err := f.addPasskey(t, newAuthenticator(), alice, f.proof(t, alice.ID))
+		require.NoError(t, err)
+		for range 10 {
+			_, err := f.svc.ReverifyCode(ctx, alice.ID, "123456", "", c)
+			assert.ErrorIs(t, err, portalmfa.ErrInvalidCode)
+		}
+		_, err = f.svc.ReverifyPassword(ctx, alice.ID, "pw-"+alice.ID, "", c)
+		assert.NoError(t, err, "not counted: no lockout")
+	})
 	t.Run("another user's passkey", func(t *testing.T) {
 		f := newFixtureWith(t, withPasskeys(nil))
 		_, err := f.addPasskey(t, newAuthenticator(), alice, f.proof(t, alice.ID))
@@ -203,6 +247,29 @@ func TestRemovingFactors(t *testing.T) {
 		}
 		assert.Len(t, mustPasskeys(t, f, alice.ID), 1)
 	})
+}
+
+// mustOptions returns registration options of the portal, for an
+// authenticator to make a key with.
+func mustOptions(t *testing.T, f *fixture) []byte {
+	t.Helper()
+	c, err := f.svc.BeginPasskeyRegistration(context.Background(), portalmfa.User{ID: "mallory"}, f.proof(t, "mallory"))
+	require.NoError(t, err)
+	return c.Options
+}
+
+// slowRemovals takes its time removing a factor, so that removals begun
+// together overlap.
+type slowRemovals struct{ *memory.Store }
+
+func (s slowRemovals) DeleteTOTP(ctx context.Context, userID string) error {
+	time.Sleep(50 * time.Millisecond)
+	return s.Store.DeleteTOTP(ctx, userID)
+}
+
+func (s slowRemovals) DeletePasskey(ctx context.Context, userID string, id []byte) error {
+	time.Sleep(50 * time.Millisecond)
+	return s.Store.DeletePasskey(ctx, userID, id)
 }
 
 func mustStatus(t *testing.T, f *fixture, userID string) portalmfa.Status {
@@ -448,6 +515,64 @@ func TestPasswordless(t *testing.T) {
 		require.NoError(t, f.svc.DeletePasskey(ctx, bob.ID, mustPasskeys(t, f, bob.ID)[0].ID, f.proof(t, bob.ID), c))
 		_, err = login(f, gone)
 		assert.ErrorIs(t, err, portalmfa.ErrPasskeyRefused)
+	})
+	t.Run("replayed, and finished twice at once", func(t *testing.T) {
+		rc, err := f.svc.BeginPasswordless(ctx, false)
+		require.NoError(t, err)
+		resp, _ := a.Get(rc.Options)
+		errs := storetest.Together(10, func(int) error {
+			_, err := f.svc.FinishPasswordless(ctx, rc.Token, resp, c)
+			return err
+		})
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			} else {
+				assert.ErrorIs(t, err, portalmfa.ErrCeremonyExpired)
+			}
+		}
+		assert.Equal(t, 1, ok)
+		_, err = f.svc.FinishPasswordless(ctx, rc.Token, resp, c)
+		assert.ErrorIs(t, err, portalmfa.ErrCeremonyExpired)
+	})
+	t.Run("forged, expired and malformed tokens", func(t *testing.T) {
+		rc, _ := f.svc.BeginPasswordless(ctx, false)
+		resp, _ := a.Get(rc.Options)
+		for _, token := range []string{"", "x", rc.Token + "x", "e30." + strings.Split(rc.Token, ".")[1], strings.Repeat("A", 5000)} {
+			_, err := f.svc.FinishPasswordless(ctx, token, resp, c)
+			assert.ErrorIs(t, err, portalmfa.ErrCeremonyExpired)
+		}
+		f.clock.Add(5 * time.Minute)
+		_, err := f.svc.FinishPasswordless(ctx, rc.Token, resp, c)
+		assert.ErrorIs(t, err, portalmfa.ErrCeremonyExpired)
+	})
+	t.Run("failures do not lock the passkey's owner out", func(t *testing.T) {
+		// Someone who knows alice's credential ID signs with a key of their own.
+		mallory := newAuthenticator()
+		for range 10 {
+			rc, _ := f.svc.BeginPasswordless(ctx, false)
+			var opts struct {
+				PublicKey struct {
+					Challenge string `json:"challenge"`
+				} `json:"publicKey"`
+			}
+			require.NoError(t, json.Unmarshal(rc.Options, &opts))
+			forged := *a.Creds()[0]
+			forged.RPID = "portal.example"
+			_, _ = mallory.Create(mustOptions(t, f))
+			fake := mallory.Creds()[len(mallory.Creds())-1]
+			fake.ID, fake.User = forged.ID, forged.User
+			resp, err := mallory.Sign(fake, opts.PublicKey.Challenge)
+			require.NoError(t, err)
+			_, err = f.svc.FinishPasswordless(ctx, rc.Token, resp, portalmfa.Client{IP: "203.0.113.9"})
+			assert.ErrorIs(t, err, portalmfa.ErrPasskeyRefused)
+		}
+		require.NoError(t, f.passkeyLogin(t, a, alice.ID), "alice is not locked out")
+		rc, _ := f.svc.BeginPasswordless(ctx, false)
+		resp, _ := a.Get(rc.Options)
+		_, err := f.svc.FinishPasswordless(ctx, rc.Token, resp, c)
+		require.NoError(t, err)
 	})
 	t.Run("a locked user", func(t *testing.T) {
 		for range 5 {

@@ -2,13 +2,9 @@ package portalmfa
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/portalmfa/portalmfa/history"
@@ -40,8 +36,7 @@ func (s *Service) NewPendingLogin(userID string) (state string, lifetime time.Du
 		return "", 0, unavailable(err)
 	}
 	payload = append(payload, userID...)
-	enc := base64.RawURLEncoding
-	return enc.EncodeToString(payload) + "." + enc.EncodeToString(sign(s.pendingKey[0], payload)), lifetime, nil
+	return signToken(s.pendingKey[0], payload), lifetime, nil
 }
 
 // PendingLogin checks a pending-login state and returns its user. It returns
@@ -68,23 +63,8 @@ func (s *Service) ChallengeExpired(ctx context.Context, state string, m history.
 // openPending is PendingLogin, except that an expired state still names its
 // user beside ErrPendingExpired.
 func (s *Service) openPending(state string) (userID string, err error) {
-	p, m, ok := strings.Cut(state, ".")
-	if !ok || len(state) > 4096 {
-		return "", ErrPendingInvalid
-	}
-	enc := base64.RawURLEncoding
-	payload, err1 := enc.DecodeString(p)
-	mac, err2 := enc.DecodeString(m)
-	if err1 != nil || err2 != nil || len(payload) <= 25 || payload[0] != pendingVersion {
-		return "", ErrPendingInvalid
-	}
-	valid := false
-	for _, k := range s.pendingKey {
-		if hmac.Equal(mac, sign(k, payload)) {
-			valid = true
-		}
-	}
-	if !valid {
+	payload, ok := openToken(s.pendingKey, state, 4096)
+	if !ok || len(payload) <= 25 || payload[0] != pendingVersion {
 		return "", ErrPendingInvalid
 	}
 	userID = string(payload[25:])
@@ -93,10 +73,4 @@ func (s *Service) openPending(state string) (userID string, err error) {
 		return userID, ErrPendingExpired
 	}
 	return userID, nil
-}
-
-func sign(key, payload []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write(payload)
-	return h.Sum(nil)
 }

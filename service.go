@@ -159,11 +159,12 @@ func (s *Service) Now() time.Time { return s.cfg.Now() }
 // Key-derivation labels. A key of the ring is never used directly, and
 // never for two purposes.
 const (
-	purposeSeal       = "portalmfa v1 totp-seal"
-	purposePending    = "portalmfa v1 pending-login"
-	purposeBackupHash = "portalmfa v1 backup-code-hash"
-	purposeProof      = "portalmfa v1 recent-verification"
-	purposeUserHandle = "portalmfa v1 passkey-user-handle"
+	purposeSeal         = "portalmfa v1 totp-seal"
+	purposePending      = "portalmfa v1 pending-login"
+	purposeBackupHash   = "portalmfa v1 backup-code-hash"
+	purposeProof        = "portalmfa v1 recent-verification"
+	purposeUserHandle   = "portalmfa v1 passkey-user-handle"
+	purposePasswordless = "portalmfa v1 passwordless-ceremony"
 )
 
 // New checks cfg, fills in defaults and derives the working keys.

@@ -220,6 +220,13 @@ func (s *Service) checkTOTP(ctx context.Context, userID, code string) error {
 // backup codes and trusted devices go too.
 func (s *Service) RemoveTOTP(ctx context.Context, userID, proof string, c Client) error {
 	return s.removeFactor(ctx, userID, proof, c, func() error {
+		f, err := totpFactor{s}.status(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if f.State != On {
+			return ErrNotEnrolled
+		}
 		if err := s.store.DeleteTOTP(ctx, userID); err != nil {
 			return unavailable(err)
 		}

@@ -3,11 +3,9 @@ package portalmfa
 import (
 	"context"
 	"crypto/hmac"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
@@ -126,6 +124,12 @@ func (s *Service) checkPassword(ctx context.Context, userID, password string) er
 // other: 6 digits against 15 letters and digits.
 func (s *Service) ReverifyCode(ctx context.Context, userID, code, prev string, c Client) (proof string, err error) {
 	if _, err := totp.Normalize(code); err == nil {
+		// An app code from a user without the app is no guess at anything.
+		if st, err := s.Status(ctx, userID); err != nil {
+			return "", err
+		} else if st.Factor(FactorTOTP).State != On {
+			return "", ErrInvalidCode
+		}
 		err = s.attempt(ctx, userID, c, reverifying, func() error { return s.checkTOTP(ctx, userID, code) })
 		if err != nil {
 			return "", err
@@ -167,8 +171,7 @@ func (s *Service) newProof(userID, prev string, password bool) (string, error) {
 		return "", unavailable(err)
 	}
 	payload = append(payload, userID...)
-	enc := base64.RawURLEncoding
-	return enc.EncodeToString(payload) + "." + enc.EncodeToString(sign(s.proofKey[0], payload)), nil
+	return signToken(s.proofKey[0], payload), nil
 }
 
 type proof struct{ password, factor time.Time }
@@ -176,21 +179,8 @@ type proof struct{ password, factor time.Time }
 // openProof returns when the verifications in a proof of userID end; zero
 // times for anything that is not a genuine proof of this user.
 func (s *Service) openProof(userID, token string) (proof, bool) {
-	p, m, ok := strings.Cut(token, ".")
-	if !ok || len(token) > 1024 {
-		return proof{}, false
-	}
-	enc := base64.RawURLEncoding
-	payload, err1 := enc.DecodeString(p)
-	mac, err2 := enc.DecodeString(m)
-	if err1 != nil || err2 != nil || len(payload) < 33 || payload[0] != proofVersion {
-		return proof{}, false
-	}
-	valid := false
-	for _, k := range s.proofKey {
-		valid = valid || hmac.Equal(mac, sign(k, payload))
-	}
-	if !valid || !hmac.Equal(payload[33:], []byte(userID)) {
+	payload, ok := openToken(s.proofKey, token, 1024)
+	if !ok || len(payload) < 33 || payload[0] != proofVersion || !hmac.Equal(payload[33:], []byte(userID)) {
 		return proof{}, false
 	}
 	unix := func(b []byte) time.Time { return time.Unix(int64(binary.BigEndian.Uint64(b)), 0) }

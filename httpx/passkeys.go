@@ -18,7 +18,7 @@ const ceremonyCookie = "portalmfa_ceremony"
 func (h *Handler) setCeremony(w http.ResponseWriter, r *http.Request, path string, c portalmfa.Ceremony) {
 	http.SetCookie(w, &http.Cookie{
 		Name: ceremonyCookie, Value: c.Token, Path: path,
-		MaxAge:   int(time.Until(c.Expires) / time.Second),
+		MaxAge:   int(c.Expires.Sub(h.svc.Now()) / time.Second),
 		HttpOnly: true, Secure: h.cfg.HTTPS(r), SameSite: http.SameSiteStrictMode,
 	})
 }
@@ -81,7 +81,7 @@ func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, u portalmfa
 	case err == nil:
 		h.to(w, r, "/?done=passkey-added#portalmfa-passkeys")
 	case isProofError(err):
-		h.toVerify(w, r, portalmfa.NeedAny, "/passkeys/add")
+		h.needs(w, r, u, lang, portalmfa.AddFactor, "/passkeys/add")
 	case isUserError(err, portalmfa.ErrPasskeyRegistered):
 		h.showAddPasskey(w, r, u, lang, http.StatusConflict, &alert{Kind: "warning", Text: h.text(lang, msgPasskeyRegistered)})
 	case isUserError(err, portalmfa.ErrTooManyPasskeys):

@@ -105,9 +105,11 @@ func (h *Handler) verifyView(w http.ResponseWriter, r *http.Request, u portalmfa
 	}
 	if need != "password" && st.Enabled() {
 		v.VerifyCode = true // a backup code always; an app code when TOTP is on
-		v.TOTP = map[bool]string{true: "on", false: "off"}[st.Factor(portalmfa.FactorTOTP).State == portalmfa.On]
+		if st.Factor(portalmfa.FactorTOTP).State == portalmfa.On {
+			v.TOTP = "on"
+		}
 		if st.Factor(portalmfa.FactorPasskey).State == portalmfa.On {
-			c, err := h.svc.BeginPasskeyLogin(ctx, u.ID)
+			c, err := h.svc.BeginPasskeyVerification(ctx, u.ID)
 			if err != nil {
 				h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 				return nil, false

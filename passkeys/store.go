@@ -10,7 +10,8 @@ var (
 	// ErrUnknownPasskey: no such passkey (of this user, where a user is named).
 	ErrUnknownPasskey = errors.New("passkeys: unknown passkey")
 	// ErrDuplicate: the credential ID is registered already, to this user or
-	// another; the stored passkey stays as it was.
+	// another, or the ceremony key is stored already; what is stored stays
+	// as it was.
 	ErrDuplicate = errors.New("passkeys: passkey already registered")
 	// ErrTooMany: the user has as many passkeys as allowed.
 	ErrTooMany = errors.New("passkeys: too many passkeys")
@@ -110,8 +111,11 @@ type Ceremony struct {
 // that each can be finished once. Keys are hashes of random tokens the
 // browser holds.
 type CeremonyStore interface {
-	// SaveCeremony stores c under key. A key that is stored already is an
-	// error, and the ceremony stored under it stays as it was.
+	// SaveCeremony stores c under key. A key that is stored already is
+	// [ErrDuplicate], and the ceremony stored under it stays as it was; of
+	// concurrent saves of one key, exactly one succeeds. (The Service also
+	// saves the hash of a spent passwordless ceremony this way, to refuse
+	// its replay.)
 	SaveCeremony(ctx context.Context, key []byte, c Ceremony) error
 
 	// TakeCeremony removes the ceremony of key, and returns it if it has not

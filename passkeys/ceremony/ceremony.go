@@ -35,7 +35,8 @@ var (
 	// the detail; the user only needs to try again.
 	ErrRefused = errors.New("passkeys: ceremony refused")
 	// ErrClone: the passkey's signature counter went backwards or stood
-	// still, a sign that the key was copied. The login is refused.
+	// still, a sign that the key was copied ([Used.Cloned]). The login is
+	// refused.
 	ErrClone = errors.New("passkeys: signature counter did not increase")
 )
 
@@ -218,21 +219,38 @@ func ParseAssertion(response []byte) (*Assertion, error) {
 // PasskeyID is the credential ID the answer was made with.
 func (a *Assertion) PasskeyID() []byte { return a.parsed.RawID }
 
-// Used is what a successful login changes in the stored passkey.
+// Used is what a login with a passkey says of it.
 type Used struct {
-	ID           []byte
-	SignCount    uint32
-	BackedUp     bool
-	UserVerified bool // the authenticator verified the user this time
+	ID []byte
+	// SignCount is the authenticator's counter now; Prev the stored one.
+	SignCount, Prev uint32
+	BackedUp        bool
+	UserVerified    bool // the authenticator verified the user this time
+}
+
+// Cloned reports a counter that did not increase: a sign the passkey was
+// copied (WebAuthn §6.1.1; passkeys that do not count send 0 each time).
+func (u Used) Cloned() bool {
+	return u.SignCount <= u.Prev && (u.SignCount != 0 || u.Prev != 0)
 }
 
 // FinishLogin checks an answer to BeginLogin or BeginPasswordless (state
-// says which) against u, the passkey's owner with all their passkeys. A
-// counter that did not increase is [ErrClone].
+// says which) against u, the passkey's owner with all their passkeys. It
+// leaves the counter to the caller ([Used.Cloned]), who may need to spend
+// the ceremony first: a replay of a genuine answer is a replay, not a
+// clone.
 func (rp *RP) FinishLogin(u User, state []byte, a *Assertion) (Used, error) {
 	session, err := unmarshalState(state)
 	if err != nil {
 		return Used{}, err
+	}
+	// go-webauthn compares the counter with the stored one; with none
+	// given it only takes the new one.
+	stored := u.Passkeys
+	u.Passkeys = make([]passkeys.Passkey, len(stored))
+	for i, p := range stored {
+		p.SignCount = 0
+		u.Passkeys[i] = p
 	}
 	// The passkey may carry a handle made under an earlier key: the user
 	// is known by it for this login.
@@ -260,15 +278,18 @@ func (rp *RP) FinishLogin(u User, state []byte, a *Assertion) (Used, error) {
 	if err != nil {
 		return Used{}, refused(err)
 	}
-	if c.Authenticator.CloneWarning {
-		return Used{}, ErrClone
-	}
-	return Used{
+	used := Used{
 		ID:           c.ID,
 		SignCount:    c.Authenticator.SignCount,
 		BackedUp:     c.Flags.BackupState,
 		UserVerified: a.parsed.Response.AuthenticatorData.Flags.HasUserVerified(),
-	}, nil
+	}
+	for _, p := range stored {
+		if bytes.Equal(p.ID, c.ID) {
+			used.Prev = p.SignCount
+		}
+	}
+	return used, nil
 }
 
 func userVerification(required bool) webauthn.LoginOption {

@@ -63,7 +63,11 @@ func login(rp *ceremony.RP, a *softauthn.Authenticator, u ceremony.User, passwor
 	if err != nil {
 		return ceremony.Used{}, err
 	}
-	return rp.FinishLogin(u, state, as)
+	used, err := rp.FinishLogin(u, state, as)
+	if err == nil && used.Cloned() {
+		return used, ceremony.ErrClone
+	}
+	return used, err
 }
 
 func TestRegisterAndLogin(t *testing.T) {
@@ -157,6 +161,24 @@ func TestRefused(t *testing.T) {
 			t.Errorf("BeginLogin: %v", err)
 		}
 	})
+}
+
+func TestCloned(t *testing.T) {
+	for _, tc := range []struct {
+		prev, count uint32
+		want        bool
+	}{
+		{0, 0, false}, // a passkey that does not count
+		{0, 1, false},
+		{5, 6, false},
+		{5, 5, true},
+		{5, 4, true},
+		{5, 0, true},
+	} {
+		if got := (ceremony.Used{Prev: tc.prev, SignCount: tc.count}).Cloned(); got != tc.want {
+			t.Errorf("Cloned(prev %d, count %d) = %v, want %v", tc.prev, tc.count, got, tc.want)
+		}
+	}
 }
 
 func TestNewChecksConfig(t *testing.T) {

@@ -3,7 +3,6 @@ package memory
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -110,7 +109,7 @@ func (s *Store) SaveCeremony(_ context.Context, key []byte, c passkeys.Ceremony)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.ceremonies[string(key)]; ok {
-		return fmt.Errorf("memory: save ceremony: key is taken")
+		return passkeys.ErrDuplicate
 	}
 	c.Data = bytes.Clone(c.Data)
 	s.ceremonies[string(key)] = c

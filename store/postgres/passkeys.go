@@ -74,7 +74,7 @@ const (
 	// The primary key refuses a stored key.
 	saveCeremony = `
 		INSERT INTO {schema}.webauthn_ceremonies (key, user_id, purpose, data, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING`
 
 	// Concurrent takers queue on the row lock; once the first has deleted
 	// the row, the others find nothing to delete.
@@ -201,8 +201,12 @@ func (s *Store) changePasskey(ctx context.Context, what, change string, args ...
 
 // SaveCeremony implements [passkeys.CeremonyStore].
 func (s *Store) SaveCeremony(ctx context.Context, key []byte, c passkeys.Ceremony) error {
-	if _, err := s.pool.Exec(ctx, s.q.saveCeremony, bytea(key), c.UserID, c.Purpose, bytea(c.Data), millis(c.Expires)); err != nil {
+	tag, err := s.pool.Exec(ctx, s.q.saveCeremony, bytea(key), c.UserID, c.Purpose, bytea(c.Data), millis(c.Expires))
+	if err != nil {
 		return fmt.Errorf("postgres: save ceremony: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return passkeys.ErrDuplicate
 	}
 	return nil
 }

@@ -157,11 +157,17 @@ func (s *Store) changePasskey(ctx context.Context, what, change string, args ...
 // SaveCeremony implements [passkeys.CeremonyStore]. The primary key
 // refuses a stored key.
 func (s *Store) SaveCeremony(ctx context.Context, key []byte, c passkeys.Ceremony) error {
-	if _, err := s.db.ExecContext(ctx, `
+	res, err := s.db.ExecContext(ctx, `
 		INSERT INTO webauthn_ceremonies (key, user_id, purpose, data, expires_at)
-		VALUES (?1, ?2, ?3, ?4, ?5)`,
-		blob(key), c.UserID, c.Purpose, blob(c.Data), millis(c.Expires)); err != nil {
+		VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO NOTHING`,
+		blob(key), c.UserID, c.Purpose, blob(c.Data), millis(c.Expires))
+	if err != nil {
 		return fmt.Errorf("sqlite: save ceremony: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: save ceremony: %w", err)
+	} else if n == 0 {
+		return passkeys.ErrDuplicate
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -178,8 +179,8 @@ func RunCeremonies(t *testing.T, newStore func(t *testing.T) passkeys.CeremonySt
 			ceremony("alice", "register"),
 			{Purpose: "login", Data: []byte("other"), Expires: expires.Add(time.Hour)},
 		} {
-			if err := s.SaveCeremony(t.Context(), keyA, dup); err == nil {
-				t.Errorf("SaveCeremony over a stored key with %+v succeeded", dup)
+			if err := s.SaveCeremony(t.Context(), keyA, dup); !errors.Is(err, passkeys.ErrDuplicate) {
+				t.Errorf("SaveCeremony over a stored key with %+v: %v, want ErrDuplicate", dup, err)
 			}
 		}
 		take(t, s, keyA, t0, a)
@@ -262,8 +263,11 @@ func RunCeremonies(t *testing.T, newStore func(t *testing.T) passkeys.CeremonySt
 		errs := Together(n, func(i int) error { return s.SaveCeremony(t.Context(), keyA, cs[i]) })
 		var won []int
 		for i, err := range errs {
-			if err == nil {
+			switch {
+			case err == nil:
 				won = append(won, i)
+			case !errors.Is(err, passkeys.ErrDuplicate):
+				t.Errorf("save %d: %v, want ErrDuplicate", i, err)
 			}
 		}
 		if len(won) != 1 {
