@@ -115,8 +115,12 @@ type Passkey struct {
 	// ID is the credential ID in base64url, for links and forms.
 	ID string
 	// Name is the user's name for it, else its provider's ("iCloud
-	// Keychain"), else "" (a page says "Passkey").
+	// Keychain"), else "" (a page says "Passkey", or "Security key" for a
+	// SecurityKey).
 	Name string
+	// SecurityKey: a passkey on a security key (USB, NFC, Bluetooth), not
+	// synced.
+	SecurityKey bool
 	// Synced: a passkey manager keeps it in sync across devices; otherwise
 	// it lives on this device (or security key) only.
 	Synced    bool
@@ -153,10 +157,24 @@ func (s *Service) Passkeys(ctx context.Context, userID string) ([]Passkey, error
 		}
 		out[i] = Passkey{
 			ID: base64.RawURLEncoding.EncodeToString(p.ID), Name: name, Synced: p.BackedUp,
-			CreatedAt: p.CreatedAt, LastUsedAt: p.LastUsedAt, CreatedOn: p.CreatedOn,
+			SecurityKey: securityKey(p), CreatedAt: p.CreatedAt, LastUsedAt: p.LastUsedAt, CreatedOn: p.CreatedOn,
 		}
 	}
 	return out, nil
+}
+
+// securityKey reports a passkey that lives on a roaming authenticator only.
+func securityKey(p passkeys.Passkey) bool {
+	roaming := false
+	for _, t := range p.Transports {
+		switch t {
+		case "usb", "nfc", "ble", "smart-card":
+			roaming = true
+		case "internal", "hybrid":
+			return false
+		}
+	}
+	return roaming && !p.BackupEligible
 }
 
 // Ceremony is a WebAuthn ceremony begun: Options go to the browser's

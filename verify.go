@@ -46,8 +46,9 @@ type Change int
 
 const (
 	// AddFactor: turning a first factor on needs the password; adding
-	// another, a factor, so that a stolen session and password cannot
-	// plant a factor of their own.
+	// another needs a factor, so that a stolen session and password do not
+	// quietly add one beside the owner's (they could only remove the
+	// owner's factors first, each removal notified).
 	AddFactor Change = iota
 	// RemoveFactor: removing one factor needs any verification while
 	// another stays on, the password for the last one.

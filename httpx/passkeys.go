@@ -237,9 +237,10 @@ func (h *Handler) finishPasswordless(w http.ResponseWriter, r *http.Request) {
 
 // passkeyView is a passkey as the overview lists it.
 type passkeyView struct {
-	ID        string
-	Name      string // "" for the page's generic "Passkey"
-	Synced    bool
+	ID          string
+	Name        string // "" for the page's generic "Passkey" or "Security key"
+	SecurityKey bool
+	Synced      bool
 	Created   string
 	LastUsed  string // "" before the first use
 	CreatedOn string
@@ -250,7 +251,7 @@ func (h *Handler) passkeyViews(lang int, ps []portalmfa.Passkey, invalid string)
 	views := make([]passkeyView, len(ps))
 	for i, p := range ps {
 		views[i] = passkeyView{
-			ID: p.ID, Name: p.Name, Synced: p.Synced, CreatedOn: p.CreatedOn,
+			ID: p.ID, Name: p.Name, SecurityKey: p.SecurityKey, Synced: p.Synced, CreatedOn: p.CreatedOn,
 			Created:  h.formatDate(lang, p.CreatedAt),
 			LastUsed: h.formatDate(lang, p.LastUsedAt),
 			Invalid:  "passkey-"+p.ID == invalid,

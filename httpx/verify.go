@@ -75,7 +75,7 @@ func needName(n portalmfa.Need) string {
 // the verify page never sends anyone elsewhere.
 func safeNext(next string) string {
 	if len(next) > 200 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
-		strings.ContainsAny(next, "\\\r\n\t") {
+		strings.ContainsAny(next, "\\\r\n\t%") || strings.Contains(next, "..") {
 		return "/"
 	}
 	u, err := url.Parse(next)

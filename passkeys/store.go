@@ -31,7 +31,7 @@ type Passkey struct {
 	ID     []byte
 	UserID string
 	// Name is the user's name for it; empty until renamed, and then a page
-	// shows [ProviderName] of the AAGUID instead.
+	// shows [Names.Provider] of the AAGUID instead.
 	Name string
 	// PublicKey is the COSE-encoded credential public key.
 	PublicKey []byte

@@ -84,20 +84,25 @@
         return;
       }
       button.disabled = false;
-      var used = false;
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        if (used) {
-          return;
+        if (button.disabled) {
+          return; // a ceremony is under way
         }
-        used = true;
         button.disabled = true;
+        var failed = form.querySelector("[data-portalmfa-passkey-failed]");
+        if (failed) {
+          failed.hidden = true;
+        }
         var options = JSON.parse(form.getAttribute("data-options")).publicKey;
         var run = form.getAttribute("data-portalmfa-passkey") === "create" ?
           navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(options) }) :
           navigator.credentials.get({ publicKey: PKC.parseRequestOptionsFromJSON(options) });
+        // Cancelled or failed: nothing was sent, and the same options
+        // serve another try.
         run.then(function (credential) { answer(form, credential); }, function () {
           show(form, "[data-portalmfa-passkey-failed]");
+          button.disabled = false;
         });
       });
     });
@@ -107,7 +112,8 @@
   // data-portalmfa-passwordless="<options URL>". Where the browser offers
   // passkeys in autofill (conditional mediation, on a field with
   // autocomplete="username webauthn"), a ceremony waits for the user to
-  // pick one; the form's button runs one with the browser's own dialog.
+  // pick one; the form's button runs one with the browser's own dialog,
+  // after stopping the waiting one (a browser runs one at a time).
   function setUpPasswordless() {
     var form = document.querySelector("form[data-portalmfa-passwordless]");
     if (!form || !passkeysWork) {
@@ -115,21 +121,23 @@
     }
     var url = form.getAttribute("data-portalmfa-passwordless");
     var button = form.querySelector("button[type=submit]");
-    var waiting = null; // the autofill ceremony's AbortController
+    var failed = form.querySelector("[data-portalmfa-passkey-failed]");
+    var waiting = null; // the AbortController of the autofill ceremony
 
     function signIn(conditional) {
       var controller = new AbortController();
+      if (conditional) {
+        waiting = controller;
+      }
       return fetch(url + (conditional ? "?conditional=1" : ""), {
-        method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" }
+        method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" },
+        signal: controller.signal
       }).then(function (res) {
         if (!res.ok) {
           throw new Error("options: " + res.status);
         }
         return res.json();
       }).then(function (options) {
-        if (conditional) {
-          waiting = controller;
-        }
         return navigator.credentials.get({
           publicKey: PKC.parseRequestOptionsFromJSON(options.publicKey),
           mediation: conditional ? "conditional" : "optional",
@@ -142,24 +150,42 @@
       });
     }
 
+    function autofill() {
+      if (!PKC.isConditionalMediationAvailable) {
+        return;
+      }
+      PKC.isConditionalMediationAvailable().then(function (yes) {
+        if (yes) {
+          signIn(true).catch(function () { /* stopped for the button, or nothing picked */ });
+        }
+      });
+    }
+
     if (button) {
       button.hidden = false;
       form.addEventListener("submit", function (event) {
         event.preventDefault();
+        if (button.disabled) {
+          return;
+        }
+        button.disabled = true;
+        if (failed) {
+          failed.hidden = true;
+        }
         if (waiting) {
           waiting.abort();
           waiting = null;
         }
-        signIn(false).catch(function () { show(form, "[data-portalmfa-passkey-failed]"); });
+        signIn(false).catch(function () {
+          if (failed) {
+            failed.hidden = false;
+          }
+          button.disabled = false;
+          autofill(); // offer the passkeys in autofill again
+        });
       });
     }
-    if (PKC.isConditionalMediationAvailable) {
-      PKC.isConditionalMediationAvailable().then(function (yes) {
-        if (yes) {
-          signIn(true).catch(function () { /* aborted for the button, or nothing picked */ });
-        }
-      });
-    }
+    autofill();
   }
 
   function setUp() {
