@@ -177,11 +177,6 @@ func (s *Service) afterRemoval(ctx context.Context, userID string, c Client, was
 	if err != nil {
 		return err
 	}
-	// Read again rather than trust the count above: another factor may
-	// have gone meanwhile, in another request.
-	if st, err = s.Status(ctx, userID); err != nil {
-		return err
-	}
 	if st.Enabled() || !wasOn {
 		return nil
 	}
