@@ -27,13 +27,21 @@ var (
 	passwordCheck   = attemptKind{"password", ""}
 )
 
-// attempt runs check as one counted attempt. The user's attempt is reserved
-// in the store before check runs (refused, unevaluated, while the user is
-// locked), so however many requests race, at most the threshold are
-// evaluated, and it is cleared only when check succeeds. The client's IP
-// counts failures only: a success takes nothing off it, so an attacker's
-// own account cannot buy more guesses against others. Login attempts are
-// recorded in the user's history, whatever their outcome.
+// attempt runs check as one counted attempt. Login attempts are recorded
+// in the user's history, whatever their outcome.
+//
+// The user's attempt is reserved in the store before check runs (refused,
+// unevaluated, while the user is locked), so however many requests race,
+// at most the threshold are evaluated, and it is cleared only when check
+// succeeds.
+//
+// The client's IP is reserved before check too, atomically, so a burst
+// from one address cannot outrun its limit; a success takes nothing back,
+// so an attacker's own account buys no more guesses against others. A
+// locked IP slows spraying across users without refusing a user for what
+// others behind the same address did (a proxy, an office): it refuses a
+// user who failed from that address lately, and evaluates one attempt a day
+// of any other (reserved atomically too). A success clears that mark.
 func (s *Service) attempt(ctx context.Context, userID string, c Client, kind attemptKind, check func() error) (err error) {
 	if userID == "" {
 		return ErrNotEnrolled
@@ -42,15 +50,24 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		defer func() { s.recordAttempt(ctx, userID, c, kind.method, err) }()
 	}
 	now := s.cfg.Now()
-	ipKey := ipLimitKey(c.IP)
-	if err := s.refuseIfLocked(ctx, userID, c, kind, ipKey); err != nil {
-		return err
+	ipKey, markKey := ipLimitKey(c.IP), ""
+	if ipKey != "" {
+		markKey = "ipuser:" + ipKey + "|" + userID
+		ip, err := s.store.ReserveAttempt(ctx, ipKey, s.cfg.IPLimit, now)
+		switch {
+		case errors.Is(err, lockout.ErrLockedOut):
+			if _, err := s.store.ReserveAttempt(ctx, markKey, ipUserMark(), now); errors.Is(err, lockout.ErrLockedOut) {
+				return s.refused(ctx, userID, c, kind, ip.LockedUntil, now)
+			} else if err != nil {
+				return unavailable(err)
+			}
+		case err != nil:
+			return unavailable(err)
+		}
 	}
 	userKey := "user:" + userID
 	a, err := s.store.ReserveAttempt(ctx, userKey, s.cfg.UserLimit, now)
 	if errors.Is(err, lockout.ErrLockedOut) {
-		// Guessing at a locked user still spends the IP's budget.
-		s.countIPFailure(ctx, ipKey, now)
 		return s.refused(ctx, userID, c, kind, a.LockedUntil, now)
 	}
 	if err != nil {
@@ -63,17 +80,41 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		}
 		s.log.Log(ctx, level, "portalmfa: second factor failed",
 			"user", userID, "ip", c.IP, "method", kind.name, "err", err)
-		s.countIPFailure(ctx, ipKey, now)
+		s.markIPUser(ctx, markKey, now)
 		if !a.LockedUntil.IsZero() && !errors.Is(err, ErrUnavailable) { // this failure locked the user
 			s.event(ctx, c, history.Event{UserID: userID, Kind: history.LockedOut})
 			s.notify(ctx, c, Notification{Kind: NotifyRepeatedFailures, UserID: userID})
 		}
 		return err
 	}
-	if err := s.store.ResetAttempts(ctx, userKey); err != nil {
+	keys := []string{userKey}
+	if markKey != "" {
+		keys = append(keys, markKey)
+	}
+	if err := s.store.ResetAttempts(ctx, keys...); err != nil {
 		return unavailable(err)
 	}
 	return nil
+}
+
+// ipUserMark is the limit of the mark of a user who failed from an
+// address: the first failure sets it, and while the address is locked such
+// a user is refused there, for a day or until a success.
+func ipUserMark() lockout.Limit {
+	return lockout.Limit{Threshold: 1, Delay: 24 * time.Hour, MaxDelay: 24 * time.Hour}
+}
+
+// markIPUser records that the user of markKey failed from its address. A
+// failure to record is logged: the IP's and the user's counts are the
+// exact limits.
+func (s *Service) markIPUser(ctx context.Context, markKey string, now time.Time) {
+	if markKey == "" {
+		return
+	}
+	_, err := s.store.ReserveAttempt(ctx, markKey, ipUserMark(), now)
+	if err != nil && !errors.Is(err, lockout.ErrLockedOut) {
+		s.log.ErrorContext(ctx, "portalmfa: marking a failure from an address", "err", err)
+	}
 }
 
 // refuseIfLocked returns a *LockedOutError, for userID's attempt from c,

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -96,6 +97,10 @@ type Handler struct {
 	static map[string]staticFile
 
 	security, challenge, passwordless http.Handler
+
+	// proxyWarning, with the default ClientIP, warns once that requests
+	// come through a proxy: then every client has the proxy's address.
+	proxyWarning *sync.Once
 }
 
 // New checks cfg, fills in defaults, loads the locales and parses every
@@ -127,8 +132,10 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.SecurityPath == cfg.ChallengePath || cfg.PasswordlessPath == cfg.SecurityPath || cfg.PasswordlessPath == cfg.ChallengePath {
 		return nil, errors.New("httpx: Config.SecurityPath, ChallengePath and PasswordlessPath must differ")
 	}
+	defaultClientIP := false
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = remoteIP
+		defaultClientIP = true
 	}
 	if cfg.HTTPS == nil {
 		cfg.HTTPS = func(r *http.Request) bool { return r.TLS != nil }
@@ -142,6 +149,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 
 	h := &Handler{cfg: cfg, svc: cfg.Service, log: cfg.Logger, loginURL: loginURL}
+	if defaultClientIP {
+		h.proxyWarning = new(sync.Once)
+	}
 	if err := h.loadLocales(); err != nil {
 		return nil, err
 	}
@@ -318,6 +328,12 @@ func (h *Handler) client(r *http.Request) portalmfa.Client {
 	ua := r.UserAgent()
 	if len(ua) > 512 { // a display fact; no need to keep a novel
 		ua = strings.ToValidUTF8(ua[:512], "")
+	}
+	if h.proxyWarning != nil && (r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "") {
+		h.proxyWarning.Do(func() {
+			h.log.Warn("portalmfa/httpx: requests come through a proxy (X-Forwarded-For), but Config.ClientIP is not set: " +
+				"every client has the proxy's address, in the history and for the per-IP limit. Set Config.ClientIP to read the proxy's header.")
+		})
 	}
 	return portalmfa.Client{IP: h.cfg.ClientIP(r), UserAgent: ua}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/portalmfa/portalmfa"
@@ -507,4 +508,22 @@ func stepOf(t *testing.T, body string) int {
 	}
 	require.Len(t, m, 1, "one current step")
 	return int(m[0][1][0] - '0')
+}
+
+// Behind a proxy with the default ClientIP, every client has the proxy's
+// address: the handler says so in the log, once.
+func TestProxyWarning(t *testing.T) {
+	hs := newHost(t)
+	hs.enroll("alice")
+	for range 3 {
+		hs.do(http.MethodPost, "/login/2fa/", form("code", "000000"), withCookie(hs.pending("alice")), withHeader("X-Forwarded-For", "203.0.113.9"))
+	}
+	assert.Equal(t, 1, strings.Count(hs.logs.String(), "Config.ClientIP is not set"))
+
+	quiet := newHost(t, func(c *httpx.Config) {
+		c.ClientIP = func(r *http.Request) string { return r.Header.Get("X-Forwarded-For") }
+	})
+	quiet.enroll("alice")
+	quiet.do(http.MethodPost, "/login/2fa/", form("code", "000000"), withCookie(quiet.pending("alice")), withHeader("X-Forwarded-For", "203.0.113.9"))
+	assert.NotContains(t, quiet.logs.String(), "Config.ClientIP is not set")
 }

@@ -241,10 +241,10 @@ type passkeyView struct {
 	Name        string // "" for the page's generic "Passkey" or "Security key"
 	SecurityKey bool
 	Synced      bool
-	Created   string
-	LastUsed  string // "" before the first use
-	CreatedOn string
-	Invalid   bool // a rename of it was refused
+	Created     string
+	LastUsed    string // "" before the first use
+	CreatedOn   string
+	Invalid     bool // a rename of it was refused
 }
 
 func (h *Handler) passkeyViews(lang int, ps []portalmfa.Passkey, invalid string) []passkeyView {
