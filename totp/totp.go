@@ -2,6 +2,7 @@ package totp
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/subtle"
@@ -9,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/url"
 	"strconv"
@@ -208,10 +210,11 @@ func Verify(secret []byte, code string, t time.Time) (step int64, err error) {
 		return 0, fmt.Errorf("%w: empty secret", ErrInvalidCode)
 	}
 	now := StepAt(t)
+	mac := hmac.New(sha1.New, secret)
 	matched := 0
 	for s := now - 1; s <= now+1; s++ {
 		var want [Digits]byte
-		hotpDigits(secret, uint64(s), want[:])
+		hotpDigits(mac, uint64(s), want[:])
 		eq := subtle.ConstantTimeCompare(want[:], given[:])
 		mask := -int64(eq) // all ones on a match
 		step = step&^mask | s&mask
@@ -228,38 +231,26 @@ func Verify(secret []byte, code string, t time.Time) (step int64, err error) {
 // is what Verify calls.
 func hotp(secret []byte, counter uint64, digits int) string {
 	out := make([]byte, digits)
-	hotpDigits(secret, counter, out)
+	hotpDigits(hmac.New(sha1.New, secret), counter, out)
 	return string(out)
 }
 
-// hotpDigits fills out with the HOTP value of counter: HMAC-SHA-1 of the
-// big-endian counter, 31 bits taken at the offset named by the last
-// nibble, the low len(out) decimal digits kept.
+// hotpDigits fills out with the HOTP value of counter under mac, an
+// HMAC-SHA-1 keyed with the secret: the MAC of the big-endian counter, 31
+// bits taken at the offset named by the last nibble, the low len(out)
+// decimal digits kept. It resets mac first, so Verify keys one HMAC and
+// runs it for all three steps.
 //
-// The HMAC (RFC 2104) is spelled out over sha1.Sum instead of crypto/hmac
-// because everything then stays on the stack: Verify runs three of these
-// per login, and through hash.Hash they cost more than pquerna/otp's whole
-// check. TestHMACMatchesStandard holds it to crypto/hmac. SHA-1 is the only
-// algorithm because it is the only one every authenticator app honours; it
-// is safe here, where only HMAC's PRF property matters.
-func hotpDigits(secret []byte, counter uint64, out []byte) {
-	var key [sha1.BlockSize]byte
-	if len(secret) > sha1.BlockSize {
-		long := sha1.Sum(secret)
-		copy(key[:], long[:])
-	} else {
-		copy(key[:], secret)
-	}
-	var inner [sha1.BlockSize + 8]byte
-	var outer [sha1.BlockSize + sha1.Size]byte
-	for i, b := range key {
-		inner[i] = b ^ 0x36
-		outer[i] = b ^ 0x5c
-	}
-	binary.BigEndian.PutUint64(inner[sha1.BlockSize:], counter)
-	innerSum := sha1.Sum(inner[:])
-	copy(outer[sha1.BlockSize:], innerSum[:])
-	sum := sha1.Sum(outer[:])
+// SHA-1 is the only algorithm because it is the only one every
+// authenticator app honours; it is safe here, where only HMAC's PRF
+// property matters.
+func hotpDigits(mac hash.Hash, counter uint64, out []byte) {
+	mac.Reset()
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], counter)
+	mac.Write(msg[:])
+	var buf [sha1.Size]byte
+	sum := mac.Sum(buf[:0])
 
 	off := sum[len(sum)-1] & 0x0f
 	v := binary.BigEndian.Uint32(sum[off:]) & 0x7fffffff
