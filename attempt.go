@@ -3,7 +3,6 @@ package portalmfa
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/netip"
 	"time"
 
@@ -16,15 +15,20 @@ import (
 type attemptKind struct {
 	name   string         // for logs
 	method history.Method // "" unless a login
+	// password: a right password proves one factor, and clears no
+	// failures: otherwise each sign-in with a known password would buy an
+	// attacker another round of guesses at the second factor. (Its own
+	// reservation is taken back when it was the only one.)
+	password bool
 }
 
 var (
-	loginTOTP       = attemptKind{"totp", history.TOTP}
-	loginBackupCode = attemptKind{"backup-code", history.BackupCode}
-	loginPasskey    = attemptKind{"passkey", history.Passkey}
-	enrolling       = attemptKind{"totp-confirm", ""}
-	reverifying     = attemptKind{"reverify", ""}
-	passwordCheck   = attemptKind{"password", ""}
+	loginTOTP       = attemptKind{name: "totp", method: history.TOTP}
+	loginBackupCode = attemptKind{name: "backup-code", method: history.BackupCode}
+	loginPasskey    = attemptKind{name: "passkey", method: history.Passkey}
+	enrolling       = attemptKind{name: "totp-confirm"}
+	reverifying     = attemptKind{name: "reverify"}
+	passwordCheck   = attemptKind{name: "password", password: true}
 )
 
 // attempt runs check as one counted attempt. Login attempts are recorded
@@ -51,9 +55,11 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 	}
 	now := s.cfg.Now()
 	ipKey, markKey := ipLimitKey(c.IP), ""
+	var ip lockout.Attempt // the IP's reservation, if it got one
 	if ipKey != "" {
 		markKey = "ipuser:" + ipKey + "|" + userID
-		ip, err := s.store.ReserveAttempt(ctx, ipKey, s.cfg.IPLimit, now)
+		var err error
+		ip, err = s.store.ReserveAttempt(ctx, ipKey, s.cfg.IPLimit, now)
 		switch {
 		case errors.Is(err, lockout.ErrLockedOut):
 			if _, err := s.store.ReserveAttempt(ctx, markKey, ipUserMark(), now); errors.Is(err, lockout.ErrLockedOut) {
@@ -61,6 +67,7 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 			} else if err != nil {
 				return unavailable(err)
 			}
+			ip = lockout.Attempt{} // nothing of the IP's to give back
 		case err != nil:
 			return unavailable(err)
 		}
@@ -74,18 +81,35 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		return unavailable(err)
 	}
 	if err := check(); err != nil {
-		level := slog.LevelInfo
 		if errors.Is(err, ErrUnavailable) {
-			level = slog.LevelError
+			// Our failure, not the user's: counted against nobody.
+			s.log.ErrorContext(ctx, "portalmfa: second factor unavailable",
+				"user", userID, "ip", c.IP, "method", kind.name, "err", err)
+			s.release(ctx, userKey, a)
+			if ip.Failures > 0 {
+				s.release(ctx, ipKey, ip)
+			}
+			return err
 		}
-		s.log.Log(ctx, level, "portalmfa: second factor failed",
+		s.log.InfoContext(ctx, "portalmfa: second factor failed",
 			"user", userID, "ip", c.IP, "method", kind.name, "err", err)
 		s.markIPUser(ctx, markKey, now)
-		if !a.LockedUntil.IsZero() && !errors.Is(err, ErrUnavailable) { // this failure locked the user
+		if !a.LockedUntil.IsZero() { // this failure locked the user
 			s.event(ctx, c, history.Event{UserID: userID, Kind: history.LockedOut})
 			s.notify(ctx, c, Notification{Kind: NotifyRepeatedFailures, UserID: userID})
 		}
 		return err
+	}
+	if kind.password {
+		// Earlier failures stand; this attempt is taken back (or, with a
+		// store that cannot, counted when others came before it).
+		if s.releaser != nil {
+			s.release(ctx, userKey, a)
+			return nil
+		}
+		if a.Failures > 1 {
+			return nil
+		}
 	}
 	keys := []string{userKey}
 	if markKey != "" {
@@ -95,6 +119,17 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		return unavailable(err)
 	}
 	return nil
+}
+
+// release takes back the reservation a of key, when the store can. A
+// failure is logged: the count errs on the strict side.
+func (s *Service) release(ctx context.Context, key string, a lockout.Attempt) {
+	if s.releaser == nil {
+		return
+	}
+	if err := s.releaser.ReleaseAttempt(ctx, key, a); err != nil {
+		s.log.ErrorContext(ctx, "portalmfa: taking back an attempt", "err", err)
+	}
 }
 
 // ipUserMark is the limit of the mark of a user who failed from an

@@ -148,8 +148,9 @@ type Service struct {
 	pendingKey  [][]byte // HMAC keys for pending-login states, newest first
 	proofKey    [][]byte // HMAC keys for recent verifications, newest first
 
-	factors  []factor        // every kind the Service offers, TOTP first
-	passkeys *passkeyService // nil without passkeys
+	factors  []factor         // every kind the Service offers, TOTP first
+	passkeys *passkeyService  // nil without passkeys
+	releaser lockout.Releaser // nil when the store cannot take attempts back
 }
 
 // Now is the Service's clock, so pages show times consistent with its
@@ -250,6 +251,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("portalmfa: Config.Keys: %w", err)
 	}
 	s.sealer = sealer
+	s.releaser, _ = cfg.Store.(lockout.Releaser)
 	s.factors = []factor{totpFactor{s}}
 	if cfg.Passkeys.RPID != "" || len(cfg.Passkeys.Origins) > 0 {
 		if s.passkeys, err = newPasskeyService(&cfg, cfg.Store); err != nil {

@@ -108,6 +108,28 @@ func (s *Service) ReverifyPassword(ctx context.Context, userID, password, prev s
 	return s.newProof(userID, prev, true)
 }
 
+// PasswordAttempt runs the host's own check of a password (its sign-in
+// form, its password page) as one counted attempt, in the limits of the
+// second factor: refused, unevaluated, while the account or the client's
+// address is locked ([*LockedOutError]), and counted as a failure when
+// check says no ([ErrWrongPassword]). account is the user's ID, or for a
+// sign-in name that names no user, any stable key of it ("login:" + the
+// email), so that guessing at unknown names is limited too. Without it, a
+// stolen session could find the password by guessing on the password page,
+// then turn 2FA off.
+func (s *Service) PasswordAttempt(ctx context.Context, account string, c Client, check func() (bool, error)) error {
+	return s.attempt(ctx, account, c, passwordCheck, func() error {
+		ok, err := check()
+		switch {
+		case err != nil:
+			return unavailable(err)
+		case !ok:
+			return ErrWrongPassword
+		}
+		return nil
+	})
+}
+
 func (s *Service) checkPassword(ctx context.Context, userID, password string) error {
 	ok, err := s.cfg.CheckPassword(ctx, userID, password)
 	switch {

@@ -87,3 +87,16 @@ type Store interface {
 	// error.
 	ResetAttempts(ctx context.Context, keys ...string) error
 }
+
+// Releaser takes back reservations. It is optional: a Service whose store
+// lacks it keeps what it cannot take back counted (a password that was
+// right, an attempt the store failed to evaluate), erring on the strict
+// side.
+type Releaser interface {
+	// ReleaseAttempt takes back the attempt a that ReserveAttempt counted
+	// for key, when it turned out to be no failure: the count goes down by
+	// one (not below zero), and when a locked the key (its LockedUntil is
+	// set) and that lock still stands as a set it, the lock goes, and the
+	// count of locks with it. Releasing a key that is gone is not an error.
+	ReleaseAttempt(ctx context.Context, key string, a Attempt) error
+}

@@ -175,6 +175,23 @@ func (s *Store) LockedUntil(_ context.Context, key string, now time.Time) (time.
 	return time.Time{}, nil
 }
 
+// ReleaseAttempt implements [lockout.Releaser].
+func (s *Store) ReleaseAttempt(_ context.Context, key string, a lockout.Attempt) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.attempts[key]
+	if !ok {
+		return nil
+	}
+	st.failures = max(st.failures-1, 0)
+	if !a.LockedUntil.IsZero() && st.lockedUntil.Equal(a.LockedUntil) {
+		st.lockedUntil = time.Time{}
+		st.locks = max(st.locks-1, 0)
+	}
+	s.attempts[key] = st
+	return nil
+}
+
 // ResetAttempts implements [lockout.Store].
 func (s *Store) ResetAttempts(_ context.Context, keys ...string) error {
 	s.mu.Lock()

@@ -54,6 +54,13 @@ WHERE last_attempt < $1 AND (locked_until IS NULL OR locked_until <= $1)`
 
 const resetAttempts = `DELETE FROM {schema}.lockout_attempts WHERE key = ANY($1)`
 
+const releaseAttempt = `
+UPDATE {schema}.lockout_attempts SET
+	failures = GREATEST(failures - 1, 0),
+	locks = CASE WHEN $2::bigint > 0 AND locked_until = $2::bigint THEN GREATEST(locks - 1, 0) ELSE locks END,
+	locked_until = CASE WHEN $2::bigint > 0 AND locked_until = $2::bigint THEN NULL ELSE locked_until END
+WHERE key = $1`
+
 // ReserveAttempt implements [lockout.Store].
 func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Limit, now time.Time) (lockout.Attempt, error) {
 	lockEnds := limit.LockEnds(now)
@@ -109,6 +116,18 @@ func (s *Store) LockedUntil(ctx context.Context, key string, now time.Time) (tim
 		return time.Time{}, fmt.Errorf("postgres: locked until: %w", err)
 	}
 	return fromNullMillis(until), nil
+}
+
+// ReleaseAttempt implements [lockout.Releaser], in one statement.
+func (s *Store) ReleaseAttempt(ctx context.Context, key string, a lockout.Attempt) error {
+	lock := int64(0)
+	if !a.LockedUntil.IsZero() {
+		lock = millis(a.LockedUntil)
+	}
+	if _, err := s.pool.Exec(ctx, s.q.releaseAttempt, key, lock); err != nil {
+		return fmt.Errorf("postgres: release attempt: %w", err)
+	}
+	return nil
 }
 
 // ResetAttempts implements [lockout.Store].

@@ -140,7 +140,7 @@ func plainIdentifier(name string) bool {
 type queries struct {
 	savePendingTOTP, totpEnrollment, activateTOTP, acceptTOTPStep, replayedTOTPStep, deleteTOTP string
 	saveBackupCodes, backupCodeSet, activateBackupCodes, redeemBackupCode, deleteBackupCodes    string
-	reserveAttempt, lockedAttempt, resetAttempts, pruneAttempts                                 string
+	reserveAttempt, lockedAttempt, resetAttempts, releaseAttempt, pruneAttempts                 string
 	saveDevice, useDevice, listDevices, renameDevice, revokeDevice, revokeAllDevices            string
 	recordEvent, events, eventsOfKinds, pruneEvents                                             string
 	lockPasskeyUser, addPasskey, listPasskeys, passkeyByID, usePasskey, userHasPasskey          string
@@ -164,6 +164,7 @@ func newQueries(schema string) queries {
 		reserveAttempt:      r.Replace(reserveAttempt),
 		lockedAttempt:       r.Replace(lockedAttempt),
 		resetAttempts:       r.Replace(resetAttempts),
+		releaseAttempt:      r.Replace(releaseAttempt),
 		pruneAttempts:       r.Replace(pruneAttempts),
 		saveDevice:          r.Replace(saveDevice),
 		useDevice:           r.Replace(useDevice),

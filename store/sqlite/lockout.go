@@ -124,6 +124,23 @@ func (s *Store) ResetAttempts(ctx context.Context, keys ...string) error {
 
 // endsJSON encodes limit.LockEnds(now) as a JSON array of unix
 // milliseconds, for json_extract in reserveAttempt.
+// ReleaseAttempt implements [lockout.Releaser], in one statement.
+func (s *Store) ReleaseAttempt(ctx context.Context, key string, a lockout.Attempt) error {
+	lock := int64(0)
+	if !a.LockedUntil.IsZero() {
+		lock = millis(a.LockedUntil)
+	}
+	if _, err := s.db.ExecContext(ctx, `
+		UPDATE lockout_attempts SET
+			failures = max(failures - 1, 0),
+			locks = CASE WHEN ?2 > 0 AND locked_until = ?2 THEN max(locks - 1, 0) ELSE locks END,
+			locked_until = CASE WHEN ?2 > 0 AND locked_until = ?2 THEN NULL ELSE locked_until END
+		WHERE key = ?1`, key, lock); err != nil {
+		return fmt.Errorf("sqlite: release attempt: %w", err)
+	}
+	return nil
+}
+
 func endsJSON(ends []time.Time) string {
 	b := []byte{'['}
 	for i, e := range ends {

@@ -190,6 +190,71 @@ func RunLockout(t *testing.T, newStore func(t *testing.T) lockout.Store) {
 		end := lockCycle(t, s, "k", limit, t0, 0)
 		checkConcurrentReserve(t, s, limit, end, 1)
 	})
+	t.Run("Release", func(t *testing.T) {
+		s := newStore(t)
+		r, ok := s.(lockout.Releaser)
+		if !ok {
+			t.Skip("the store does not implement lockout.Releaser (optional)")
+		}
+		release := func(a lockout.Attempt) {
+			t.Helper()
+			wantErr(t, "ReleaseAttempt", r.ReleaseAttempt(t.Context(), "k", a), nil)
+		}
+		// A released attempt leaves the count as it was before it.
+		grant(t, s, "k", limit, t0, 1, time.Time{})
+		a, err := s.ReserveAttempt(t.Context(), "k", limit, t0)
+		wantErr(t, "ReserveAttempt", err, nil)
+		release(a)
+		grant(t, s, "k", limit, t0, 2, time.Time{})
+		// Released down to nothing, never below.
+		for range 3 {
+			release(lockout.Attempt{Failures: 1})
+		}
+		grant(t, s, "k", limit, t0, 1, time.Time{})
+		// The attempt that locked the key, released: the lock goes, and its
+		// lock count, so the next lock is the first again.
+		for i := 2; i < limit.Threshold; i++ {
+			grant(t, s, "k", limit, t0, i, time.Time{})
+		}
+		a, err = s.ReserveAttempt(t.Context(), "k", limit, t0)
+		wantErr(t, "ReserveAttempt", err, nil)
+		if a.LockedUntil.IsZero() {
+			t.Fatal("the threshold did not lock")
+		}
+		release(a)
+		until, err := s.LockedUntil(t.Context(), "k", t0)
+		wantErr(t, "LockedUntil", err, nil)
+		sameTime(t, "LockedUntil after the release", until, time.Time{})
+		end := t0.Add(time.Minute)
+		grant(t, s, "k", limit, t0, limit.Threshold, end) // 1 minute: the first lock again
+		// Another lock than the one released stays.
+		release(lockout.Attempt{Failures: limit.Threshold, LockedUntil: end.Add(time.Hour)})
+		refuse(t, s, "k", limit, t0, end)
+		// A key that is gone.
+		wantErr(t, "ReleaseAttempt", r.ReleaseAttempt(t.Context(), "gone", lockout.Attempt{Failures: 1}), nil)
+	})
+
+	t.Run("ConcurrentReserveAndRelease", func(t *testing.T) {
+		// Attempts reserved and released at once, as right passwords are:
+		// none is left counted.
+		s := newStore(t)
+		r, ok := s.(lockout.Releaser)
+		if !ok {
+			t.Skip("the store does not implement lockout.Releaser (optional)")
+		}
+		big := lockout.Limit{Threshold: 100, Delay: time.Minute, MaxDelay: time.Hour}
+		errs := Together(50, func(int) error {
+			a, err := s.ReserveAttempt(t.Context(), "k", big, t0)
+			if err != nil {
+				return err
+			}
+			return r.ReleaseAttempt(t.Context(), "k", a)
+		})
+		for i, err := range errs {
+			wantErr(t, fmt.Sprint("reserve and release ", i), err, nil)
+		}
+		grant(t, s, "k", big, t0, 1, time.Time{})
+	})
 }
 
 // checkConcurrentReserve makes 200 concurrent attempts on key "k" at now and
