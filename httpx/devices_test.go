@@ -659,7 +659,11 @@ func TestLoginHistory(t *testing.T) {
 }
 
 func TestNotMe(t *testing.T) {
-	hs := newHost(t, func(c *httpx.Config) { c.ChangePasswordURL = "/account/password?from=mfa" })
+	var ended []string // the users whose other sessions the host was asked to end
+	hs := newHost(t, func(c *httpx.Config) {
+		c.ChangePasswordURL = "/account/password?from=mfa"
+		c.EndOtherSessions = func(_ *http.Request, userID string) { ended = append(ended, userID) }
+	})
 	secret := hs.enroll("alice")
 	hs.enroll("bob")
 	ctx := context.Background()
@@ -709,6 +713,7 @@ func TestNotMe(t *testing.T) {
 		for _, tok := range []string{a1, a2} {
 			assert.Equal(t, devices.Revoked, hs.device("alice", hs.svc.DeviceID(tok)).StatusAt(hs.clock.Now()))
 		}
+		assert.Equal(t, []string{"alice"}, ended, "the host ends alice's other sessions, no one else's")
 		assert.Equal(t, devices.Active, hs.device("bob", hs.svc.DeviceID(b1)).StatusAt(hs.clock.Now()), "bob's stay")
 
 		w = hs.do(http.MethodGet, "/my/security/?done=not-me", nil, as("alice"))

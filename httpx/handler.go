@@ -53,6 +53,10 @@ type Config struct {
 	// ChallengePath is where the host mounts [Handler.Challenge]; the
 	// pending-login cookie is scoped to it. Optional: "/login/2fa".
 	ChallengePath string
+	// EndOtherSessions ends every session of userID but the one of r: after
+	// "this wasn't me", whoever made the attempt knew the password and may
+	// be signed in. Optional: the host's sessions are left as they are.
+	EndOtherSessions func(r *http.Request, userID string)
 	// PasswordlessPath is where the host mounts [Handler.Passwordless].
 	// Optional: "/login/passkey".
 	PasswordlessPath string

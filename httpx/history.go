@@ -88,6 +88,9 @@ func (h *Handler) notMe(w http.ResponseWriter, r *http.Request, u portalmfa.User
 		if h.deviceToken(r) != "" {
 			h.clearDevice(w, r)
 		}
+		if h.cfg.EndOtherSessions != nil {
+			h.cfg.EndOtherSessions(r, u.ID)
+		}
 		h.to(w, r, "/?done=not-me")
 	case isUserError(err, portalmfa.ErrNotYourEvent):
 		h.renderError(w, r, kindSecurity, lang, http.StatusNotFound, msgEventUnknown)

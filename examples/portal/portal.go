@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -164,8 +165,10 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		// A passkey with user verification signs in without the password.
 		PasswordlessPassed: p.secondFactorPassed,
 		Templates:          layout,
-		// After "this wasn't me", the security page links here.
+		// After "this wasn't me", the security page links here, and the
+		// user's other sessions end.
 		ChangePasswordURL: "/account/password",
+		EndOtherSessions:  p.sessions.endOthers,
 		Logger:            cfg.Logger,
 	})
 	if err != nil {
@@ -285,12 +288,31 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
-	a, ok := p.users.authenticate(email, password)
-	if !ok {
-		p.log.InfoContext(r.Context(), "sign-in refused: wrong email or password", "ip", r.RemoteAddr)
-		p.render(w, r, http.StatusUnauthorized, "login", "title.login", loginData{
+	// Every password check counts in portalmfa's limits, per account and
+	// per address; an unknown email is limited under a key of its own.
+	key := "login:" + normalizeEmail(email)
+	if known, ok := p.users.byEmailAddress(email); ok {
+		key = known.ID
+	}
+	var a *account
+	err := p.svc.PasswordAttempt(r.Context(), key, clientOf(r), func() (bool, error) {
+		var ok bool
+		a, ok = p.users.authenticate(email, password)
+		return ok, nil
+	})
+	if err != nil {
+		status, key := http.StatusUnauthorized, "login.incorrect"
+		switch {
+		case errors.Is(err, portalmfa.ErrLockedOut):
+			status, key = http.StatusTooManyRequests, "auth.locked"
+		case errors.Is(err, portalmfa.ErrUnavailable):
+			p.unavailable(w, r, err)
+			return
+		}
+		p.log.InfoContext(r.Context(), "sign-in refused", "ip", r.RemoteAddr, "err", err)
+		p.render(w, r, status, "login", "title.login", loginData{
 			Email:    email,
-			Error:    p.text(r, "login.incorrect"),
+			Error:    p.text(r, key),
 			Demo:     demoUsers(),
 			Passkeys: p.svc.PasswordlessEnabled(),
 		})
@@ -318,6 +340,16 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request) {
 	}
 	p.log.InfoContext(r.Context(), "signed in", "user", a.ID, "second_factor", false)
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+// clientOf is the client of a request as portalmfa counts it: the demo
+// faces browsers directly, so RemoteAddr is the client's address.
+func clientOf(r *http.Request) portalmfa.Client {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return portalmfa.Client{IP: host, UserAgent: r.UserAgent()}
 }
 
 func (p *portal) logout(w http.ResponseWriter, r *http.Request) {
@@ -404,9 +436,18 @@ func (p *portal) changePassword(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, status, "password", "title.password",
 			passwordData{Email: a.Email, Error: mustPageText(lang, key, args...), MinLength: minPasswordLength})
 	}
+	err := p.svc.PasswordAttempt(r.Context(), a.ID, clientOf(r), func() (bool, error) {
+		return p.users.checkPassword(a.ID, current), nil
+	})
 	switch {
-	case !p.users.checkPassword(a.ID, current):
+	case errors.Is(err, portalmfa.ErrLockedOut):
+		refuse(http.StatusTooManyRequests, "auth.locked")
+		return
+	case errors.Is(err, portalmfa.ErrWrongPassword):
 		refuse(http.StatusUnprocessableEntity, "password.wrong_current")
+		return
+	case err != nil:
+		refuse(http.StatusServiceUnavailable, "password.unavailable")
 		return
 	case next != r.PostFormValue("confirm"):
 		refuse(http.StatusUnprocessableEntity, "password.mismatch")
@@ -425,6 +466,9 @@ func (p *portal) changePassword(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Internal server error", http.StatusInternalServerError)
 		return
 	}
+	// Whoever else is signed in as this user (who may have learnt the old
+	// password) is not any more.
+	p.sessions.endOthers(r, a.ID)
 	p.log.InfoContext(r.Context(), "password changed", "user", a.ID)
 	http.Redirect(w, r, "/account?done=password", http.StatusSeeOther)
 }

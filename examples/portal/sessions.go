@@ -92,6 +92,22 @@ func (s *sessions) end(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// endOthers ends every session of userID but r's own: after a password
+// change, or "this wasn't me", whoever else is signed in is not any more.
+func (s *sessions) endOthers(r *http.Request, userID string) {
+	current := ""
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		current = c.Value
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, v := range s.byID {
+		if v.userID == userID && id != current {
+			delete(s.byID, id)
+		}
+	}
+}
+
 // forget drops r's session from the map.
 func (s *sessions) forget(r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {

@@ -79,6 +79,12 @@ func (d *directory) authenticate(email, password string) (*account, bool) {
 	return a, true
 }
 
+// byEmailAddress returns the account of an email address.
+func (d *directory) byEmailAddress(email string) (*account, bool) {
+	a, ok := d.byEmail[normalizeEmail(email)]
+	return a, ok
+}
+
 // checkPassword reports whether password is the password of user id.
 func (d *directory) checkPassword(id, password string) bool {
 	a, ok := d.byID[id]
