@@ -51,7 +51,12 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		return ErrNotEnrolled
 	}
 	if kind.method != "" {
-		defer func() { s.recordAttempt(ctx, userID, c, kind.method, err) }()
+		defer func() {
+			if locked, ok := errors.AsType[*LockedOutError](err); ok && !s.firstOf(ctx, "refused:"+userID, locked.Until) {
+				return // a burst refused while locked goes into the history once
+			}
+			s.recordAttempt(ctx, userID, c, kind.method, err)
+		}()
 	}
 	now := s.cfg.Now()
 	ipKey, markKey := ipLimitKey(c.IP), ""
@@ -119,6 +124,19 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		return unavailable(err)
 	}
 	return nil
+}
+
+// firstOf reports whether this is the first call for key before until:
+// the lockout store's atomic reservation marks it, so of a burst, however
+// concurrent, one is first. On a store failure it says yes: the history
+// errs on the side of telling.
+func (s *Service) firstOf(ctx context.Context, key string, until time.Time) bool {
+	d := until.Sub(s.cfg.Now())
+	if d <= 0 {
+		return true
+	}
+	_, err := s.store.ReserveAttempt(ctx, key, lockout.Limit{Threshold: 1, Delay: d, MaxDelay: d}, s.cfg.Now())
+	return !errors.Is(err, lockout.ErrLockedOut)
 }
 
 // release takes back the reservation a of key, when the store can. A

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/store/memory"
 	"github.com/portalmfa/portalmfa/store/storetest"
 	"github.com/portalmfa/portalmfa/totp"
@@ -100,4 +101,50 @@ func TestUnavailableCountsNothing(t *testing.T) {
 	until, err := store.LockedUntil(ctx, "ip:192.0.2.1", f.clock.Now().Add(time.Second))
 	require.NoError(t, err)
 	assert.True(t, until.IsZero(), "the address is not locked either")
+}
+
+// Refused attempts do not flood the history: a burst refused while locked,
+// and a late form posted again and again, are one entry each (found in an
+// attack run: over a thousand rows a second).
+func TestHistoryNotFlooded(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	secret := f.enroll(t, alice)
+	f.clock.Add(totp.Period)
+	c := portalmfa.Client{IP: "192.0.2.1"}
+	count := func(reason history.Reason) int {
+		t.Helper()
+		es, err := f.store.Events(ctx, alice.ID, 10000, history.Attempt)
+		require.NoError(t, err)
+		n := 0
+		for _, e := range es {
+			if e.Reason == reason {
+				n++
+			}
+		}
+		return n
+	}
+	for range 5 {
+		_ = f.svc.VerifyTOTP(ctx, alice.ID, "000000", c)
+	}
+	storetest.Together(100, func(int) error { return f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), c) })
+	assert.Equal(t, 5, count(history.WrongCode))
+	assert.Equal(t, 1, count(history.Locked), "a burst refused while locked is one entry")
+	f.clock.Add(2 * time.Minute) // the lock is over; the next one is another entry
+	for range 5 {
+		_ = f.svc.VerifyTOTP(ctx, alice.ID, "000000", c)
+	}
+	_ = f.svc.VerifyTOTP(ctx, alice.ID, "000000", c)
+	assert.Equal(t, 2, count(history.Locked))
+
+	state, _, err := f.svc.NewPendingLogin(alice.ID)
+	require.NoError(t, err)
+	other, _, err := f.svc.NewPendingLogin(alice.ID)
+	require.NoError(t, err)
+	f.clock.Add(time.Hour)
+	for range 50 {
+		f.svc.ChallengeExpired(ctx, state, history.TOTP, c)
+	}
+	f.svc.ChallengeExpired(ctx, other, history.TOTP, c)
+	assert.Equal(t, 2, count(history.ExpiredState), "one entry per late state")
 }
