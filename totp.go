@@ -6,6 +6,7 @@ import (
 
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/totp"
+	"github.com/portalmfa/portalmfa/totp/qrcode"
 )
 
 // Enrollment is what the wizard shows while TOTP is being set up.
@@ -88,7 +89,7 @@ func (s *Service) TOTPQRCode(ctx context.Context, u User, proof string) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	png, err := totp.QRCode(e.URI)
+	png, err := qrcode.PNG(e.URI)
 	if err != nil {
 		return nil, unavailable(err)
 	}

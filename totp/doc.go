@@ -8,8 +8,10 @@
 // # Enrollment
 //
 // [NewSecret] draws a fresh secret. [URI] builds the otpauth:// link an app
-// imports, [QRCode] renders it as a PNG to scan, and [EncodeSecret] gives
-// the base32 text for users who type the key by hand.
+// imports, and [EncodeSecret] gives the base32 text for users who type the
+// key by hand. Package [github.com/portalmfa/portalmfa/totp/qrcode] renders
+// the link as a PNG to scan; it lives apart so that the backends, which
+// import this package, do not link an image stack.
 //
 // # Checking a code
 //

@@ -1,7 +1,6 @@
 package totp
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1"
@@ -16,9 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/yeqown/go-qrcode/v2"
-	"github.com/yeqown/go-qrcode/writer/standard"
 )
 
 // The parameters are fixed rather than configurable: several apps ignore
@@ -99,46 +95,6 @@ func URI(issuer, account string, secret []byte) string {
 func escape(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
-
-// QR rendering: 8-pixel modules stay sharp on a phone screen and in print,
-// and the quiet zone of 4 modules is what the QR specification asks for.
-const (
-	qrModulePixels = 8
-	qrQuietModules = 4
-)
-
-// QRCode renders uri as a PNG QR code. Error correction is Medium: the code
-// is shown on a screen, not printed on something that gets scratched, and a
-// lower level means fewer modules, so each is bigger in an image that fits
-// on a page.
-//
-// The error never quotes uri, which holds the secret.
-func QRCode(uri string) ([]byte, error) {
-	if uri == "" {
-		return nil, errors.New("totp: qr code: empty uri")
-	}
-	qr, err := qrcode.NewWith(uri, qrcode.WithErrorCorrectionLevel(qrcode.ErrorCorrectionMedium))
-	if err != nil {
-		// The library's message may quote characters of the input.
-		return nil, fmt.Errorf("totp: qr code: cannot encode uri of %d bytes", len(uri))
-	}
-	var buf bytes.Buffer
-	w := standard.NewWithWriter(nopCloser{&buf},
-		standard.WithBuiltinImageEncoder(standard.PNG_FORMAT),
-		standard.WithQRWidth(qrModulePixels),
-		standard.WithBorderWidth(qrQuietModules*qrModulePixels),
-	)
-	if err := qr.Save(w); err != nil {
-		return nil, fmt.Errorf("totp: qr code: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// nopCloser lets the QR writer, which insists on closing its output, write
-// into memory.
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }
 
 // Normalize returns code as the 6 digits it stands for. Users copy codes
 // shown as "123 456" or "123-456", so ASCII spaces and tabs anywhere, and

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"encoding/base32"
 	"errors"
-	"image/png"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -240,61 +237,6 @@ func TestOathtool(t *testing.T) {
 	}
 }
 
-func TestQRCodeScans(t *testing.T) {
-	zbarimg, err := exec.LookPath("zbarimg")
-	if err != nil {
-		t.Skip("zbarimg not installed")
-	}
-	tests := []struct{ name, issuer, account string }{
-		{"spaces and at", "Example Co", "alice smith@example.com"},
-		{"colon and non-ascii", "Société: Générale", "josé@exämple.fr"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			uri := URI(tc.issuer, tc.account, testSecret())
-			img, err := QRCode(uri)
-			require.NoError(t, err)
-			file := filepath.Join(t.TempDir(), "qr.png")
-			require.NoError(t, os.WriteFile(file, img, 0o600))
-			out, err := exec.Command(zbarimg, "--raw", "-q", file).Output()
-			require.NoError(t, err)
-			assert.Equal(t, uri, strings.TrimSuffix(string(out), "\n"))
-		})
-	}
-}
-
-func TestQRCodeImage(t *testing.T) {
-	img, err := QRCode(URI("Example", "alice@example.com", testSecret()))
-	require.NoError(t, err)
-	decoded, err := png.Decode(bytes.NewReader(img))
-	require.NoError(t, err, "QRCode must return PNG")
-	b := decoded.Bounds()
-	assert.Equal(t, b.Dx(), b.Dy())
-	// A whole number of modules plus a quiet zone on each side.
-	assert.Zero(t, b.Dx()%qrModulePixels)
-	modules := b.Dx()/qrModulePixels - 2*qrQuietModules
-	assert.Zero(t, (modules-21)%4, "QR sizes are 21+4k modules, got %d", modules)
-	// Top-left pixels are the quiet zone.
-	r, g, bl, _ := decoded.At(b.Min.X+1, b.Min.Y+1).RGBA()
-	assert.Equal(t, [3]uint32{0xffff, 0xffff, 0xffff}, [3]uint32{r, g, bl})
-}
-
-func TestQRCodeErrors(t *testing.T) {
-	secret := testSecret()
-	tests := []struct{ name, uri string }{
-		{"empty", ""},
-		{"too long for any QR version", URI(strings.Repeat("x", 5000), "alice", secret)},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			img, err := QRCode(tc.uri)
-			require.Error(t, err)
-			assert.Nil(t, img)
-			assert.NotContains(t, err.Error(), EncodeSecret(secret))
-		})
-	}
-}
-
 func TestNewSecret(t *testing.T) {
 	t.Run("reads SecretSize bytes from the reader", func(t *testing.T) {
 		src := make([]byte, SecretSize+5)
@@ -406,8 +348,6 @@ func TestErrorsNeverQuoteSecret(t *testing.T) {
 		_, err := Verify(secret, in, now)
 		errs = append(errs, err)
 	}
-	_, err := QRCode(URI(strings.Repeat("x", 5000), "alice", secret))
-	errs = append(errs, err)
 	for i, err := range errs {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
 			require.Error(t, err)
