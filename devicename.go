@@ -3,7 +3,7 @@ package portalmfa
 import (
 	"sync"
 
-	"github.com/portalmfa/portalmfa/devices"
+	"github.com/portalmfa/portalmfa/devices/devicename"
 )
 
 // nameCache remembers the device names of recent User-Agents. Parsing one
@@ -23,7 +23,7 @@ func (c *nameCache) name(userAgent string) string {
 	if n, ok := c.names[userAgent]; ok {
 		return n
 	}
-	n := devices.Name(userAgent)
+	n := devicename.Name(userAgent)
 	if c.names == nil || len(c.names) >= nameCacheSize {
 		c.names = make(map[string]string)
 	}

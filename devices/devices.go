@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/mileusna/useragent"
 )
 
 // ErrUnknownDevice: no such device of this user, or (for UseDevice) none
@@ -89,20 +87,6 @@ func IDForToken(token string) string {
 // MaxNameLength bounds a device name, from a User-Agent or typed by the
 // user, in characters.
 const MaxNameLength = 64
-
-// Name returns a readable name for the browser of userAgent, such as
-// "Firefox on Windows", or "" when the User-Agent tells nothing useful. The
-// result is clean as [CleanName] makes it.
-func Name(userAgent string) string {
-	ua := useragent.Parse(userAgent)
-	switch {
-	case ua.Name != "" && ua.OS != "":
-		return CleanName(ua.Name + " on " + ua.OS)
-	case ua.Name != "":
-		return CleanName(ua.Name)
-	}
-	return CleanName(ua.OS)
-}
 
 // CleanName makes s fit to store and show as a device name, whether it came
 // from a User-Agent or a rename form: valid UTF-8 (each bad byte becomes
