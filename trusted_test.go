@@ -327,3 +327,34 @@ func TestChallengeExpired(t *testing.T) {
 	assert.Equal(t, history.BackupCode, h[0].Method)
 	assert.False(t, h[0].Success)
 }
+
+// The device list stays short: devices no longer trusted drop off a week
+// after, and it is capped.
+func TestDevicesListBounded(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	c := portalmfa.Client{IP: "192.0.2.1", UserAgent: firefox}
+	old, _, err := f.svc.TrustDevice(ctx, alice.ID, c)
+	require.NoError(t, err)
+	require.NoError(t, f.svc.RevokeDevice(ctx, alice.ID, f.svc.DeviceID(old), c))
+	f.clock.Add(6 * 24 * time.Hour)
+	recent, _, err := f.svc.TrustDevice(ctx, alice.ID, c)
+	require.NoError(t, err)
+	require.NoError(t, f.svc.RevokeDevice(ctx, alice.ID, f.svc.DeviceID(recent), c))
+	ds, err := f.svc.Devices(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Len(t, ds, 2, "revoked within the week: both still listed")
+	f.clock.Add(2 * 24 * time.Hour)
+	ds, _ = f.svc.Devices(ctx, alice.ID)
+	require.Len(t, ds, 1, "revoked 8 days ago: gone from the list")
+	assert.Equal(t, f.svc.DeviceID(recent), ds[0].ID)
+	for range portalmfa.MaxDevicesListed + 10 {
+		_, _, err := f.svc.TrustDevice(ctx, alice.ID, c)
+		require.NoError(t, err)
+	}
+	ds, _ = f.svc.Devices(ctx, alice.ID)
+	assert.Len(t, ds, portalmfa.MaxDevicesListed)
+	for _, d := range ds {
+		assert.Equal(t, devices.Active, d.StatusAt(f.clock.Now()), "the active ones come first")
+	}
+}
