@@ -46,5 +46,7 @@
 //
 // The ring's first key seals; every key opens, so keys rotate without
 // downtime. [Sealer.Current] tells which stored secrets still need
-// re-sealing under the newest key.
+// re-sealing under the newest key; a store that is also a [ResealStore]
+// lets the Service walk them and replace each, so an old key can leave
+// the ring.
 package totp

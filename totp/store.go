@@ -47,3 +47,31 @@ type Store interface {
 	// nothing is not an error.
 	DeleteTOTP(ctx context.Context, userID string) error
 }
+
+// SealedSecret is one enrollment's sealed secret, as a [ResealStore] lists
+// it.
+type SealedSecret struct {
+	UserID string
+	Secret []byte // sealed (see [Sealer])
+}
+
+// ResealStore is an optional ability of a [Store]: walking every sealed
+// secret and replacing one, so that a key can leave the ring once every
+// secret is sealed under the newest key ([Sealer.Current]). A Service
+// looks for it once, when it is made; a store without it still serves
+// everything else.
+type ResealStore interface {
+	// SealedTOTPSecrets returns at most limit enrollments, pending and
+	// active alike, whose user IDs sort after afterUserID byte by byte, in
+	// that order; "" starts at the first. Passing the last user ID of one
+	// page gets the next, and an empty page is the end: a walk sees every
+	// enrollment present from its start to its end once.
+	SealedTOTPSecrets(ctx context.Context, afterUserID string, limit int) ([]SealedSecret, error)
+
+	// ResealTOTPSecret replaces the user's sealed secret by resealed
+	// provided it still equals sealed, in one atomic step: a secret
+	// deleted, replaced by a new enrollment or re-sealed meanwhile is left
+	// as it is, and the call returns [ErrNotEnrolled]. Nothing else of the
+	// enrollment changes (active or pending, last step, times).
+	ResealTOTPSecret(ctx context.Context, userID string, sealed, resealed []byte) error
+}

@@ -3,9 +3,9 @@
 // restart, and several instances of a portal cannot share it; use the
 // SQLite or PostgreSQL backend for that.
 //
-// [New] returns a [Store] that satisfies [totp.Store], [backupcodes.Store],
-// [lockout.Store], [devices.Store], [history.Store], [passkeys.Store] and
-// [passkeys.CeremonyStore]. One mutex guards all its data, and each method
+// [New] returns a [Store] that satisfies [totp.Store], [totp.ResealStore],
+// [backupcodes.Store], [lockout.Store], [devices.Store], [history.Store],
+// [passkeys.Store] and [passkeys.CeremonyStore]. One mutex guards all its data, and each method
 // holds it for the whole of its read-modify-write, which is what makes
 // every method the single atomic operation the contracts ask for. Byte
 // slices are copied on the way in and out, so no caller shares memory with

@@ -27,9 +27,9 @@
 // application role then needs only USAGE on the schema, SELECT on its
 // schema_migrations table and SELECT, INSERT, UPDATE, DELETE on the others.
 //
-// The [Store] satisfies [totp.Store], [backupcodes.Store], [lockout.Store],
-// [devices.Store], [history.Store], [passkeys.Store] and
-// [passkeys.CeremonyStore]. Every rule the contracts make atomic — a TOTP
+// The [Store] satisfies [totp.Store], [totp.ResealStore],
+// [backupcodes.Store], [lockout.Store], [devices.Store], [history.Store],
+// [passkeys.Store] and [passkeys.CeremonyStore]. Every rule the contracts make atomic — a TOTP
 // step accepted once, a pending enrollment activated once, a backup code
 // redeemed once, no more than the threshold of attempts let through before
 // the lock falls, a trusted device used only by its own user while it is

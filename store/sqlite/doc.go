@@ -5,8 +5,8 @@
 //
 // [Open] creates the file if needed and applies the embedded schema
 // migrations it has not seen yet; [Store.Close] closes it. The [Store]
-// satisfies [totp.Store], [backupcodes.Store], [lockout.Store],
-// [devices.Store], [history.Store], [passkeys.Store] and
+// satisfies [totp.Store], [totp.ResealStore], [backupcodes.Store],
+// [lockout.Store], [devices.Store], [history.Store], [passkeys.Store] and
 // [passkeys.CeremonyStore].
 //
 // Every rule the contracts make atomic — a TOTP step accepted once, a

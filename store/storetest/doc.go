@@ -1,8 +1,8 @@
 // Package storetest is the conformance suite every storage backend runs.
 //
-// The suite is cut by capability: [RunTOTP], [RunBackupCodes],
-// [RunLockout], [RunDevices], [RunHistory], [RunPasskeys] and
-// [RunCeremonies] each check one capability's Store, and take a function
+// The suite is cut by capability: [RunTOTP], [RunReseal],
+// [RunBackupCodes], [RunLockout], [RunDevices], [RunHistory],
+// [RunPasskeys] and [RunCeremonies] each check one capability's Store, and take a function
 // that returns a fresh, empty store of that interface for each subtest. A
 // backend runs the suites of what it implements:
 //
@@ -28,7 +28,8 @@
 // store, and a Service whose store lacks it just does not offer it.
 // Passkeys are the first such capability: a store that is no
 // [passkeys.Store] and [passkeys.CeremonyStore] gives a Service without
-// passkeys. Such a backend keeps compiling and passing the suites it runs;
+// passkeys; re-sealing ([totp.ResealStore], [RunReseal]) came next. Such
+// a backend keeps compiling and passing the suites it runs;
 // it runs the new suite the day it implements the capability. [Store] and
 // [Run] grow with every capability, which is why only this repository's
 // backends use them; [RunReopen] asks only for what every portal needs,
@@ -37,11 +38,12 @@
 // # What is checked
 //
 // The suite checks every sentence of the capability contracts
-// ([totp.Store], [backupcodes.Store], [lockout.Store], [devices.Store],
-// [history.Store], [passkeys.Store], [passkeys.CeremonyStore]) and, with
-// concurrent callers, the rules that must hold however many requests
-// arrive at once: a TOTP step is accepted once, a pending enrollment is
-// activated once, a backup code is redeemed once, no more than
+// ([totp.Store], [totp.ResealStore], [backupcodes.Store], [lockout.Store],
+// [devices.Store], [history.Store], [passkeys.Store],
+// [passkeys.CeremonyStore]) and, with concurrent callers, the rules that
+// must hold however many requests arrive at once: a TOTP step is accepted
+// once, a pending enrollment is activated once, a re-sealed secret
+// replaces only the one it was made from, a backup code is redeemed once, no more than
 // [lockout.Limit.Threshold] attempts are granted before the lock falls, a
 // trusted device serves every concurrent login of its own user (and no
 // other user's), each device is counted by one "revoke all", no more

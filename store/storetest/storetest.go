@@ -21,6 +21,7 @@ import (
 // documentation).
 type Store interface {
 	totp.Store
+	totp.ResealStore
 	backupcodes.Store
 	lockout.Store
 	devices.Store
@@ -35,6 +36,9 @@ type Store interface {
 func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("TOTP", func(t *testing.T) {
 		RunTOTP(t, func(t *testing.T) totp.Store { return newStore(t) })
+	})
+	t.Run("Reseal", func(t *testing.T) {
+		RunReseal(t, func(t *testing.T) ResealStore { return newStore(t) })
 	})
 	t.Run("BackupCodes", func(t *testing.T) {
 		RunBackupCodes(t, func(t *testing.T) backupcodes.Store { return newStore(t) })
