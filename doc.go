@@ -31,7 +31,8 @@
 //     [Service.Devices] and their revocation, [Service.LoginHistory] and
 //     [Service.NotMe];
 //   - the host's calls back: [Service.PasswordChanged],
-//     [Service.ResetSecondFactor], [Service.PruneHistory]; and a
+//     [Service.ResetSecondFactor], [Service.PruneHistory],
+//     [Service.ResealSecrets] before an old key leaves Config.Keys; and a
 //     [Notifier] it may provide.
 //
 // Package httpx turns this into pages mounted at /my/security and a login

@@ -82,7 +82,8 @@ type Config struct {
 	// Required.
 	Keys [][]byte
 	// Store keeps enrollments and counters. Required. It may keep more
-	// than Store asks (see [PasskeyStore]); New looks once.
+	// than Store asks (see [PasskeyStore], [totp.ResealStore]); New looks
+	// once.
 	Store Store
 	// CheckPassword reports whether password is the user's account
 	// password; it guards sensitive changes ([Service.ReverifyPassword]).
@@ -151,6 +152,7 @@ type Service struct {
 	factors  []factor         // every kind the Service offers, TOTP first
 	passkeys *passkeyService  // nil without passkeys
 	releaser lockout.Releaser // nil when the store cannot take attempts back
+	resealer totp.ResealStore // nil when the store cannot walk its secrets
 }
 
 // Now is the Service's clock, so pages show times consistent with its
@@ -251,6 +253,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("portalmfa: Config.Keys: %w", err)
 	}
 	s.sealer = sealer
+	s.resealer, _ = cfg.Store.(totp.ResealStore)
 	s.releaser, _ = cfg.Store.(lockout.Releaser)
 	s.factors = []factor{totpFactor{s}}
 	if cfg.Passkeys.RPID != "" || len(cfg.Passkeys.Origins) > 0 {

@@ -2,6 +2,7 @@ package portalmfa
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 
 	"github.com/portalmfa/portalmfa/history"
@@ -159,11 +160,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code, proof string, c
 		if err != nil {
 			return err
 		}
-		switch err := s.store.ActivateTOTP(ctx, userID, e.Secret, step, s.cfg.Now()); {
-		case errors.Is(err, totp.ErrNotEnrolled):
-			return ErrNotEnrolled // the wizard was restarted meanwhile
-		case err != nil:
-			return unavailable(err)
+		if err := s.activate(ctx, userID, e.Secret, secret, step); err != nil {
+			return err
 		}
 		// TOTP is on now, so the confirmation stands whatever follows: a
 		// failure below is logged, and the overview then shows no codes
@@ -179,6 +177,34 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code, proof string, c
 		s.log.InfoContext(ctx, "portalmfa: totp enabled", "user", userID)
 		return nil
 	})
+}
+
+// activate turns on the user's pending enrollment, read as sealed and
+// opened to secret, recording step as used.
+func (s *Service) activate(ctx context.Context, userID string, sealed, secret []byte, step int64) error {
+	err := s.store.ActivateTOTP(ctx, userID, sealed, step, s.cfg.Now())
+	if errors.Is(err, totp.ErrNotEnrolled) {
+		// The sealed secret changed since it was read. If a re-sealing
+		// pass ([Service.ResealSecrets]) changed it, it still holds the
+		// same secret: activate it as it is now, so that a confirmation
+		// racing the pass does not fail.
+		e, again, lerr := s.loadTOTP(ctx, userID)
+		switch {
+		case lerr != nil:
+			return lerr // ErrNotEnrolled, or already ErrUnavailable
+		case e.Active || subtle.ConstantTimeCompare(again, secret) != 1:
+			return ErrNotEnrolled // the wizard was restarted meanwhile
+		}
+		sealed = e.Secret
+		err = s.store.ActivateTOTP(ctx, userID, sealed, step, s.cfg.Now())
+	}
+	switch {
+	case errors.Is(err, totp.ErrNotEnrolled):
+		return ErrNotEnrolled // the wizard was restarted meanwhile
+	case err != nil:
+		return unavailable(err)
+	}
+	return nil
 }
 
 // VerifyTOTP checks a code at the login challenge: a well-formed code of the
