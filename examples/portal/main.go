@@ -33,6 +33,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on")
 	origin := flags.String("origin", "", "the URL browsers reach the portal at (https://portal.example), whose host\nis the passkeys' RP ID; default http://localhost:PORT")
 	db := flags.String("db", "portalmfa-demo.db", "SQLite file for second-factor data (the key is kept in <db>.key),\nor a postgres:// URL (the key is kept in portalmfa-demo.key)")
+	reseal := flags.Bool("reseal", false, "seal every stored TOTP secret again under the newest key, print how many,\nand exit: what to run before an old key leaves the ring")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -44,6 +45,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
+	if *reseal {
+		return resealSecrets(ctx, stdout, portalConfig{DB: *db, Logger: logger})
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -94,6 +98,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// resealSecrets opens the demo's database and key ring, seals every TOTP
+// secret stored there again under the newest key, and prints how many it
+// re-sealed, also when it stops on an error part of the way. It serves
+// nothing, so it may run beside a running portal.
+func resealSecrets(ctx context.Context, w io.Writer, cfg portalConfig) error {
+	p, err := newPortal(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	n, err := p.svc.ResealSecrets(ctx)
+	fmt.Fprintf(w, "Re-sealed %d TOTP secret(s) under the newest key.\n", n)
+	return err
 }
 
 // localOrigin is the origin of a portal listening on addr, named
