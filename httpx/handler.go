@@ -94,6 +94,7 @@ type Handler struct {
 	langs      []language.Tag
 	matcher    language.Matcher
 	localizers []*i18n.Localizer
+	fixed      []map[string]string // by language: messages without placeholders
 
 	// pages[kind][language][file name] is a page ready to execute, with the
 	// template functions of that handler and language bound.

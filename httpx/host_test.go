@@ -218,7 +218,7 @@ func (s *flakyStore) Events(ctx context.Context, userID string, limit int, kinds
 // the second factor. Passing it sets the session cookie and redirects (303)
 // to /home.
 type host struct {
-	t     *testing.T
+	t     testing.TB
 	clock *clock
 	store *flakyStore
 	svc   *portalmfa.Service
@@ -235,13 +235,13 @@ type host struct {
 
 type hostOption func(*httpx.Config)
 
-func newHost(t *testing.T, opts ...hostOption) *host {
+func newHost(t testing.TB, opts ...hostOption) *host {
 	t.Helper()
 	return newHostWith(t, nil, opts...)
 }
 
 // newHostWith is newHost with the Service's configuration adjusted by svcOpt.
-func newHostWith(t *testing.T, svcOpt func(*portalmfa.Config), opts ...hostOption) *host {
+func newHostWith(t testing.TB, svcOpt func(*portalmfa.Config), opts ...hostOption) *host {
 	t.Helper()
 	hs := &host{
 		t: t,
@@ -439,7 +439,7 @@ func (hs *host) pending(userID string) *http.Cookie {
 	return nil
 }
 
-func decodeKey(t *testing.T, key string) []byte {
+func decodeKey(t testing.TB, key string) []byte {
 	t.Helper()
 	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(key)
 	require.NoError(t, err)

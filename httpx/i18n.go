@@ -85,12 +85,19 @@ func (h *Handler) loadLocales() error {
 		return fmt.Errorf("httpx: locales: %w", err)
 	}
 	var tags []language.Tag
+	var fixed []map[string]string
 	for _, e := range entries {
-		mf, err := bundle.LoadMessageFileFS(localeFiles, path.Join("locales", e.Name()))
+		name := path.Join("locales", e.Name())
+		mf, err := bundle.LoadMessageFileFS(localeFiles, name)
 		if err != nil {
 			return fmt.Errorf("httpx: locale %s: %w", e.Name(), err)
 		}
 		tags = append(tags, mf.Tag)
+		f, err := fixedMessages(name)
+		if err != nil {
+			return fmt.Errorf("httpx: locale %s: %w", e.Name(), err)
+		}
+		fixed = append(fixed, f)
 	}
 	// English leads: the matcher falls back to the first tag.
 	i := slices.Index(tags, language.English)
@@ -98,12 +105,34 @@ func (h *Handler) loadLocales() error {
 		return errors.New("httpx: locales: en.json is missing")
 	}
 	tags[0], tags[i] = tags[i], tags[0]
-	h.langs = tags
+	fixed[0], fixed[i] = fixed[i], fixed[0]
+	h.langs, h.fixed = tags, fixed
 	h.matcher = language.NewMatcher(tags)
 	for _, t := range tags {
 		h.localizers = append(h.localizers, i18n.NewLocalizer(bundle, t.String()))
 	}
 	return nil
+}
+
+// fixedMessages returns the messages of a locale file that are plain text:
+// no placeholder, no plural. Most of a page is such text, and it is
+// looked up here rather than run through go-i18n on every request.
+func fixedMessages(name string) (map[string]string, error) {
+	src, err := localeFiles.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var all map[string]any
+	if err := json.Unmarshal(src, &all); err != nil {
+		return nil, err
+	}
+	fixed := map[string]string{}
+	for id, v := range all {
+		if s, ok := v.(string); ok && !strings.Contains(s, "{{") {
+			fixed[id] = s
+		}
+	}
+	return fixed, nil
 }
 
 // pickLanguage returns the index of the language to answer in: the user's
@@ -132,6 +161,11 @@ func (h *Handler) pickLanguage(r *http.Request, userLang string) int {
 // English; one missing in English is an error, which stops the page (and,
 // for templates, New) rather than showing a blank.
 func (h *Handler) translate(lang int, id string, args ...any) (string, error) {
+	if len(args) == 0 {
+		if s, ok := h.fixed[lang][id]; ok {
+			return s, nil
+		}
+	}
 	if len(args)%2 != 0 {
 		return "", fmt.Errorf("httpx: message %q: arguments must be name/value pairs", id)
 	}

@@ -25,7 +25,7 @@ var optionsAttr = regexp.MustCompile(`data-options="([^"]*)"`)
 
 // ceremonyOf returns the options a page carries for our script, and the
 // ceremony cookie that came with it.
-func ceremonyOf(t *testing.T, w *httptest.ResponseRecorder) ([]byte, *http.Cookie) {
+func ceremonyOf(t testing.TB, w *httptest.ResponseRecorder) ([]byte, *http.Cookie) {
 	t.Helper()
 	m := optionsAttr.FindStringSubmatch(w.Body.String())
 	require.NotNil(t, m, "no passkey options on the page")
