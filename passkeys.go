@@ -70,10 +70,12 @@ type PasskeyStore interface {
 // passkeyService is the passkeys part of the Service, present when
 // Config.Passkeys is set.
 type passkeyService struct {
-	rp      *ceremony.RP
-	store   PasskeyStore
-	names   *passkeys.Names
-	handles [][]byte // user-handle keys, newest first
+	rp    *ceremony.RP
+	store PasskeyStore
+	names *passkeys.Names
+	// handleKey makes user handles of new passkeys; older passkeys are
+	// known by their credential IDs, whatever key made their handle.
+	handleKey []byte
 	// passwordlessKey signs passwordless ceremonies, newest first.
 	passwordlessKey [][]byte
 	cfg             PasskeyConfig
@@ -102,9 +104,8 @@ func newPasskeyService(cfg *Config, store Store) (*passkeyService, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &passkeyService{rp: rp, store: ps, names: names, cfg: pc}
+	p := &passkeyService{rp: rp, store: ps, names: names, cfg: pc, handleKey: deriveKey(cfg.Keys[0], purposeUserHandle)}
 	for _, k := range cfg.Keys {
-		p.handles = append(p.handles, deriveKey(k, purposeUserHandle))
 		p.passwordlessKey = append(p.passwordlessKey, deriveKey(k, purposePasswordless))
 	}
 	return p, nil
@@ -539,15 +540,9 @@ func (s *Service) ceremonyUser(ctx context.Context, u User) (ceremony.User, erro
 	if cu.DisplayName == "" {
 		cu.DisplayName = cu.Name
 	}
-	for i, k := range s.passkeys.handles {
-		h := hmac.New(sha256.New, k)
-		h.Write([]byte(u.ID))
-		if i == 0 {
-			cu.Handle = h.Sum(nil)
-		} else {
-			cu.OldHandles = append(cu.OldHandles, h.Sum(nil))
-		}
-	}
+	h := hmac.New(sha256.New, s.passkeys.handleKey)
+	h.Write([]byte(u.ID))
+	cu.Handle = h.Sum(nil)
 	return cu, nil
 }
 

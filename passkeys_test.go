@@ -1,6 +1,7 @@
 package portalmfa_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -636,4 +637,27 @@ func factorKinds(st portalmfa.Status) []portalmfa.FactorKind {
 		ks = append(ks, f.Kind)
 	}
 	return ks
+}
+
+// Passkeys outlive the key that made their user handle: a user is known by
+// the credential ID, so retiring that key leaves them working.
+func TestPasskeysAfterKeyRetired(t *testing.T) {
+	ctx := context.Background()
+	store := memory.New()
+	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	before := newFixtureWith(t, withPasskeys(func(c *portalmfa.Config) { c.Store, c.Keys = store, [][]byte{oldKey} }))
+	a := newAuthenticator()
+	_, err := before.addPasskey(t, a, alice, before.proof(t, alice.ID))
+	require.NoError(t, err)
+
+	after := newFixtureWith(t, withPasskeys(func(c *portalmfa.Config) { c.Store, c.Keys = store, [][]byte{newKey} }))
+	after.clock.Add(time.Minute)
+	require.NoError(t, after.passkeyLogin(t, a, alice.ID), "at the challenge")
+	rc, err := after.svc.BeginPasswordless(ctx, false)
+	require.NoError(t, err)
+	resp, err := a.Get(rc.Options)
+	require.NoError(t, err)
+	userID, err := after.svc.FinishPasswordless(ctx, rc.Token, resp, portalmfa.Client{})
+	require.NoError(t, err, "passwordless")
+	assert.Equal(t, alice.ID, userID)
 }

@@ -29,8 +29,7 @@ const resealPage = 100
 // Only the TOTP secrets are re-sealed. What the other purposes made under
 // an older key cannot be made again from what is stored: backup codes
 // hashed under it stop working when it leaves the ring (their user makes
-// new ones), and so do passkeys registered under it, whose user handle was
-// derived from it. Pending logins and recent verifications signed with it
+// new ones). Passkeys do not depend on it. Pending logins and recent verifications signed with it
 // last minutes, and are refused once it is gone.
 //
 // It needs a Store that is a [totp.ResealStore], and errs at once without

@@ -108,10 +108,8 @@ func isIP(host string) bool {
 // User is the account a ceremony is about, as authenticators see it.
 type User struct {
 	// Handle is the user handle new passkeys get: at most 64 bytes; see
-	// the package doc. OldHandles are handles of the same user made under
-	// earlier keys, still accepted at a login.
+	// the package doc.
 	Handle      []byte
-	OldHandles  [][]byte
 	Name        string // the account name, shown when choosing a passkey
 	DisplayName string
 	Passkeys    []passkeys.Passkey
@@ -252,14 +250,12 @@ func (rp *RP) FinishLogin(u User, state []byte, a *Assertion) (Used, error) {
 		p.SignCount = 0
 		u.Passkeys[i] = p
 	}
-	// The passkey may carry a handle made under an earlier key: the user
-	// is known by it for this login.
+	// The caller names u, the passkey's owner (found by the credential
+	// ID, or the user the ceremony was begun for), and the passkey must be
+	// one of u's. The handle it carries is the one it was registered with,
+	// perhaps under a key since retired: u is known by it for this login.
 	if h := a.parsed.Response.UserHandle; len(h) > 0 {
-		for _, old := range u.OldHandles {
-			if bytes.Equal(h, old) {
-				u.Handle = old
-			}
-		}
+		u.Handle = h
 	}
 	var c *webauthn.Credential
 	if len(session.UserID) == 0 {

@@ -104,6 +104,7 @@ func TestRefused(t *testing.T) {
 		}, want: ceremony.ErrClone},
 		"another user's passkey": {misbehave: func(_ *softauthn.Authenticator, u *ceremony.User) {
 			u.Handle = []byte("handle-of-mallory-0123456789abcd")
+			u.Passkeys = []passkeys.Passkey{{ID: []byte("mallory's own"), PublicKey: u.Passkeys[0].PublicKey}}
 		}, passwordless: true, want: ceremony.ErrRefused},
 	} {
 		t.Run(name, func(t *testing.T) {
