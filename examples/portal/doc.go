@@ -6,6 +6,11 @@
 //
 //	go run ./examples/portal
 //	go run ./examples/portal -addr 127.0.0.1:8080 -db portalmfa-demo.db
+//	go run ./examples/portal -origin https://portal.example   # behind a public URL
+//	go run ./examples/portal -reseal                          # re-seal TOTP secrets, exit
+//
+// Open it as http://localhost:PORT (it prints that URL): browsers allow
+// passkeys on localhost, never on an IP address such as 127.0.0.1.
 //
 // It prints its URL and two demo users, alice@example.com (English) and
 // bruno@example.com (French), with their passwords. Sign in, open "My
@@ -17,7 +22,10 @@
 // new ones when few remain. Tick "Trust this device" at the challenge and
 // the next sign-in on that browser asks for the password only;
 // "Connection & Security" lists the trusted devices (this one marked) and
-// the recent sign-in attempts, each with "This wasn't me".
+// the recent sign-in attempts, each with "This wasn't me". Add a passkey
+// there too (after the password): the login challenge then offers it, and
+// the login page signs in with it, no password, through the browser's
+// autofill or its button.
 //
 // What the demo wires together:
 //
