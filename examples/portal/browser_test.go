@@ -158,6 +158,22 @@ func (d *driver) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // click runs actions that end in a page load and checks where it lands.
 func (d *driver) click(what, wantPath string, actions ...chromedp.Action[chromedp.Void]) {
 	d.t.Helper()
+	if got := d.land(what, actions...); got != wantPath {
+		d.t.Fatalf("%s: landed on %s, want %s", what, got, wantPath)
+	}
+}
+
+// clickPrefix is click for a landing path that starts with wantPrefix.
+func (d *driver) clickPrefix(what, wantPrefix string, actions ...chromedp.Action[chromedp.Void]) {
+	d.t.Helper()
+	if got := d.land(what, actions...); !strings.HasPrefix(got, wantPrefix) {
+		d.t.Fatalf("%s: landed on %s, want %s…", what, got, wantPrefix)
+	}
+}
+
+// land runs actions that end in a page load and returns the path it lands on.
+func (d *driver) land(what string, actions ...chromedp.Action[chromedp.Void]) string {
+	d.t.Helper()
 	if _, err := chromedp.RunResponse(d.step(), actions...); err != nil {
 		d.t.Fatalf("%s: %v", what, err)
 	}
@@ -165,9 +181,7 @@ func (d *driver) click(what, wantPath string, actions ...chromedp.Action[chromed
 	if err != nil {
 		d.t.Fatalf("%s: %v", what, err)
 	}
-	if got := strings.TrimPrefix(loc, d.base); got != wantPath {
-		d.t.Fatalf("%s: landed on %s, want %s", what, got, wantPath)
-	}
+	return strings.TrimPrefix(loc, d.base)
 }
 
 func (d *driver) text(sel string) string {

@@ -190,18 +190,3 @@ func TestBrowserPasskeys(t *testing.T) {
 	}
 	screenshot("overview-passkey-totp")
 }
-
-// clickPrefix is click for a landing path that starts with wantPrefix.
-func (d *driver) clickPrefix(what, wantPrefix string, actions ...chromedp.Action[chromedp.Void]) {
-	d.t.Helper()
-	if _, err := chromedp.RunResponse(d.step(), actions...); err != nil {
-		d.t.Fatalf("%s: %v", what, err)
-	}
-	loc, err := chromedp.Run(d.step(), chromedp.Location())
-	if err != nil {
-		d.t.Fatalf("%s: %v", what, err)
-	}
-	if got := strings.TrimPrefix(loc, d.base); !strings.HasPrefix(got, wantPrefix) {
-		d.t.Fatalf("%s: landed on %s, want %s…", what, got, wantPrefix)
-	}
-}
