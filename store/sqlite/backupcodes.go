@@ -72,7 +72,7 @@ func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte,
 func (s *Store) BackupCodes(ctx context.Context, userID string) (backupcodes.Set, error) {
 	var set backupcodes.Set
 	var created int64
-	err := s.db.QueryRowContext(ctx, `
+	err := s.queryRow(ctx, `
 		SELECT salt, active, created_at,
 			(SELECT count(*) FROM backup_codes c WHERE c.user_id = s.user_id AND c.used_at IS NULL)
 		FROM backup_code_sets s WHERE s.user_id = ?1`, userID).
@@ -89,7 +89,7 @@ func (s *Store) BackupCodes(ctx context.Context, userID string) (backupcodes.Set
 
 // ActivateBackupCodes implements [backupcodes.Store].
 func (s *Store) ActivateBackupCodes(ctx context.Context, userID string) error {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		UPDATE backup_code_sets SET active = 1 WHERE user_id = ?1 AND active = 0`, userID)
 	if err != nil {
 		return fmt.Errorf("sqlite: activate backup codes: %w", err)
@@ -143,7 +143,7 @@ func (s *Store) RedeemBackupCode(ctx context.Context, userID string, hash []byte
 // set (ON DELETE CASCADE; foreign keys are on for every connection, see
 // dsn).
 func (s *Store) DeleteBackupCodes(ctx context.Context, userID string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM backup_code_sets WHERE user_id = ?1`, userID); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM backup_code_sets WHERE user_id = ?1`, userID); err != nil {
 		return fmt.Errorf("sqlite: delete backup codes: %w", err)
 	}
 	return nil

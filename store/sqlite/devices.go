@@ -16,7 +16,7 @@ const deviceColumns = `id, user_id, name, ip, created_at, last_used_at, expires_
 // SaveDevice implements [devices.Store]. The primary key and the unique
 // token hash refuse a second device under a stored ID or hash.
 func (s *Store) SaveDevice(ctx context.Context, d devices.Device, tokenHash []byte) error {
-	if _, err := s.db.ExecContext(ctx, `
+	if _, err := s.exec(ctx, `
 		INSERT INTO trusted_devices (`+deviceColumns+`, token_hash)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
 		d.ID, d.UserID, d.Name, d.IP, millis(d.CreatedAt), millis(d.LastUsedAt), millis(d.ExpiresAt),
@@ -30,7 +30,7 @@ func (s *Store) SaveDevice(ctx context.Context, d devices.Device, tokenHash []by
 // its hash, checks that it is the user's and still trusted, and records the
 // use; no row back means no such trusted device of this user.
 func (s *Store) UseDevice(ctx context.Context, userID string, tokenHash []byte, ip string, now time.Time) (devices.Device, error) {
-	d, err := scanDevice(s.db.QueryRowContext(ctx, `
+	d, err := scanDevice(s.queryRow(ctx, `
 		UPDATE trusted_devices SET last_used_at = ?1, ip = ?2
 		WHERE token_hash = ?3 AND user_id = ?4 AND revoked_at IS NULL AND expires_at > ?1
 		RETURNING `+deviceColumns,
@@ -46,7 +46,7 @@ func (s *Store) UseDevice(ctx context.Context, userID string, tokenHash []byte, 
 
 // Devices implements [devices.Store].
 func (s *Store) Devices(ctx context.Context, userID string) ([]devices.Device, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := s.query(ctx, `
 		SELECT `+deviceColumns+` FROM trusted_devices WHERE user_id = ?1
 		ORDER BY last_used_at DESC, created_at DESC, id`, userID)
 	if err != nil {
@@ -100,7 +100,7 @@ func (s *Store) changeDevice(ctx context.Context, what, update string, args ...a
 
 // RevokeAllDevices implements [devices.Store].
 func (s *Store) RevokeAllDevices(ctx context.Context, userID string, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		UPDATE trusted_devices SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL`,
 		millis(now), userID)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 // RecordEvent implements [history.Store]. The ID is the row's, which
 // AUTOINCREMENT never gives twice.
 func (s *Store) RecordEvent(ctx context.Context, e history.Event) error {
-	if _, err := s.db.ExecContext(ctx, `
+	if _, err := s.exec(ctx, `
 		INSERT INTO history_events (user_id, at, kind, method, success, reason, ip, device)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
 		e.UserID, millis(e.At), string(e.Kind), string(e.Method), e.Success, string(e.Reason), e.IP, e.Device); err != nil {
@@ -82,7 +82,7 @@ const pruneBatch = 1000
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
 	total := 0
 	for {
-		res, err := s.db.ExecContext(ctx, `
+		res, err := s.exec(ctx, `
 			DELETE FROM history_events WHERE id IN (
 				SELECT id FROM history_events WHERE at < ?1 LIMIT ?2)`,
 			millis(before), pruneBatch)

@@ -53,7 +53,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 	for range 3 {
 		var a lockout.Attempt
 		var until sql.NullInt64
-		err := s.db.QueryRowContext(ctx, reserveAttempt, args...).Scan(&a.Failures, &until)
+		err := s.queryRow(ctx, reserveAttempt, args...).Scan(&a.Failures, &until)
 		if err == nil {
 			a.LockedUntil = fromNullMillis(until)
 			return a, nil
@@ -61,7 +61,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 		if !errors.Is(err, sql.ErrNoRows) {
 			return lockout.Attempt{}, fmt.Errorf("sqlite: reserve attempt: %w", err)
 		}
-		err = s.db.QueryRowContext(ctx, `
+		err = s.queryRow(ctx, `
 			SELECT failures, locked_until FROM lockout_attempts
 			WHERE key = ?1 AND locked_until > ?2`, key, millis(now)).Scan(&a.Failures, &until)
 		if err == nil {
@@ -77,7 +77,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 
 // PruneAttempts implements [lockout.Store].
 func (s *Store) PruneAttempts(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		DELETE FROM lockout_attempts
 		WHERE last_attempt < ?1 AND (locked_until IS NULL OR locked_until <= ?1)`, millis(before))
 	if err != nil {
@@ -93,7 +93,7 @@ func (s *Store) PruneAttempts(ctx context.Context, before time.Time) (int, error
 // LockedUntil implements [lockout.Store].
 func (s *Store) LockedUntil(ctx context.Context, key string, now time.Time) (time.Time, error) {
 	var until sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `
+	err := s.queryRow(ctx, `
 		SELECT locked_until FROM lockout_attempts WHERE key = ?1 AND locked_until > ?2`,
 		key, millis(now)).Scan(&until)
 	switch {
@@ -130,7 +130,7 @@ func (s *Store) ReleaseAttempt(ctx context.Context, key string, a lockout.Attemp
 	if !a.LockedUntil.IsZero() {
 		lock = millis(a.LockedUntil)
 	}
-	if _, err := s.db.ExecContext(ctx, `
+	if _, err := s.exec(ctx, `
 		UPDATE lockout_attempts SET
 			failures = max(failures - 1, 0),
 			locks = CASE WHEN ?2 > 0 AND locked_until = ?2 THEN max(locks - 1, 0) ELSE locks END,

@@ -62,7 +62,7 @@ func (s *Store) AddPasskey(ctx context.Context, p passkeys.Passkey, max int) err
 // Passkeys implements [passkeys.Store]. BLOBs compare byte by byte, a
 // prefix first, as the contract orders IDs.
 func (s *Store) Passkeys(ctx context.Context, userID string) ([]passkeys.Passkey, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := s.query(ctx, `
 		SELECT `+passkeyColumns+` FROM passkeys WHERE user_id = ?1
 		ORDER BY created_at, id`, userID)
 	if err != nil {
@@ -85,7 +85,7 @@ func (s *Store) Passkeys(ctx context.Context, userID string) ([]passkeys.Passkey
 
 // PasskeyByID implements [passkeys.Store].
 func (s *Store) PasskeyByID(ctx context.Context, id []byte) (passkeys.Passkey, error) {
-	p, err := scanPasskey(s.db.QueryRowContext(ctx, `
+	p, err := scanPasskey(s.queryRow(ctx, `
 		SELECT `+passkeyColumns+` FROM passkeys WHERE id = ?1`, blob(id)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return passkeys.Passkey{}, passkeys.ErrUnknownPasskey
@@ -101,7 +101,7 @@ func (s *Store) PasskeyByID(ctx context.Context, id []byte) (passkeys.Passkey, e
 // logins that read one counter, one changes it. When it changes nothing, a
 // read only picks which refusal to report.
 func (s *Store) UsePasskey(ctx context.Context, userID string, id []byte, prev, count uint32, backedUp bool, now time.Time) error {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		UPDATE passkeys SET sign_count = ?1, backed_up = ?2, last_used_at = ?3
 		WHERE id = ?4 AND user_id = ?5 AND sign_count = ?6`,
 		int64(count), backedUp, millis(now), blob(id), userID, int64(prev))
@@ -114,7 +114,7 @@ func (s *Store) UsePasskey(ctx context.Context, userID string, id []byte, prev, 
 		return nil
 	}
 	var one int
-	err = s.db.QueryRowContext(ctx, `
+	err = s.queryRow(ctx, `
 		SELECT 1 FROM passkeys WHERE id = ?1 AND user_id = ?2`, blob(id), userID).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -157,7 +157,7 @@ func (s *Store) changePasskey(ctx context.Context, what, change string, args ...
 // SaveCeremony implements [passkeys.CeremonyStore]. The primary key
 // refuses a stored key.
 func (s *Store) SaveCeremony(ctx context.Context, key []byte, c passkeys.Ceremony) error {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		INSERT INTO webauthn_ceremonies (key, user_id, purpose, data, expires_at)
 		VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO NOTHING`,
 		blob(key), c.UserID, c.Purpose, blob(c.Data), millis(c.Expires))
@@ -179,7 +179,7 @@ func (s *Store) SaveCeremony(ctx context.Context, key []byte, c passkeys.Ceremon
 func (s *Store) TakeCeremony(ctx context.Context, key []byte, now time.Time) (passkeys.Ceremony, error) {
 	var c passkeys.Ceremony
 	var expires int64
-	err := s.db.QueryRowContext(ctx, `
+	err := s.queryRow(ctx, `
 		DELETE FROM webauthn_ceremonies WHERE key = ?1
 		RETURNING user_id, purpose, data, expires_at`, blob(key)).
 		Scan(&c.UserID, &c.Purpose, &c.Data, &expires)
@@ -200,7 +200,7 @@ func (s *Store) TakeCeremony(ctx context.Context, key []byte, now time.Time) (pa
 // minutes and the index on expires_at finds them: one statement removes
 // them all.
 func (s *Store) PruneCeremonies(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		DELETE FROM webauthn_ceremonies WHERE expires_at < ?1`, millis(before))
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: prune ceremonies: %w", err)

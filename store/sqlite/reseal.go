@@ -13,7 +13,7 @@ var _ totp.ResealStore = (*Store)(nil)
 // SQLite's default BINARY collation, so the order is byte by byte, and the
 // primary key serves each page.
 func (s *Store) SealedTOTPSecrets(ctx context.Context, afterUserID string, limit int) ([]totp.SealedSecret, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := s.query(ctx, `
 		SELECT user_id, secret FROM totp_enrollments
 		WHERE user_id > ?1 ORDER BY user_id LIMIT ?2`,
 		afterUserID, max(limit, 0))
@@ -38,7 +38,7 @@ func (s *Store) SealedTOTPSecrets(ctx context.Context, afterUserID string, limit
 // ResealTOTPSecret implements [totp.ResealStore]: the update matches the
 // old sealed bytes, so a secret changed since it was read is left alone.
 func (s *Store) ResealTOTPSecret(ctx context.Context, userID string, sealed, resealed []byte) error {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		UPDATE totp_enrollments SET secret = ?1 WHERE user_id = ?2 AND secret = ?3`,
 		blob(resealed), userID, blob(sealed))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	driver "modernc.org/sqlite" // registers the "sqlite" driver
@@ -27,6 +28,9 @@ import (
 // use; call [Store.Close] when done.
 type Store struct {
 	db *sql.DB
+	// stmts holds the statements of fixed text, prepared once each (by
+	// query text): parsing SQL was a third of a challenge's cost.
+	stmts sync.Map
 }
 
 var (
@@ -117,7 +121,53 @@ func busy(err error) bool {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 	return s.db.Close()
+}
+
+// prepared returns the statement of query, prepared on first use.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close() // another caller prepared it meanwhile
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// exec, queryRow and query run a statement of fixed text, prepared once.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		// The error surfaces from Scan, as a query's would.
+		return s.db.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // dsn builds the driver's data source name for a database file.

@@ -13,7 +13,7 @@ import (
 // SavePendingTOTP implements [totp.Store]. The upsert leaves an active
 // enrollment alone, so "is it active?" and "replace it" are one decision.
 func (s *Store) SavePendingTOTP(ctx context.Context, userID string, sealed []byte, now time.Time) error {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		INSERT INTO totp_enrollments (user_id, secret, active, last_step, created_at)
 		VALUES (?1, ?2, 0, 0, ?3)
 		ON CONFLICT (user_id) DO UPDATE
@@ -36,7 +36,7 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 	e := totp.Enrollment{UserID: userID}
 	var created int64
 	var activated sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `
+	err := s.queryRow(ctx, `
 		SELECT secret, active, last_step, created_at, activated_at
 		FROM totp_enrollments WHERE user_id = ?1`, userID).
 		Scan(&e.Secret, &e.Active, &e.LastStep, &created, &activated)
@@ -53,7 +53,7 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 
 // ActivateTOTP implements [totp.Store].
 func (s *Store) ActivateTOTP(ctx context.Context, userID string, sealed []byte, step int64, now time.Time) error {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		UPDATE totp_enrollments SET active = 1, last_step = ?1, activated_at = ?2
 		WHERE user_id = ?3 AND active = 0 AND secret = ?4`,
 		step, millis(now), userID, blob(sealed))
@@ -71,7 +71,7 @@ func (s *Store) ActivateTOTP(ctx context.Context, userID string, sealed []byte, 
 // AcceptTOTPStep implements [totp.Store]. The update decides; when it
 // changes nothing, a read only picks which refusal to report.
 func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) error {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		UPDATE totp_enrollments SET last_step = ?1
 		WHERE user_id = ?2 AND active = 1 AND last_step < ?1`,
 		step, userID)
@@ -84,7 +84,7 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) e
 		return nil
 	}
 	var replayed bool
-	err = s.db.QueryRowContext(ctx, `
+	err = s.queryRow(ctx, `
 		SELECT active = 1 AND last_step >= ?1 FROM totp_enrollments WHERE user_id = ?2`,
 		step, userID).Scan(&replayed)
 	switch {
@@ -103,7 +103,7 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) e
 
 // DeleteTOTP implements [totp.Store].
 func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM totp_enrollments WHERE user_id = ?1`, userID); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM totp_enrollments WHERE user_id = ?1`, userID); err != nil {
 		return fmt.Errorf("sqlite: delete totp: %w", err)
 	}
 	return nil
