@@ -513,8 +513,9 @@ func (s *Service) FinishPasswordless(ctx context.Context, token string, response
 		return "", err
 	}
 	// Spend the token, before the counter is looked at: of two finishes
-	// with it, one gets past here, and a replay is refused as one.
-	key := sha256.Sum256([]byte(token))
+	// with it, one gets past here, and a replay is refused as one. It is
+	// spent by what it says, whatever its spelling.
+	key := sha256.Sum256(payload)
 	switch err := p.store.SaveCeremony(ctx, key[:], passkeys.Ceremony{Purpose: "spent", Expires: expires}); {
 	case errors.Is(err, passkeys.ErrDuplicate):
 		return "", ErrCeremonyExpired

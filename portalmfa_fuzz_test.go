@@ -31,18 +31,14 @@ import (
 // of the process rather than holding one.
 
 // tokensCanonical says whether the Service opens a signed state only as it
-// spelled it. It does not yet: openToken decodes with base64.RawURLEncoding,
-// which ignores the spare low bits of the last character of each part and
-// every '\r' and '\n', so each state has many spellings; and a spent
-// passwordless token, re-spelled, is not spent (the spent mark is keyed by
-// the token's string), so a captured answer of a passkey that does not count
-// its uses signs its user in again until the ceremony's timeout. Found by
-// FuzzFinishPasswordless; reported, and "open" in SECURITY.md. While false,
-// the targets let a re-spelling of a genuine state through and nothing else;
-// once openToken takes only the canonical spelling, FuzzPendingLogin fails
-// until this is set to true, and from then on a re-spelling that opens, or
-// replays, is a failure.
-const tokensCanonical = false
+// spelled it. It does: openToken decodes strictly (no spare bits in the last
+// character of a part, no line breaks), and a passwordless token is spent by
+// its payload. Before, each state had many spellings, and a spent
+// passwordless token, re-spelled, was not spent: a captured answer of a
+// passkey that does not count its uses signed its user in again until the
+// ceremony's timeout (found by FuzzFinishPasswordless; its inputs are
+// seeds). A re-spelling that opens, or replays, is a failure.
+const tokensCanonical = true
 
 // seeded sets the Service's randomness to a stream that repeats, one per n.
 func seeded(n byte) func(*portalmfa.Config) {

@@ -25,10 +25,14 @@ func openToken(keys [][]byte, token string, maxLen int) ([]byte, bool) {
 	if !ok || len(token) > maxLen {
 		return nil, false
 	}
-	enc := base64.RawURLEncoding
+	// Strict: base64 decoding ignores the spare bits of a last character
+	// and line breaks, so one token has several spellings; only the one
+	// we issued opens (found by fuzzing: a spent token re-spelled opened
+	// again).
+	enc := base64.RawURLEncoding.Strict()
 	payload, err1 := enc.DecodeString(p)
 	mac, err2 := enc.DecodeString(m)
-	if err1 != nil || err2 != nil {
+	if err1 != nil || err2 != nil || strings.ContainsAny(token, "\r\n") {
 		return nil, false
 	}
 	valid := false
