@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 )
 
@@ -62,8 +63,9 @@ func (s *Service) NotMe(ctx context.Context, userID, eventID string, c Client) e
 const attemptsIdle = 24 * time.Hour
 
 // PruneHistory removes entries older than Config.HistoryRetention, lockout
-// counters idle for a day and expired passkey ceremonies, and returns how
-// many entries it removed. Hosts run it periodically (the demo, hourly).
+// counters idle for a day, expired passkey ceremonies and, when the store
+// can ([devices.Pruner]), devices no longer trusted for a week (they have
+// left the list by then), and returns how many entries it removed. Hosts run it periodically (the demo, hourly).
 func (s *Service) PruneHistory(ctx context.Context) (int, error) {
 	now := s.cfg.Now()
 	if _, err := s.store.PruneAttempts(ctx, now.Add(-attemptsIdle)); err != nil {
@@ -72,6 +74,11 @@ func (s *Service) PruneHistory(ctx context.Context) (int, error) {
 	n, err := s.store.PruneEvents(ctx, now.Add(-s.cfg.HistoryRetention))
 	if err != nil {
 		return 0, unavailable(err)
+	}
+	if p, ok := s.store.(devices.Pruner); ok {
+		if _, err := p.PruneDevices(ctx, now.Add(-inactiveDevicesListed)); err != nil {
+			return 0, unavailable(err)
+		}
 	}
 	if s.passkeys != nil {
 		// Ceremonies begun and never finished.

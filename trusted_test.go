@@ -348,6 +348,11 @@ func TestDevicesListBounded(t *testing.T) {
 	ds, _ = f.svc.Devices(ctx, alice.ID)
 	require.Len(t, ds, 1, "revoked 8 days ago: gone from the list")
 	assert.Equal(t, f.svc.DeviceID(recent), ds[0].ID)
+	_, err = f.svc.PruneHistory(ctx)
+	require.NoError(t, err)
+	all, err := f.store.Devices(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Len(t, all, 1, "and from the store, once pruned")
 	for range portalmfa.MaxDevicesListed + 10 {
 		_, _, err := f.svc.TrustDevice(ctx, alice.ID, c)
 		require.NoError(t, err)

@@ -35,3 +35,11 @@ type Store interface {
 	// returns how many it revoked.
 	RevokeAllDevices(ctx context.Context, userID string, now time.Time) (int, error)
 }
+
+// Pruner deletes devices no longer trusted. It is optional: a Service
+// whose store lacks it keeps them (and lists only the recent ones).
+type Pruner interface {
+	// PruneDevices deletes every device revoked before before, or expired
+	// before before, and returns how many it deleted.
+	PruneDevices(ctx context.Context, before time.Time) (int, error)
+}

@@ -16,6 +16,22 @@ type trusted struct {
 	hash string
 }
 
+// PruneDevices implements [devices.Pruner].
+func (s *Store) PruneDevices(_ context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, d := range s.devices {
+		revoked := !d.RevokedAt.IsZero() && d.RevokedAt.Before(before)
+		if revoked || d.ExpiresAt.Before(before) {
+			delete(s.devices, id)
+			delete(s.deviceByHash, d.hash)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // SaveDevice implements [devices.Store].
 func (s *Store) SaveDevice(_ context.Context, d devices.Device, tokenHash []byte) error {
 	s.mu.Lock()

@@ -49,6 +49,17 @@ const (
 		WHERE user_id = $2 AND revoked_at IS NULL`
 )
 
+// PruneDevices implements [devices.Pruner], in one statement.
+func (s *Store) PruneDevices(ctx context.Context, before time.Time) (int, error) {
+	// An hourly chore, not a request's work: built per call, as re-sealing's.
+	tag, err := s.pool.Exec(ctx, s.resealQuery(`
+		DELETE FROM {schema}.trusted_devices WHERE revoked_at < $1 OR expires_at < $1`), millis(before))
+	if err != nil {
+		return 0, fmt.Errorf("postgres: prune devices: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // SaveDevice implements [devices.Store].
 func (s *Store) SaveDevice(ctx context.Context, d devices.Device, tokenHash []byte) error {
 	if _, err := s.pool.Exec(ctx, s.q.saveDevice, d.ID, d.UserID, d.Name, d.IP,

@@ -28,9 +28,10 @@ const (
 		WHERE user_id = $2 AND secret = $3`
 )
 
-// resealQuery fills in the schema of a re-sealing query. Re-sealing is an
-// operator's occasional walk, not a request's work, so its SQL is built
-// per call rather than kept with the [queries] of every request.
+// resealQuery fills in the schema of a re-sealing (or pruning) query.
+// Those are an operator's occasional walk or an hourly chore, not a
+// request's work, so their SQL is built per call rather than kept with the
+// [queries] of every request.
 func (s *Store) resealQuery(q string) string {
 	return strings.ReplaceAll(q, "{schema}", pgx.Identifier{s.schema}.Sanitize())
 }

@@ -13,6 +13,20 @@ import (
 // deviceColumns are the columns scanDevice reads, in its order.
 const deviceColumns = `id, user_id, name, ip, created_at, last_used_at, expires_at, revoked_at`
 
+// PruneDevices implements [devices.Pruner], in one statement.
+func (s *Store) PruneDevices(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.exec(ctx, `
+		DELETE FROM trusted_devices WHERE revoked_at < ?1 OR expires_at < ?1`, millis(before))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: prune devices: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: prune devices: %w", err)
+	}
+	return int(n), nil
+}
+
 // SaveDevice implements [devices.Store]. The primary key and the unique
 // token hash refuse a second device under a stored ID or hash.
 func (s *Store) SaveDevice(ctx context.Context, d devices.Device, tokenHash []byte) error {

@@ -86,6 +86,41 @@ func RunDevices(t *testing.T, newStore func(t *testing.T) devices.Store) {
 		return d
 	}
 
+	t.Run("Prune", func(t *testing.T) {
+		s := newStore(t)
+		p, ok := s.(devices.Pruner)
+		if !ok {
+			t.Skip("the store does not implement devices.Pruner (optional)")
+		}
+		a, b, c := device("alice", "dev-a"), device("alice", "dev-b"), device("bob", "dev-c")
+		c.ExpiresAt = t1
+		save(t, s, a, hashA)
+		save(t, s, b, hashA2)
+		save(t, s, c, hashB)
+		wantErr(t, "RevokeDevice", s.RevokeDevice(t.Context(), "alice", "dev-b", t1), nil)
+		// Before anything ended: nothing goes; at the end itself neither.
+		for _, before := range []time.Time{t0, t1} {
+			n, err := p.PruneDevices(t.Context(), before)
+			wantErr(t, "PruneDevices", err, nil)
+			if n != 0 {
+				t.Errorf("PruneDevices(%v) = %d, want 0", before.Sub(t0), n)
+			}
+		}
+		// After: the revoked and the expired go, the trusted one stays,
+		// and its token still works; a pruned token lets nobody in.
+		n, err := p.PruneDevices(t.Context(), t2)
+		wantErr(t, "PruneDevices", err, nil)
+		if n != 2 {
+			t.Errorf("PruneDevices = %d, want 2", n)
+		}
+		check(t, s, "alice", a)
+		check(t, s, "bob")
+		use(t, s, "alice", hashA, "192.0.2.1", t2, used(a, "192.0.2.1", t2))
+		refuse(t, s, "alice", hashA2, t2)
+		// The freed hash may serve a new device.
+		save(t, s, device("alice", "dev-d"), hashA2)
+	})
+
 	t.Run("SaveThenUse", func(t *testing.T) {
 		s := newStore(t)
 		d := device("alice", "dev-a")
