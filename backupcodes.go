@@ -34,17 +34,22 @@ func (s *Service) NewBackupCodes(ctx context.Context, userID, proof string) ([]s
 // a recent verification with a factor ([RegenerateCodes]); the old codes
 // stop working at that moment. It returns [ErrNotEnrolled] while 2FA is
 // off.
-func (s *Service) RegenerateBackupCodes(ctx context.Context, userID, proof string, c Client) ([]string, error) {
-	switch st, err := s.Status(ctx, userID); {
-	case err != nil:
-		return nil, err
-	case !st.Enabled():
-		return nil, ErrNotEnrolled
-	}
-	if err := s.checkProof(userID, proof, NeedFactor); err != nil {
-		return nil, err
-	}
-	codes, err := s.saveBackupCodes(ctx, userID, true)
+func (s *Service) RegenerateBackupCodes(ctx context.Context, userID, proof string, c Client) (codes []string, err error) {
+	// One factor change of a user's at a time: codes made while the last
+	// factor is being removed would outlive 2FA.
+	err = s.exclusive(ctx, userID, func() error {
+		switch st, err := s.Status(ctx, userID); {
+		case err != nil:
+			return err
+		case !st.Enabled():
+			return ErrNotEnrolled
+		}
+		if err := s.checkProof(userID, proof, NeedFactor); err != nil {
+			return err
+		}
+		codes, err = s.saveBackupCodes(ctx, userID, true)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -95,10 +95,12 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
-	ps, err := h.svc.Passkeys(ctx, u.ID)
-	if err != nil {
-		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
-		return
+	var ps []portalmfa.Passkey // Status counted them: none, no second read
+	if st.Factor(portalmfa.FactorPasskey).Count > 0 {
+		if ps, err = h.svc.Passkeys(ctx, u.ID); err != nil {
+			h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+			return
+		}
 	}
 	v := &view{TOTP: "off", Alert: a, Enabled: st.Enabled(), PasskeysOn: h.svc.PasskeysEnabled()}
 	switch tf := st.Factor(portalmfa.FactorTOTP); tf.State {
