@@ -3,6 +3,7 @@ package portalmfa
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/history"
@@ -64,7 +65,7 @@ func (s *Service) saveBackupCodes(ctx context.Context, userID string, active boo
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	salt, err := backupcodes.NewSalt(s.cfg.Rand)
+	salt, err := s.hashers[0].NewSalt(s.cfg.Rand)
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -122,9 +123,19 @@ func (s *Service) redeemBackupCode(ctx context.Context, userID, n string) (remai
 	case err != nil:
 		return 0, unavailable(err)
 	}
-	// The set was hashed under the newest key of its day; after a key
-	// rotation, older keys are tried too.
-	for _, h := range s.hashers {
+	// The set was hashed under the newest key of its day, which its salt
+	// names. (Salts made before they named one leave every key to try.)
+	hashers := s.hashers
+	if backupcodes.Tagged(set.Salt) {
+		i := slices.IndexFunc(hashers, func(h *backupcodes.Hasher) bool { return h.Made(set.Salt) })
+		if i < 0 {
+			// Its key has left the ring: our failure, not the user's.
+			s.log.ErrorContext(ctx, "portalmfa: backup codes hashed under a key no longer in Config.Keys", "user", userID)
+			return 0, unavailable(errors.New("backup-code key missing"))
+		}
+		hashers = hashers[i : i+1]
+	}
+	for _, h := range hashers {
 		remaining, err = s.store.RedeemBackupCode(ctx, userID, h.Hash(set.Salt, userID, n), s.cfg.Now())
 		if !errors.Is(err, backupcodes.ErrInvalidCode) {
 			break

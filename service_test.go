@@ -515,6 +515,32 @@ func TestKeyRotation(t *testing.T) {
 	assert.ErrorIs(t, err, portalmfa.ErrUnavailable, "a missing key fails closed")
 }
 
+// After its key has left the ring, a backup code is refused as our
+// failure, not the user's: nothing is counted, and the code works again
+// once the key is back. (Before salts named their key, each was a wrong
+// code.)
+func TestBackupCodesKeyLoss(t *testing.T) {
+	ctx := context.Background()
+	store := memory.New()
+	f := newFixture(t, store)
+	_, codes := f.enrollWithCodes(t, alice)
+	c := portalmfa.Client{IP: "192.0.2.1"}
+
+	rotated := f.withKeys(t, store, newKey, testKey)
+	_, err := rotated.svc.VerifyBackupCode(ctx, alice.ID, codes[0], c)
+	assert.NoError(t, err, "a set hashed under an older key of the ring")
+
+	dropped := f.withKeys(t, store, newKey)
+	for _, code := range codes[1:] { // more than the lockout's threshold
+		_, err = dropped.svc.VerifyBackupCode(ctx, alice.ID, code, c)
+		assert.ErrorIs(t, err, portalmfa.ErrUnavailable)
+	}
+	assert.Contains(t, dropped.log.String(), "no longer in Config.Keys")
+	left, err := rotated.svc.VerifyBackupCode(ctx, alice.ID, codes[1], c)
+	assert.NoError(t, err, "nothing was counted against alice")
+	assert.Equal(t, 8, left)
+}
+
 // failingStore fails every call, as a database that is down.
 type failingStore struct{ portalmfa.Store }
 

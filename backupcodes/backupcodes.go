@@ -125,6 +125,38 @@ func NewHasher(key []byte) (*Hasher, error) {
 	return &Hasher{key: key}, nil
 }
 
+// tagSize is the size of the tag that ends a salt made by [Hasher.NewSalt].
+const tagSize = 8
+
+// NewSalt returns a fresh salt for a set hashed by h, read from r
+// (crypto/rand when nil). It names h: SaltSize random bytes, then a tag,
+// their HMAC under h's key. After a key has left the ring, a set hashed
+// under it is then known for what it is ([Hasher.Made] is false for every
+// hasher), rather than every one of its codes taken for a wrong one.
+func (h *Hasher) NewSalt(r io.Reader) ([]byte, error) {
+	salt, err := NewSalt(r)
+	if err != nil {
+		return nil, err
+	}
+	return append(salt, h.tag(salt)...), nil
+}
+
+// Made reports whether salt was made by h's [Hasher.NewSalt]. A salt
+// without a tag (from [NewSalt]) is made by no hasher; see [Tagged].
+func (h *Hasher) Made(salt []byte) bool {
+	return Tagged(salt) && hmac.Equal(salt[SaltSize:], h.tag(salt[:SaltSize]))
+}
+
+// Tagged reports whether salt names the hasher that made it.
+func Tagged(salt []byte) bool { return len(salt) == SaltSize+tagSize }
+
+func (h *Hasher) tag(random []byte) []byte {
+	m := hmac.New(sha256.New, h.key)
+	m.Write([]byte("portalmfa backup-code salt tag"))
+	m.Write(random)
+	return m.Sum(nil)[:tagSize]
+}
+
 // Hash returns the stored form of a normalized code of userID's set with
 // the given salt. Each field is length-prefixed, so no two different
 // inputs share an encoding.

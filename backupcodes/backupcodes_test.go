@@ -131,3 +131,27 @@ func TestNewSalt(t *testing.T) {
 	_, err = backupcodes.NewSalt(bytes.NewReader(nil))
 	assert.Error(t, err)
 }
+
+// A hasher's salt names it; no other hasher, and no tampered salt, passes
+// for it.
+func TestHasherSalt(t *testing.T) {
+	h, _ := backupcodes.NewHasher(bytes.Repeat([]byte{1}, 32))
+	other, _ := backupcodes.NewHasher(bytes.Repeat([]byte{9}, 32))
+	salt, err := h.NewSalt(nil)
+	require.NoError(t, err)
+	assert.True(t, backupcodes.Tagged(salt))
+	assert.True(t, h.Made(salt))
+	assert.False(t, other.Made(salt))
+	again, _ := h.NewSalt(nil)
+	assert.NotEqual(t, salt, again)
+
+	tampered := bytes.Clone(salt)
+	tampered[0] ^= 1
+	assert.False(t, h.Made(tampered))
+	plain, _ := backupcodes.NewSalt(nil)
+	assert.False(t, backupcodes.Tagged(plain))
+	assert.False(t, h.Made(plain))
+	assert.False(t, h.Made(nil))
+	_, err = h.NewSalt(bytes.NewReader(nil))
+	assert.Error(t, err)
+}
