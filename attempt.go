@@ -20,13 +20,17 @@ type attemptKind struct {
 	// attacker another round of guesses at the second factor. (Its own
 	// reservation is taken back when it was the only one.)
 	password bool
+	// guessable: a code few enough digits to guess, refused unevaluated
+	// once Config.SuspendAfter failures in a row suspend it.
+	guessable bool
 }
 
 var (
-	loginTOTP       = attemptKind{name: "totp", method: history.TOTP}
+	loginTOTP       = attemptKind{name: "totp", method: history.TOTP, guessable: true}
 	loginBackupCode = attemptKind{name: "backup-code", method: history.BackupCode}
 	loginPasskey    = attemptKind{name: "passkey", method: history.Passkey}
 	enrolling       = attemptKind{name: "totp-confirm"}
+	reverifyingTOTP = attemptKind{name: "reverify-totp", guessable: true}
 	reverifying     = attemptKind{name: "reverify"}
 	passwordCheck   = attemptKind{name: "password", password: true}
 )
@@ -46,6 +50,11 @@ var (
 // others behind the same address did (a proxy, an office): it refuses a
 // user who failed from that address lately, and evaluates one attempt a day
 // of any other (reserved atomically too). A success clears that mark.
+//
+// A third count, kept until a success however long idle, holds the
+// user's second-step failures in a row: at Config.SuspendAfter, guessable
+// codes are refused unevaluated (reserved atomically too, so a burst cannot
+// pass the cap), while a passkey or a backup code still signs in.
 func (s *Service) attempt(ctx context.Context, userID string, c Client, kind attemptKind, check func() error) (err error) {
 	if userID == "" {
 		return ErrNotEnrolled
@@ -85,23 +94,50 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 	if err != nil {
 		return unavailable(err)
 	}
-	if err := check(); err != nil {
+	var run lockout.Attempt // the long-run count's reservation
+	runKey := ""
+	if !kind.password {
+		runKey = failuresInARow(userID)
+	}
+	giveBack := func() { // our failure, not the user's: counted against nobody
+		s.release(ctx, userKey, a)
+		s.release(ctx, ipKey, ip)
+		s.release(ctx, runKey, run)
+	}
+	checked := check
+	if kind.guessable {
+		run, err = s.store.ReserveAttempt(ctx, runKey, s.suspendLimit(), now)
+		switch {
+		case errors.Is(err, lockout.ErrLockedOut):
+			// A guess nonetheless: it counts towards the user's lock, which
+			// bounds how often it is refused (and recorded).
+			run, checked = lockout.Attempt{}, func() error { return ErrSuspended }
+		case err != nil:
+			giveBack()
+			return unavailable(err)
+		}
+	}
+	if err := checked(); err != nil {
 		if errors.Is(err, ErrUnavailable) {
-			// Our failure, not the user's: counted against nobody.
 			s.log.ErrorContext(ctx, "portalmfa: second factor unavailable",
 				"user", userID, "ip", c.IP, "method", kind.name, "err", err)
-			s.release(ctx, userKey, a)
-			if ip.Failures > 0 {
-				s.release(ctx, ipKey, ip)
-			}
+			giveBack()
 			return err
 		}
 		s.log.InfoContext(ctx, "portalmfa: second factor failed",
 			"user", userID, "ip", c.IP, "method", kind.name, "err", err)
 		s.markIPUser(ctx, markKey, now)
+		if runKey != "" && !kind.guessable {
+			run = s.countFailure(ctx, runKey, s.suspendLimit(), now)
+		}
 		if !a.LockedUntil.IsZero() { // this failure locked the user
 			s.event(ctx, c, history.Event{UserID: userID, Kind: history.LockedOut})
 			s.notify(ctx, c, Notification{Kind: NotifyRepeatedFailures, UserID: userID})
+		}
+		if !run.LockedUntil.IsZero() { // this failure reached the cap
+			s.log.WarnContext(ctx, "portalmfa: app codes suspended after failures in a row", "user", userID, "failures", run.Failures)
+			s.event(ctx, c, history.Event{UserID: userID, Kind: history.CodesSuspended})
+			s.notify(ctx, c, Notification{Kind: NotifyCodesSuspended, UserID: userID})
 		}
 		return err
 	}
@@ -117,8 +153,10 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		}
 	}
 	keys := []string{userKey}
-	if markKey != "" {
-		keys = append(keys, markKey)
+	for _, k := range []string{runKey, markKey} {
+		if k != "" {
+			keys = append(keys, k)
+		}
 	}
 	if err := s.store.ResetAttempts(ctx, keys...); err != nil {
 		return unavailable(err)
@@ -139,10 +177,10 @@ func (s *Service) firstOf(ctx context.Context, key string, until time.Time) bool
 	return !errors.Is(err, lockout.ErrLockedOut)
 }
 
-// release takes back the reservation a of key, when the store can. A
-// failure is logged: the count errs on the strict side.
+// release takes back the reservation a of key, when the store can and
+// there is one. A failure is logged: the count errs on the strict side.
 func (s *Service) release(ctx context.Context, key string, a lockout.Attempt) {
-	if s.releaser == nil {
+	if s.releaser == nil || a.Failures == 0 {
 		return
 	}
 	if err := s.releaser.ReleaseAttempt(ctx, key, a); err != nil {
@@ -157,17 +195,23 @@ func ipUserMark() lockout.Limit {
 	return lockout.Limit{Threshold: 1, Delay: 24 * time.Hour, MaxDelay: 24 * time.Hour}
 }
 
-// markIPUser records that the user of markKey failed from its address. A
-// failure to record is logged: the IP's and the user's counts are the
-// exact limits.
+// markIPUser records that the user of markKey failed from its address.
+// (The IP's and the user's counts are the exact limits.)
 func (s *Service) markIPUser(ctx context.Context, markKey string, now time.Time) {
-	if markKey == "" {
-		return
-	}
-	_, err := s.store.ReserveAttempt(ctx, markKey, ipUserMark(), now)
-	if err != nil && !errors.Is(err, lockout.ErrLockedOut) {
-		s.log.ErrorContext(ctx, "portalmfa: marking a failure from an address", "err", err)
-	}
+	s.countFailure(ctx, markKey, ipUserMark(), now)
+}
+
+// failuresInARow is the lockout key of the long-run count of the user's
+// failures, which only a success ends.
+func failuresInARow(userID string) string { return lockout.KeepPrefix + "run:" + userID }
+
+// suspendForever is the length of a suspension: until a success.
+const suspendForever = 100 * 365 * 24 * time.Hour
+
+// suspendLimit is the limit of the long-run count of a user's failures in a
+// row, which a success only ends.
+func (s *Service) suspendLimit() lockout.Limit {
+	return lockout.Limit{Threshold: s.cfg.SuspendAfter, Delay: suspendForever, MaxDelay: suspendForever}
 }
 
 // refuseIfLocked returns a *LockedOutError, for userID's attempt from c,
@@ -195,17 +239,22 @@ func (s *Service) refused(ctx context.Context, userID string, c Client, kind att
 	return &LockedOutError{Until: until, Wait: until.Sub(now)}
 }
 
-// countIPFailure adds a failure to the IP's count, which may lock it. The
-// count is best effort: the user's limit is the exact one, and a store
-// failure here is logged rather than turned into a refusal.
-func (s *Service) countIPFailure(ctx context.Context, ipKey string, now time.Time) {
-	if ipKey == "" {
-		return
+// countFailure adds a failure to key's count, which may lock it, and
+// returns the attempt it counted (none when key is ""). The count is best
+// effort, where the exact limit is another's: a store failure is logged
+// rather than turned into a refusal.
+func (s *Service) countFailure(ctx context.Context, key string, limit lockout.Limit, now time.Time) lockout.Attempt {
+	if key == "" {
+		return lockout.Attempt{}
 	}
-	_, err := s.store.ReserveAttempt(ctx, ipKey, s.cfg.IPLimit, now)
-	if err != nil && !errors.Is(err, lockout.ErrLockedOut) {
-		s.log.ErrorContext(ctx, "portalmfa: counting a failure of an IP", "err", err)
+	a, err := s.store.ReserveAttempt(ctx, key, limit, now)
+	if err != nil {
+		if !errors.Is(err, lockout.ErrLockedOut) {
+			s.log.ErrorContext(ctx, "portalmfa: counting a failure", "key", key, "err", err)
+		}
+		return lockout.Attempt{}
 	}
+	return a
 }
 
 // ipLimitKey is the lockout key of a client IP. IPv6 clients are counted by
@@ -236,6 +285,8 @@ func reason(err error) history.Reason {
 		return history.Unavailable
 	case errors.Is(err, ErrLockedOut):
 		return history.Locked
+	case errors.Is(err, ErrSuspended):
+		return history.Suspended
 	case errors.Is(err, ErrReplayed):
 		return history.Replayed
 	case errors.Is(err, ErrPendingExpired):

@@ -2,6 +2,8 @@ package portalmfa_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/history"
+	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/store/memory"
 	"github.com/portalmfa/portalmfa/store/storetest"
 	"github.com/portalmfa/portalmfa/totp"
@@ -147,4 +150,121 @@ func TestHistoryNotFlooded(t *testing.T) {
 	}
 	f.svc.ChallengeExpired(ctx, other, history.TOTP, c)
 	assert.Equal(t, 2, count(history.ExpiredState), "one entry per late state")
+}
+
+// Failures in a row are capped however slowly they come: a lock ending and
+// a prune do not start the count afresh, and at the cap the app's codes
+// are refused, right ones too, while a backup code still signs in and
+// lifts the suspension (found in an attack run: 3,625 guesses in 30 days).
+func TestSuspendAfterFailuresInARow(t *testing.T) {
+	ctx := context.Background()
+	n := new(notes)
+	f := newFixtureWith(t, func(c *portalmfa.Config) { c.SuspendAfter, c.Notifier = 12, n })
+	secret, codes := f.enrollWithCodes(t, alice)
+	c := portalmfa.Client{IP: "192.0.2.1"}
+	wrong := func() error {
+		t.Helper()
+		f.clock.Add(totp.Period) // a fresh step: no replay
+		return f.svc.VerifyTOTP(ctx, alice.ID, wrongCode(secret, f.clock.Now()), c)
+	}
+	for i := range 11 {
+		if i%4 == 0 { // slow enough for every lock to end, and pruned
+			f.clock.Add(25 * time.Hour)
+			_, err := f.svc.PruneHistory(ctx)
+			require.NoError(t, err)
+		}
+		require.ErrorIs(t, wrong(), portalmfa.ErrInvalidCode, "failure %d", i+1)
+	}
+	require.NotContains(t, n.kinds(), portalmfa.NotifyCodesSuspended)
+	assert.ErrorIs(t, wrong(), portalmfa.ErrInvalidCode, "the twelfth is evaluated")
+	assert.Contains(t, n.kinds(), portalmfa.NotifyCodesSuspended, "the user is told")
+
+	f.clock.Add(30 * 24 * time.Hour)
+	_, err := f.svc.PruneHistory(ctx)
+	require.NoError(t, err)
+	err = f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), c)
+	assert.ErrorIs(t, err, portalmfa.ErrSuspended, "a right code, a month later, unevaluated")
+	_, err = f.svc.ReverifyCode(ctx, alice.ID, totp.Code(secret, f.clock.Now()), "", c)
+	assert.ErrorIs(t, err, portalmfa.ErrSuspended, "on the verify page too")
+	es, err := f.svc.LoginHistory(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Equal(t, history.Suspended, es[0].Reason)
+	suspended, err := f.svc.SecurityEvents(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, countKind(suspended, history.CodesSuspended))
+
+	_, err = f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], c)
+	require.NoError(t, err, "another way in still works")
+	f.clock.Add(totp.Period)
+	assert.NoError(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), c), "and lifted the suspension")
+	for range 4 {
+		require.ErrorIs(t, wrong(), portalmfa.ErrInvalidCode, "the count started afresh")
+	}
+}
+
+// A burst cannot pass the cap: each guess is reserved before it is
+// evaluated.
+func TestSuspendAfterBurst(t *testing.T) {
+	ctx := context.Background()
+	f := newFixtureWith(t, func(c *portalmfa.Config) {
+		c.SuspendAfter = 10
+		c.UserLimit = lockout.Limit{Threshold: 100, Delay: time.Minute, MaxDelay: time.Minute}
+	})
+	secret := f.enroll(t, alice)
+	f.clock.Add(totp.Period)
+	var evaluated, suspended atomic.Int32
+	storetest.Together(50, func(i int) error {
+		err := f.svc.VerifyTOTP(ctx, alice.ID, wrongCode(secret, f.clock.Now()), portalmfa.Client{})
+		switch {
+		case errors.Is(err, portalmfa.ErrInvalidCode):
+			evaluated.Add(1)
+		case errors.Is(err, portalmfa.ErrSuspended):
+			suspended.Add(1)
+		}
+		return nil
+	})
+	assert.Equal(t, int32(10), evaluated.Load())
+	assert.Equal(t, int32(40), suspended.Load())
+}
+
+// An administrator's reset lifts a suspension; a password, right or not, neither counts towards it nor lifts it.
+func TestSuspensionResetByAdministrator(t *testing.T) {
+	ctx := context.Background()
+	f := newFixtureWith(t, func(c *portalmfa.Config) { c.SuspendAfter = 3 })
+	secret := f.enroll(t, alice)
+	for range 3 {
+		f.clock.Add(totp.Period)
+		_ = f.svc.VerifyTOTP(ctx, alice.ID, wrongCode(secret, f.clock.Now()), portalmfa.Client{})
+	}
+	f.proof(t, alice.ID) // a right password
+	f.clock.Add(totp.Period)
+	require.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), portalmfa.Client{}), portalmfa.ErrSuspended)
+
+	require.NoError(t, f.svc.ResetSecondFactor(ctx, alice.ID))
+	until, err := f.store.LockedUntil(ctx, lockout.KeepPrefix+"run:"+alice.ID, f.clock.Now())
+	require.NoError(t, err)
+	assert.True(t, until.IsZero(), "the suspension is lifted")
+}
+
+// wrongCode returns a well-formed code that no step near now accepts.
+func wrongCode(secret []byte, now time.Time) string {
+	near := map[string]bool{}
+	for _, d := range []time.Duration{-totp.Period, 0, totp.Period} {
+		near[totp.Code(secret, now.Add(d))] = true
+	}
+	for i := 0; ; i++ {
+		if code := fmt.Sprintf("%06d", i); !near[code] {
+			return code
+		}
+	}
+}
+
+func countKind(es []history.Event, k history.Kind) int {
+	n := 0
+	for _, e := range es {
+		if e.Kind == k {
+			n++
+		}
+	}
+	return n
 }

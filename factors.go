@@ -229,6 +229,10 @@ func (s *Service) removeSecondFactor(ctx context.Context, userID string) error {
 	if err := s.clearAccount(ctx, userID); err != nil {
 		return err
 	}
+	// A suspension of the app's codes goes with them.
+	if err := s.store.ResetAttempts(ctx, failuresInARow(userID)); err != nil {
+		return unavailable(err)
+	}
 	for _, f := range s.factors {
 		if err := f.removeAll(ctx, userID); err != nil {
 			return err

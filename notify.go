@@ -14,6 +14,9 @@ const (
 	NotifyBackupCodeUsed   NotificationKind = "backup-code-used"
 	NotifyFewBackupCodes   NotificationKind = "few-backup-codes"
 	NotifyRepeatedFailures NotificationKind = "repeated-failures"
+	// NotifyCodesSuspended: the app's codes were suspended after
+	// Config.SuspendAfter failures in a row.
+	NotifyCodesSuspended   NotificationKind = "codes-suspended"
 	NotifyNotMe            NotificationKind = "not-me"
 	NotifyTwoFactorOn      NotificationKind = "2fa-on"
 	NotifyTwoFactorOff     NotificationKind = "2fa-off"

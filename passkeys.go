@@ -490,7 +490,7 @@ func (s *Service) FinishPasswordless(ctx context.Context, token string, response
 	switch {
 	case errors.Is(err, passkeys.ErrUnknownPasskey):
 		// A passkey of a deleted registration, or made up.
-		s.countIPFailure(ctx, ipKey, s.cfg.Now())
+		s.countFailure(ctx, ipKey, s.cfg.IPLimit, s.cfg.Now())
 		return "", fmt.Errorf("%w: %w", ErrPasskeyRefused, err)
 	case err != nil:
 		return "", unavailable(err)
@@ -509,7 +509,7 @@ func (s *Service) FinishPasswordless(ctx context.Context, token string, response
 		err = fmt.Errorf("%w: the passkey did not verify its user", ErrPasskeyRefused) // go-webauthn checks it too
 	}
 	if err != nil {
-		s.countIPFailure(ctx, ipKey, s.cfg.Now())
+		s.countFailure(ctx, ipKey, s.cfg.IPLimit, s.cfg.Now())
 		return "", err
 	}
 	// Spend the token, before the counter is looked at: of two finishes

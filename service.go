@@ -31,6 +31,10 @@ var (
 	// ErrAlreadyEnabled: the factor is on already (TOTP: turn it off before
 	// enrolling again), or, for first backup codes, 2FA is on already.
 	ErrAlreadyEnabled = totp.ErrAlreadyActive
+	// ErrSuspended: the user's app codes are suspended after
+	// Config.SuspendAfter failures in a row; a passkey or a backup code
+	// still signs in, and lifts it.
+	ErrSuspended = errors.New("portalmfa: app codes suspended after too many failures")
 	// ErrLockedOut is wrapped by every *LockedOutError.
 	ErrLockedOut = lockout.ErrLockedOut
 	// ErrMalformedBackupCode and ErrInvalidBackupCode are the backup-code
@@ -106,6 +110,13 @@ type Config struct {
 	// guesses across many users. Optional: 30 failures, then 1 minute
 	// doubling up to 15 minutes.
 	IPLimit lockout.Limit
+	// SuspendAfter suspends a user's app codes after this many failures of
+	// the second step in a row, however spread over time (a lock ending
+	// does not start the count afresh; only a success does). The user then
+	// signs in with a passkey or a backup code, which lifts it, or an
+	// administrator resets the second factor ([Service.ResetSecondFactor]).
+	// Optional: 100, the most NIST SP 800-63B 5.2.2 allows.
+	SuspendAfter int
 	// TrustDeviceFor is how long "trust this device" spares a browser the
 	// second factor. Optional: 30 days; at most 400 days.
 	TrustDeviceFor time.Duration
@@ -184,6 +195,12 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.UserLimit == (lockout.Limit{}) {
 		cfg.UserLimit = lockout.Limit{Threshold: 5, Delay: time.Minute, MaxDelay: time.Hour}
+	}
+	if cfg.SuspendAfter == 0 {
+		cfg.SuspendAfter = 100
+	}
+	if cfg.SuspendAfter < 0 || cfg.SuspendAfter > 100 {
+		return nil, errors.New("portalmfa: Config.SuspendAfter must be between 1 and 100")
 	}
 	if cfg.IPLimit == (lockout.Limit{}) {
 		cfg.IPLimit = lockout.Limit{Threshold: 30, Delay: time.Minute, MaxDelay: 15 * time.Minute}

@@ -142,7 +142,9 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"threshold 101": func(c *portalmfa.Config) {
 			c.UserLimit = lockout.Limit{Threshold: 101, Delay: time.Minute, MaxDelay: time.Hour}
 		},
-		"no delay":     func(c *portalmfa.Config) { c.IPLimit = lockout.Limit{Threshold: 5} },
+		"suspend after 101": func(c *portalmfa.Config) { c.SuspendAfter = 101 },
+		"suspend after -1":  func(c *portalmfa.Config) { c.SuspendAfter = -1 },
+		"no delay":          func(c *portalmfa.Config) { c.IPLimit = lockout.Limit{Threshold: 5} },
 		"long pending": func(c *portalmfa.Config) { c.PendingLoginTTL = 11 * time.Minute },
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -153,7 +153,7 @@ func (s *Service) ReverifyCode(ctx context.Context, userID, code, prev string, c
 		} else if st.Factor(FactorTOTP).State != On {
 			return "", ErrInvalidCode
 		}
-		err = s.attempt(ctx, userID, c, reverifying, func() error { return s.checkTOTP(ctx, userID, code) })
+		err = s.attempt(ctx, userID, c, reverifyingTOTP, func() error { return s.checkTOTP(ctx, userID, code) })
 		if err != nil {
 			return "", err
 		}

@@ -25,8 +25,11 @@ const (
 	DeviceTrusted    Kind = "device-trusted"
 	DeviceRevoked    Kind = "device-revoked"
 	LockedOut        Kind = "locked-out"
-	AdminReset       Kind = "admin-reset"
-	NotMe            Kind = "not-me"
+	// CodesSuspended: the user's app codes were suspended after
+	// Config.SuspendAfter failures in a row.
+	CodesSuspended Kind = "codes-suspended"
+	AdminReset     Kind = "admin-reset"
+	NotMe          Kind = "not-me"
 )
 
 // SecurityKinds returns every kind but Attempt: the security events. A new
@@ -34,7 +37,7 @@ const (
 func SecurityKinds() []Kind {
 	return []Kind{TwoFactorEnabled, TwoFactorDisabled, TOTPEnabled, TOTPDisabled,
 		PasskeyAdded, PasskeyRemoved, PasskeyCloned, CodesRegenerated, CodeUsed,
-		DeviceTrusted, DeviceRevoked, LockedOut, AdminReset, NotMe}
+		DeviceTrusted, DeviceRevoked, LockedOut, CodesSuspended, AdminReset, NotMe}
 }
 
 // Method is how a second factor was attempted.
@@ -54,6 +57,7 @@ const (
 	WrongCode    Reason = "wrong-code"
 	Replayed     Reason = "replayed"
 	Locked       Reason = "locked-out"
+	Suspended    Reason = "suspended" // the app's codes, after too many failures
 	ExpiredState Reason = "expired-state"
 	Unavailable  Reason = "unavailable"
 )

@@ -66,6 +66,8 @@ func reasonMessage(r history.Reason) string {
 		return msgReasonReplayed
 	case history.Locked:
 		return msgReasonLocked
+	case history.Suspended:
+		return msgReasonSuspended
 	case history.ExpiredState:
 		return msgReasonExpired
 	case history.Unavailable:

@@ -35,6 +35,7 @@ const (
 	msgBackupMalformed = "error.backup.malformed"
 	msgBackupInvalid   = "error.backup.invalid"
 	msgUnavailable     = "error.unavailable"
+	msgSuspended       = "error.suspended"
 	msgSignedOut       = "error.signed_out"
 	msgCrossOrigin     = "error.cross_origin"
 	msgTooLarge        = "error.too_large"
@@ -71,6 +72,7 @@ const (
 	msgReasonWrongCode     = "history.reason.wrong_code"
 	msgReasonReplayed      = "history.reason.replayed"
 	msgReasonLocked        = "history.reason.locked_out"
+	msgReasonSuspended     = "history.reason.suspended"
 	msgReasonExpired       = "history.reason.expired_state"
 	msgReasonUnavailable   = "history.reason.unavailable"
 )

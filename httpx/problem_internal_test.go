@@ -31,6 +31,7 @@ func TestProblem(t *testing.T) {
 		{"locked 90 s", &portalmfa.LockedOutError{Wait: 90 * time.Second}, 429, "in 2 minutes", "90"},
 		{"locked 1 h", &portalmfa.LockedOutError{Wait: time.Hour}, 429, "in 60 minutes", "3600"},
 		{"locked, already over", &portalmfa.LockedOutError{Wait: -time.Second}, 429, "in 1 minute.", "1"},
+		{"suspended", portalmfa.ErrSuspended, 403, "passkey or a backup code", ""},
 		{"unavailable", fmt.Errorf("%w: %w", portalmfa.ErrUnavailable, errors.New("db down")), 503, "on our side", ""},
 		{"unavailable wrapping a user error", fmt.Errorf("%w: %w", portalmfa.ErrUnavailable, portalmfa.ErrInvalidCode), 503, "on our side", ""},
 		{"unknown", errors.New("surprise"), 503, "on our side", ""},

@@ -284,6 +284,8 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, lang int, err 
 		return http.StatusTooManyRequests, &alert{Kind: "danger", Text: h.textPlural(lang, msgLocked, minutes)}
 	}
 	switch {
+	case errors.Is(err, portalmfa.ErrSuspended):
+		return http.StatusForbidden, danger(msgSuspended)
 	case errors.Is(err, portalmfa.ErrMalformedCode):
 		return http.StatusUnprocessableEntity, danger(msgCodeMalformed)
 	case errors.Is(err, portalmfa.ErrInvalidCode):

@@ -9,6 +9,13 @@ import (
 // ErrLockedOut is returned by [Store.ReserveAttempt] while a key is locked.
 var ErrLockedOut = errors.New("lockout: too many failed attempts")
 
+// KeepPrefix starts the keys that [Store.PruneAttempts] never forgets,
+// however long idle: only [Store.ResetAttempts] ends their count. They are
+// for counts that only a success may end, such as a user's failures in a
+// row over months (NIST SP 800-63B caps them at 100). Such a key must name
+// something bounded, a known user, never anything a client makes up.
+const KeepPrefix = "keep:"
+
 // Limit says when and for how long a key is locked.
 type Limit struct {
 	// Threshold is the number of consecutive failures that locks the key.
@@ -77,9 +84,10 @@ type Store interface {
 	LockedUntil(ctx context.Context, key string, now time.Time) (time.Time, error)
 
 	// PruneAttempts forgets every key whose last counted attempt is older
-	// than before and whose lock, if any, ended by then, and returns how
-	// many it forgot: failures and lock counts that old start afresh, and
-	// keys an attacker made up do not pile up.
+	// than before and whose lock, if any, ended by then, but for those
+	// starting with [KeepPrefix], and returns how many it forgot: failures
+	// and lock counts that old start afresh, and keys an attacker made up
+	// do not pile up.
 	PruneAttempts(ctx context.Context, before time.Time) (int, error)
 
 	// ResetAttempts forgets the failures, lock and lock count of each key,

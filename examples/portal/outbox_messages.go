@@ -69,6 +69,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"A passkey was deleted from your account",
 				"Hello {{.Name}},\n\nA passkey was deleted from your account on {{.When}} from {{.IP}}{{with .Device}} ({{.}}){{end}}. It can no longer be used to sign in.\n\nNot you? Change your password and check your passkeys under Connection & Security.",
 			},
+			portalmfa.NotifyCodesSuspended: {
+				"Codes from your authenticator app are paused",
+				"Hello {{.Name}},\n\nAfter many wrong codes in a row, the last on {{.When}} from {{.IP}}, codes from your authenticator app no longer sign in to your account. Someone who knows your password may be guessing them.\n\nTo turn them back on, sign in with a passkey or a backup code. Then change your password. If you have neither, contact support.",
+			},
 			portalmfa.NotifyPasskeyClone: {
 				"A sign-in with one of your passkeys was refused",
 				"Hello {{.Name}},\n\nOn {{.When}}, a sign-in from {{.IP}}{{with .Device}} ({{.}}){{end}} with one of your passkeys was refused: its signature counter had not increased, a sign that the passkey may have been copied.\n\nCheck your passkeys under Connection & Security, delete any you don't recognise or no longer trust, and change your password.",
@@ -118,6 +122,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			portalmfa.NotifyPasskeyRemoved: {
 				"Une clé d'accès a été supprimée de votre compte",
 				"Bonjour {{.Name}},\n\nUne clé d'accès a été supprimée de votre compte le {{.When}} depuis {{.IP}}{{with .Device}} ({{.}}){{end}}. Elle ne permet plus de vous connecter.\n\nCe n'était pas vous ? Changez votre mot de passe et vérifiez vos clés d'accès dans Connexion et sécurité.",
+			},
+			portalmfa.NotifyCodesSuspended: {
+				"Les codes de votre application d'authentification sont suspendus",
+				"Bonjour {{.Name}},\n\nAprès de nombreux codes erronés d'affilée, le dernier le {{.When}} depuis {{.IP}}, les codes de votre application d'authentification ne permettent plus de vous connecter. Quelqu'un qui connaît votre mot de passe essaie peut-être de les deviner.\n\nPour les réactiver, connectez-vous avec une clé d'accès ou un code de secours, puis changez votre mot de passe. Si vous n'avez ni l'un ni l'autre, contactez l'assistance.",
 			},
 			portalmfa.NotifyPasskeyClone: {
 				"Une connexion avec l'une de vos clés d'accès a été refusée",
@@ -169,6 +177,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"Se ha eliminado una llave de acceso de tu cuenta",
 				"Hola, {{.Name}}:\n\nSe eliminó una llave de acceso de tu cuenta el {{.When}} desde {{.IP}}{{with .Device}} ({{.}}){{end}}. Ya no sirve para iniciar sesión.\n\n¿No fuiste tú? Cambia tu contraseña y revisa tus llaves de acceso en Acceso y seguridad.",
 			},
+			portalmfa.NotifyCodesSuspended: {
+				"Los códigos de tu aplicación de autenticación están suspendidos",
+				"Hola, {{.Name}}:\n\nTras muchos códigos incorrectos seguidos, el último el {{.When}} desde {{.IP}}, los códigos de tu aplicación de autenticación ya no sirven para iniciar sesión en tu cuenta. Es posible que alguien que conoce tu contraseña esté intentando adivinarlos.\n\nPara reactivarlos, inicia sesión con una llave de acceso o un código de respaldo y después cambia tu contraseña. Si no tienes ninguno de los dos, contacta con el servicio de asistencia.",
+			},
 			portalmfa.NotifyPasskeyClone: {
 				"Se ha rechazado un inicio de sesión con una de tus llaves de acceso",
 				"Hola, {{.Name}}:\n\nEl {{.When}} se rechazó un inicio de sesión desde {{.IP}}{{with .Device}} ({{.}}){{end}} con una de tus llaves de acceso: su contador de firmas no había aumentado, una señal de que es posible que alguien la haya copiado.\n\nRevisa tus llaves de acceso en Acceso y seguridad, elimina las que no reconozcas o en las que ya no confíes y cambia tu contraseña.",
@@ -218,6 +230,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			portalmfa.NotifyPasskeyRemoved: {
 				"Ein Passkey Ihres Kontos wurde gelöscht",
 				"Hallo {{.Name}},\n\nam {{.When}} wurde ein Passkey Ihres Kontos von {{.IP}}{{with .Device}} ({{.}}){{end}} aus gelöscht. Mit ihm ist keine Anmeldung mehr möglich.\n\nDas waren nicht Sie? Ändern Sie Ihr Passwort und prüfen Sie Ihre Passkeys unter Anmeldung und Sicherheit.",
+			},
+			portalmfa.NotifyCodesSuspended: {
+				"Codes aus Ihrer Authenticator-App sind ausgesetzt",
+				"Hallo {{.Name}},\n\nnach vielen falschen Codes in Folge, zuletzt am {{.When}} von {{.IP}} aus, melden Codes aus Ihrer Authenticator-App Sie nicht mehr an. Möglicherweise versucht jemand, der Ihr Passwort kennt, sie zu erraten.\n\nUm sie wieder einzuschalten, melden Sie sich mit einem Passkey oder einem Backup-Code an und ändern Sie danach Ihr Passwort. Wenn Sie keines von beiden haben, wenden Sie sich an den Support.",
 			},
 			portalmfa.NotifyPasskeyClone: {
 				"Eine Anmeldung mit einem Ihrer Passkeys wurde abgelehnt",
@@ -269,6 +285,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"È stata eliminata una passkey dal tuo account",
 				"Ciao {{.Name}},\n\nil {{.When}}, da {{.IP}}{{with .Device}} ({{.}}){{end}}, è stata eliminata una passkey dal tuo account. Non si può più usare per accedere.\n\nNon sei stato tu? Cambia la password e controlla le tue passkey in Accesso e sicurezza.",
 			},
+			portalmfa.NotifyCodesSuspended: {
+				"I codici della tua app di autenticazione sono sospesi",
+				"Ciao {{.Name}},\n\ndopo molti codici errati di seguito, l'ultimo il {{.When}} da {{.IP}}, i codici della tua app di autenticazione non consentono più di accedere al tuo account. Qualcuno che conosce la tua password potrebbe tentare di indovinarli.\n\nPer riattivarli, accedi con una passkey o un codice di backup, poi cambia la password. Se non hai né l'una né l'altro, contatta l'assistenza.",
+			},
 			portalmfa.NotifyPasskeyClone: {
 				"È stato rifiutato un accesso con una delle tue passkey",
 				"Ciao {{.Name}},\n\nil {{.When}} è stato rifiutato un accesso da {{.IP}}{{with .Device}} ({{.}}){{end}} con una delle tue passkey: il suo contatore delle firme non era aumentato, segno che la passkey potrebbe essere stata copiata.\n\nControlla le tue passkey in Accesso e sicurezza, elimina quelle che non riconosci o di cui non ti fidi più e cambia la password.",
@@ -318,6 +338,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			portalmfa.NotifyPasskeyRemoved: {
 				"Er is een passkey van je account verwijderd",
 				"Hallo {{.Name}},\n\nOp {{.When}} is vanaf {{.IP}}{{with .Device}} ({{.}}){{end}} een passkey van je account verwijderd. Daarmee kan niet meer worden ingelogd.\n\nWas jij dit niet? Wijzig je wachtwoord en controleer je passkeys bij Aanmelden en beveiliging.",
+			},
+			portalmfa.NotifyCodesSuspended: {
+				"Codes uit je authenticator-app zijn opgeschort",
+				"Hallo {{.Name}},\n\nNa veel foute codes achter elkaar, de laatste op {{.When}} vanaf {{.IP}}, kun je niet meer inloggen met codes uit je authenticator-app. Misschien probeert iemand die je wachtwoord kent ze te raden.\n\nLog in met een passkey of een back-upcode om ze weer aan te zetten, en wijzig daarna je wachtwoord. Heb je geen van beide, neem dan contact op met support.",
 			},
 			portalmfa.NotifyPasskeyClone: {
 				"Een inlogpoging met een van je passkeys is geweigerd",

@@ -3,6 +3,7 @@ package memory
 import (
 	"bytes"
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -157,7 +158,7 @@ func (s *Store) PruneAttempts(_ context.Context, before time.Time) (int, error) 
 	defer s.mu.Unlock()
 	n := 0
 	for k, a := range s.attempts {
-		if a.last.Before(before) && !a.lockedUntil.After(before) {
+		if a.last.Before(before) && !a.lockedUntil.After(before) && !strings.HasPrefix(k, lockout.KeepPrefix) {
 			delete(s.attempts, k)
 			n++
 		}

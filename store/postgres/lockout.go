@@ -50,7 +50,8 @@ WHERE key = $1 AND locked_until > $2`
 
 const pruneAttempts = `
 DELETE FROM {schema}.lockout_attempts
-WHERE last_attempt < $1 AND (locked_until IS NULL OR locked_until <= $1)`
+WHERE last_attempt < $1 AND (locked_until IS NULL OR locked_until <= $1)
+	AND NOT starts_with(key, $2)`
 
 const resetAttempts = `DELETE FROM {schema}.lockout_attempts WHERE key = ANY($1)`
 
@@ -97,7 +98,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 
 // PruneAttempts implements [lockout.Store].
 func (s *Store) PruneAttempts(ctx context.Context, before time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, s.q.pruneAttempts, millis(before))
+	tag, err := s.pool.Exec(ctx, s.q.pruneAttempts, millis(before), lockout.KeepPrefix)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: prune attempts: %w", err)
 	}

@@ -79,7 +79,8 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 func (s *Store) PruneAttempts(ctx context.Context, before time.Time) (int, error) {
 	res, err := s.exec(ctx, `
 		DELETE FROM lockout_attempts
-		WHERE last_attempt < ?1 AND (locked_until IS NULL OR locked_until <= ?1)`, millis(before))
+		WHERE last_attempt < ?1 AND (locked_until IS NULL OR locked_until <= ?1)
+			AND substr(key, 1, length(?2)) <> ?2`, millis(before), lockout.KeepPrefix)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: prune attempts: %w", err)
 	}

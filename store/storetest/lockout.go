@@ -117,6 +117,8 @@ func RunLockout(t *testing.T, newStore func(t *testing.T) lockout.Store) {
 		grant(t, s, "ip:old", limit, t0, 1, time.Time{})
 		end := lockCycle(t, s, "user:locked-long", lockout.Limit{Threshold: 1, Delay: 3 * day, MaxDelay: 3 * day}, t0, 0)
 		grant(t, s, "ip:recent", limit, t0.Add(2*day), 1, time.Time{})
+		kept := lockout.KeepPrefix + "user:alice"
+		grant(t, s, kept, limit, t0, 1, time.Time{})
 		n, err := s.PruneAttempts(t.Context(), t0.Add(day))
 		wantErr(t, "PruneAttempts", err, nil)
 		if n != 1 {
@@ -130,6 +132,9 @@ func RunLockout(t *testing.T, newStore func(t *testing.T) lockout.Store) {
 		if n != 3 {
 			t.Errorf("PruneAttempts after every lock and attempt = %d, want 3", n)
 		}
+		grant(t, s, kept, limit, end, 2, time.Time{}) // never pruned
+		wantErr(t, "ResetAttempts", s.ResetAttempts(t.Context(), kept), nil)
+		grant(t, s, kept, limit, end, 1, time.Time{}) // only a reset ends it
 	})
 
 	t.Run("ResetSeveralKeys", func(t *testing.T) {
