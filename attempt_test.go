@@ -149,7 +149,29 @@ func TestHistoryNotFlooded(t *testing.T) {
 		f.svc.ChallengeExpired(ctx, state, history.TOTP, c)
 	}
 	f.svc.ChallengeExpired(ctx, other, history.TOTP, c)
-	assert.Equal(t, 2, count(history.ExpiredState), "one entry per late state")
+	assert.Equal(t, 1, count(history.ExpiredState), "one entry a minute")
+	f.clock.Add(time.Minute)
+	f.svc.ChallengeExpired(ctx, other, history.TOTP, c)
+	assert.Equal(t, 2, count(history.ExpiredState))
+}
+
+// However many entries a user's trail gets, a prune keeps the newest
+// HistoryKept.
+func TestHistoryBoundedPerUser(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	for i := range portalmfa.HistoryKept + 5 {
+		require.NoError(t, f.store.RecordEvent(ctx, history.Event{UserID: alice.ID, Kind: history.Attempt,
+			At: f.clock.Now().Add(time.Duration(i) * time.Millisecond), Device: fmt.Sprint(i)}))
+	}
+	require.NoError(t, f.store.RecordEvent(ctx, history.Event{UserID: bob.ID, Kind: history.Attempt, At: f.clock.Now()}))
+	n, err := f.svc.PruneHistory(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 5, n)
+	es, err := f.store.Events(ctx, alice.ID, 2*portalmfa.HistoryKept, history.Attempt)
+	require.NoError(t, err)
+	require.Len(t, es, portalmfa.HistoryKept)
+	assert.Equal(t, fmt.Sprint(portalmfa.HistoryKept+4), es[0].Device, "the newest stay")
 }
 
 // Failures in a row are capped however slowly they come: a lock ending and

@@ -13,6 +13,11 @@ import (
 // HistoryLength is how many entries the security page shows.
 const HistoryLength = 10
 
+// HistoryKept is how many entries of a user [Service.PruneHistory] keeps at
+// most, newest first, however many the retention would keep: the trail
+// of an account under attack stays bounded.
+const HistoryKept = 1000
+
 // LoginHistory returns the user's last HistoryLength second-factor
 // attempts, newest first.
 func (s *Service) LoginHistory(ctx context.Context, userID string) ([]history.Event, error) {
@@ -62,7 +67,8 @@ func (s *Service) NotMe(ctx context.Context, userID, eventID string, c Client) e
 // failure: a day's quiet starts it afresh, lock lengths included.
 const attemptsIdle = 24 * time.Hour
 
-// PruneHistory removes entries older than Config.HistoryRetention, lockout
+// PruneHistory removes entries older than Config.HistoryRetention and a
+// user's beyond their newest HistoryKept, lockout
 // counters idle for a day, expired passkey ceremonies and, when the store
 // can ([devices.Pruner]), devices no longer trusted for a week (they have
 // left the list by then), and returns how many entries it removed. Hosts run it periodically (the demo, hourly).
@@ -71,7 +77,7 @@ func (s *Service) PruneHistory(ctx context.Context) (int, error) {
 	if _, err := s.store.PruneAttempts(ctx, now.Add(-attemptsIdle)); err != nil {
 		return 0, unavailable(err)
 	}
-	n, err := s.store.PruneEvents(ctx, now.Add(-s.cfg.HistoryRetention))
+	n, err := s.store.PruneEvents(ctx, now.Add(-s.cfg.HistoryRetention), HistoryKept)
 	if err != nil {
 		return 0, unavailable(err)
 	}

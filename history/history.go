@@ -86,7 +86,8 @@ type Store interface {
 	// first.
 	Events(ctx context.Context, userID string, limit int, kinds ...Kind) ([]Event, error)
 
-	// PruneEvents removes every entry older than before and returns how many
-	// it removed.
-	PruneEvents(ctx context.Context, before time.Time) (int, error)
+	// PruneEvents removes every entry older than before and, when keep is
+	// positive, every entry of a user beyond their newest keep (in the order
+	// of Events), and returns how many it removed.
+	PruneEvents(ctx context.Context, before time.Time, keep int) (int, error)
 }

@@ -51,13 +51,16 @@ func (s *Store) Events(_ context.Context, userID string, limit int, kinds ...his
 }
 
 // PruneEvents implements [history.Store]. Each user's entries are sorted,
-// so the ones to remove are the first few.
-func (s *Store) PruneEvents(_ context.Context, before time.Time) (int, error) {
+// oldest first, so the ones to remove are the first few.
+func (s *Store) PruneEvents(_ context.Context, before time.Time, keep int) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for user, es := range s.events {
 		old := sort.Search(len(es), func(j int) bool { return !es[j].At.Before(before) })
+		if keep > 0 {
+			old = max(old, len(es)-keep)
+		}
 		n += old
 		if old == len(es) {
 			delete(s.events, user)

@@ -31,7 +31,14 @@ const (
 
 	// Row locks only: recording goes on while a prune runs. No index
 	// serves it (see the migration): it reads the table through.
-	pruneEvents = `DELETE FROM {schema}.history_events WHERE at < $1`
+	pruneEvents = `
+DELETE FROM {schema}.history_events WHERE at < $1 OR id IN (
+	SELECT id FROM (
+		SELECT id, row_number() OVER (PARTITION BY user_id ORDER BY at DESC, id DESC) AS n
+		FROM {schema}.history_events
+		WHERE $2 > 0 AND user_id IN (
+			SELECT user_id FROM {schema}.history_events GROUP BY user_id HAVING count(*) > $2)) ranked
+	WHERE n > $2)`
 )
 
 // RecordEvent implements [history.Store]. The ID is the row's identity,
@@ -80,8 +87,8 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 }
 
 // PruneEvents implements [history.Store].
-func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, s.q.pruneEvents, millis(before))
+func (s *Store) PruneEvents(ctx context.Context, before time.Time, keep int) (int, error) {
+	tag, err := s.pool.Exec(ctx, s.q.pruneEvents, millis(before), keep)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: prune events: %w", err)
 	}

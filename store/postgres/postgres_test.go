@@ -261,7 +261,7 @@ func TestLeastPrivilege(t *testing.T) {
 	if err := st.RecordEvent(ctx, history.Event{UserID: "alice", At: t0, Kind: history.Attempt}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.PruneEvents(ctx, t0.Add(time.Second)); err != nil {
+	if _, err := st.PruneEvents(ctx, t0.Add(time.Second), 0); err != nil {
 		t.Fatal(err)
 	}
 	// Adding a passkey takes an advisory lock, which needs no grant.

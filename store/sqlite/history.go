@@ -78,14 +78,32 @@ const pruneBatch = 1000
 // serves "at < before" across users (see the migration); each batch walks
 // the rows in the order they were recorded, where the oldest entries come
 // first, so it stops soon after the first pruneBatch it finds. Only the
-// last batch reads the whole table.
-func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
+// last batch reads the whole table. The cap per user reads the index of
+// users' entries once per batch.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time, keep int) (int, error) {
+	total, err := s.pruneInBatches(ctx, `
+		DELETE FROM history_events WHERE id IN (
+			SELECT id FROM history_events WHERE at < ?1 LIMIT ?2)`, millis(before))
+	if err != nil || keep <= 0 {
+		return total, err
+	}
+	n, err := s.pruneInBatches(ctx, `
+		DELETE FROM history_events WHERE id IN (
+			SELECT id FROM (
+				SELECT id, row_number() OVER (PARTITION BY user_id ORDER BY at DESC, id DESC) AS n
+				FROM history_events
+				WHERE user_id IN (SELECT user_id FROM history_events GROUP BY user_id HAVING count(*) > ?1))
+			WHERE n > ?1 LIMIT ?2)`, keep)
+	return total + n, err
+}
+
+// pruneInBatches runs query, a DELETE of at most its ?2 rows, with arg as
+// its ?1 until it deletes fewer than pruneBatch, and returns how many rows
+// it deleted.
+func (s *Store) pruneInBatches(ctx context.Context, query string, arg any) (int, error) {
 	total := 0
 	for {
-		res, err := s.exec(ctx, `
-			DELETE FROM history_events WHERE id IN (
-				SELECT id FROM history_events WHERE at < ?1 LIMIT ?2)`,
-			millis(before), pruneBatch)
+		res, err := s.exec(ctx, query, arg, pruneBatch)
 		if err != nil {
 			return total, fmt.Errorf("sqlite: prune events: %w", err)
 		}

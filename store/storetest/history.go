@@ -45,13 +45,13 @@ func RunHistory(t *testing.T, newStore func(t *testing.T) history.Store) {
 		}
 		return got
 	}
-	// prune prunes before and expects n removed.
-	prune := func(t *testing.T, s history.Store, before time.Time, n int) {
+	// prune prunes before, keeping keep per user, and expects n removed.
+	prune := func(t *testing.T, s history.Store, before time.Time, keep, n int) {
 		t.Helper()
-		got, err := s.PruneEvents(t.Context(), before)
+		got, err := s.PruneEvents(t.Context(), before, keep)
 		wantErr(t, "PruneEvents", err, nil)
 		if got != n {
-			t.Errorf("PruneEvents(%v) = %d, want %d", before.Sub(t0), got, n)
+			t.Errorf("PruneEvents(%v, %d) = %d, want %d", before.Sub(t0), keep, got, n)
 		}
 	}
 
@@ -226,12 +226,12 @@ func RunHistory(t *testing.T, newStore func(t *testing.T) history.Store) {
 				}
 			}
 		}
-		prune(t, s, t0, 4)
+		prune(t, s, t0, 0, 4)
 		check(t, s, "alice", 10, nil, keptA...)
 		check(t, s, "bob", 10, nil, keptB...)
-		prune(t, s, t0, 0)
-		prune(t, s, t0.Add(-time.Hour), 0)
-		prune(t, s, t0.Add(2*time.Hour), 4)
+		prune(t, s, t0, 0, 0)
+		prune(t, s, t0.Add(-time.Hour), 0, 0)
+		prune(t, s, t0.Add(2*time.Hour), 0, 4)
 		check(t, s, "alice", 10, nil)
 		// Recording goes on after a prune, with fresh IDs.
 		e := attempt("alice", t0, "after")
@@ -258,14 +258,39 @@ func RunHistory(t *testing.T, newStore func(t *testing.T) history.Store) {
 		}
 		kept := attempt("user-0", t0, "kept")
 		record(t, s, kept)
-		prune(t, s, t0, workers*each)
+		// Each user's newest 100, kept's included, then the old ones.
+		prune(t, s, t0.Add(-24*time.Hour), 100, workers*(each-100)+1)
+		prune(t, s, t0, 0, workers*100-1)
 		check(t, s, "user-0", 10, nil, kept)
 		check(t, s, "user-1", 10, nil)
 	})
 
+	t.Run("PruneKeepsNewestPerUser", func(t *testing.T) {
+		s := newStore(t)
+		var alice []history.Event // newest first
+		for i := range 5 {
+			e := attempt("alice", t0.Add(time.Duration(i)*time.Second), fmt.Sprint(i))
+			record(t, s, e)
+			alice = append([]history.Event{e}, alice...)
+		}
+		tie := attempt("alice", t0.Add(4*time.Second), "tie") // recorded later: newer
+		record(t, s, tie)
+		alice = append([]history.Event{tie}, alice...)
+		bob := attempt("bob", t0.Add(-time.Hour), "bob")
+		record(t, s, bob)
+		prune(t, s, t0.Add(-2*time.Hour), 3, 3)
+		check(t, s, "alice", 10, nil, alice[:3]...)
+		check(t, s, "bob", 10, nil, bob)
+		prune(t, s, t0.Add(-2*time.Hour), 3, 0)
+		prune(t, s, t0, 3, 1) // bob's is old
+		check(t, s, "alice", 10, nil, alice[:3]...)
+		prune(t, s, t0.Add(-2*time.Hour), 1, 2)
+		check(t, s, "alice", 10, nil, tie)
+	})
+
 	t.Run("PruneEmpty", func(t *testing.T) {
 		s := newStore(t)
-		prune(t, s, t0, 0)
+		prune(t, s, t0, 0, 0)
 	})
 
 	t.Run("ConcurrentRecord", func(t *testing.T) {
