@@ -4,18 +4,23 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/history"
 )
 
-// NewBackupCodes makes the backup codes of a first factor being set up and
-// returns them to be shown, the only time they are ever seen. They stay
-// pending, useless, until the factor is confirmed ([Service.ConfirmTOTP]);
-// calling again replaces them. It returns [ErrNotEnrolled] unless TOTP is
-// pending, and [ErrAlreadyEnabled] once 2FA is on: the account has its
-// codes then. It needs the proof [Service.BeginTOTP] needed.
-func (s *Service) NewBackupCodes(ctx context.Context, userID, proof string) ([]string, error) {
+// PendingBackupCodes returns the backup codes of a first factor being set
+// up, for step 2 of the wizard: made on the first call, the same on every
+// later one (a reload, Back from step 3) until the wizard ends. They stay
+// pending, useless, until the factor is confirmed ([Service.ConfirmTOTP]).
+// Meanwhile the store keeps them sealed under the key ring beside their
+// hashes; confirming deletes that copy, so no one sees them again. Starting
+// the wizard again ([Service.BeginTOTP]) makes new ones. It returns
+// [ErrNotEnrolled] unless TOTP is pending, and [ErrAlreadyEnabled] once 2FA
+// is on: the account has its codes then. It needs the proof
+// [Service.BeginTOTP] needed.
+func (s *Service) PendingBackupCodes(ctx context.Context, userID, proof string) ([]string, error) {
 	st, err := s.Status(ctx, userID)
 	switch {
 	case err != nil:
@@ -28,8 +33,26 @@ func (s *Service) NewBackupCodes(ctx context.Context, userID, proof string) ([]s
 	if err := s.checkProof(userID, proof, changeNeed(st, AddFactor)); err != nil {
 		return nil, err
 	}
+	set, err := s.store.BackupCodes(ctx, userID)
+	switch {
+	case err == nil && !set.Active && set.Sealed != nil:
+		codes, err := s.codesSealer.Open(set.Sealed, sealedCodesFor(userID, set.Salt))
+		if err == nil {
+			return strings.Fields(string(codes)), nil
+		}
+		// Its key has left the ring: what cannot be shown again is
+		// replaced, as a restart of the wizard would.
+		s.log.ErrorContext(ctx, "portalmfa: cannot open pending backup codes; making new ones", "user", userID, "err", err)
+	case err != nil && !errors.Is(err, backupcodes.ErrNoCodes):
+		return nil, unavailable(err)
+	}
 	return s.saveBackupCodes(ctx, userID, false)
 }
+
+// sealedCodesFor is what a pending set's sealed codes are bound to: its
+// user and its salt, so a copy opens for no other user nor set. The salt
+// has a fixed length, so the two cannot run into each other.
+func sealedCodesFor(userID string, salt []byte) string { return string(salt) + userID }
 
 // RegenerateBackupCodes replaces the user's backup codes once proof holds
 // a recent verification with a factor ([RegenerateCodes]); the old codes
@@ -74,7 +97,13 @@ func (s *Service) saveBackupCodes(ctx context.Context, userID string, active boo
 		n, _ := backupcodes.Normalize(c) // generated codes are well-formed
 		hashes[i] = s.hashers[0].Hash(salt, userID, n)
 	}
-	switch err := s.store.SaveBackupCodes(ctx, userID, salt, hashes, active, s.cfg.Now()); {
+	var sealed []byte // a pending set's codes, to show again
+	if !active {
+		if sealed, err = s.codesSealer.Seal([]byte(strings.Join(codes, " ")), sealedCodesFor(userID, salt)); err != nil {
+			return nil, unavailable(err)
+		}
+	}
+	switch err := s.store.SaveBackupCodes(ctx, userID, salt, hashes, sealed, active, s.cfg.Now()); {
 	case errors.Is(err, backupcodes.ErrAlreadyActive):
 		return nil, ErrAlreadyEnabled // step 3 finished in another tab meanwhile
 	case err != nil:

@@ -22,7 +22,7 @@ func TestBackupCodesLifecycle(t *testing.T) {
 	f := newFixture(t, nil)
 	c := portalmfa.Client{IP: "192.0.2.1"}
 
-	_, err := f.svc.NewBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
+	_, err := f.svc.PendingBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
 	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "no codes before an enrollment")
 
 	secret, codes := f.enrollWithCodes(t, alice)
@@ -110,7 +110,7 @@ func TestBackupCodesAbandonedWizard(t *testing.T) {
 	f := newFixture(t, nil)
 	_, err := f.svc.BeginTOTP(ctx, alice, f.proof(t, alice.ID))
 	require.NoError(t, err)
-	codes, err := f.svc.NewBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
+	codes, err := f.svc.PendingBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
 	require.NoError(t, err)
 	_, err = f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], portalmfa.Client{})
 	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "pending codes open nothing")
@@ -175,11 +175,73 @@ func TestBackupCodesStep2AfterConfirm(t *testing.T) {
 	f := newFixture(t, nil)
 	_, codes := f.enrollWithCodes(t, alice)
 	// What the reloaded step 2 would do once its status check had passed.
-	err := f.store.SaveBackupCodes(ctx, alice.ID, []byte("another salt...."), [][]byte{[]byte("h")}, false, f.clock.Now())
+	err := f.store.SaveBackupCodes(ctx, alice.ID, []byte("another salt...."), [][]byte{[]byte("h")}, nil, false, f.clock.Now())
 	assert.ErrorIs(t, err, backupcodes.ErrAlreadyActive)
-	_, err = f.svc.NewBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
+	_, err = f.svc.PendingBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
 	assert.ErrorIs(t, err, portalmfa.ErrAlreadyEnabled, "2FA is on: the account has its codes")
 	left, err := f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], portalmfa.Client{})
 	require.NoError(t, err)
 	assert.Equal(t, 9, left)
+}
+
+// Step 2 of the wizard shows the same codes however often it is reloaded,
+// until the wizard ends; the store never holds them in clear, and its
+// sealed copy goes once TOTP is on. A copy moved to another user, or under
+// a key that left the ring, opens for no one: new codes are made instead.
+func TestPendingBackupCodesStable(t *testing.T) {
+	ctx := context.Background()
+	store := memory.New()
+	f := newFixture(t, store)
+	secret := f.beginTOTP(t, alice)
+	proof := f.proof(t, alice.ID)
+	codes, err := f.svc.PendingBackupCodes(ctx, alice.ID, proof)
+	require.NoError(t, err)
+	again, err := f.svc.PendingBackupCodes(ctx, alice.ID, proof)
+	require.NoError(t, err)
+	assert.Equal(t, codes, again, "a reload shows the same codes")
+
+	set, err := store.BackupCodes(ctx, alice.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, set.Sealed)
+	for _, c := range codes {
+		n, _ := backupcodes.Normalize(c)
+		assert.NotContains(t, string(set.Sealed), n)
+		assert.NotContains(t, string(set.Sealed), c)
+	}
+
+	// Bob's copy under alice's name opens for no one.
+	f.beginTOTP(t, bob)
+	bobCodes, err := f.svc.PendingBackupCodes(ctx, bob.ID, f.proof(t, bob.ID))
+	require.NoError(t, err)
+	bobSet, err := store.BackupCodes(ctx, bob.ID)
+	require.NoError(t, err)
+	require.NoError(t, store.SaveBackupCodes(ctx, alice.ID, bobSet.Salt, nil, bobSet.Sealed, false, f.clock.Now()))
+	moved, err := f.svc.PendingBackupCodes(ctx, alice.ID, proof)
+	require.NoError(t, err)
+	assert.NotEqual(t, bobCodes, moved)
+	assert.Contains(t, f.log.String(), "cannot open pending backup codes")
+
+	// Under a ring without the key that sealed them: new codes.
+	other := f.withKeys(t, store, newKey)
+	fresh, err := other.svc.PendingBackupCodes(ctx, alice.ID, other.proof(t, alice.ID))
+	require.NoError(t, err)
+	assert.NotEqual(t, moved, fresh)
+
+	codes, err = f.svc.PendingBackupCodes(ctx, alice.ID, proof)
+	require.NoError(t, err, "made under the first ring again")
+	require.NoError(t, f.svc.ConfirmTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), proof, portalmfa.Client{}))
+	set, err = store.BackupCodes(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Nil(t, set.Sealed, "the copy goes once TOTP is on")
+	_, err = f.svc.PendingBackupCodes(ctx, alice.ID, proof)
+	assert.ErrorIs(t, err, portalmfa.ErrAlreadyEnabled)
+	_, err = f.svc.VerifyBackupCode(ctx, alice.ID, codes[0], portalmfa.Client{})
+	assert.NoError(t, err, "the codes shown last are the account's")
+
+	// A new start of the wizard shows new codes.
+	require.NoError(t, f.svc.RemoveTOTP(ctx, alice.ID, f.proof(t, alice.ID), portalmfa.Client{}))
+	f.beginTOTP(t, alice)
+	restarted, err := f.svc.PendingBackupCodes(ctx, alice.ID, f.proof(t, alice.ID))
+	require.NoError(t, err)
+	assert.NotEqual(t, codes, restarted)
 }

@@ -15,7 +15,7 @@
 // [Service.ReverifyPasskey], which [Service.Needs] says is enough or not.
 //
 //   - enrollment: [Service.BeginTOTP], [Service.TOTPQRCode],
-//     [Service.NewBackupCodes], [Service.ConfirmTOTP];
+//     [Service.PendingBackupCodes], [Service.ConfirmTOTP];
 //     [Service.BeginPasskeyRegistration], [Service.FinishPasskeyRegistration];
 //     and their removal, [Service.RemoveTOTP], [Service.DeletePasskey];
 //   - the login: after the password, [Service.SecondFactorRequired] and,

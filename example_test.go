@@ -38,7 +38,7 @@ func Example() {
 	e, _ := svc.BeginTOTP(ctx, user, proof)
 	secret, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Key)
 	// Then it shows the backup codes, once.
-	codes, _ := svc.NewBackupCodes(ctx, user.ID, proof)
+	codes, _ := svc.PendingBackupCodes(ctx, user.ID, proof)
 	fmt.Println("backup codes:", len(codes))
 	fmt.Println("confirm:", svc.ConfirmTOTP(ctx, user.ID, totp.Code(secret, now), proof, portalmfa.Client{}))
 

@@ -52,7 +52,7 @@ type Status struct {
 	BackupCodes    int
 	BackupCodesLow bool
 	// BackupCodesShown is true while a first factor is being set up once
-	// its backup codes were shown ([Service.NewBackupCodes]).
+	// its backup codes were shown ([Service.PendingBackupCodes]).
 	BackupCodesShown bool
 }
 

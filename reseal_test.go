@@ -61,7 +61,7 @@ func TestResealSecretsRetiresAKey(t *testing.T) {
 			old := newFixture(t, store)
 			aliceSecret := old.enroll(t, alice) // active
 			bobSecret := old.beginTOTP(t, bob)  // pending
-			_, err := old.svc.NewBackupCodes(ctx, bob.ID, old.proof(t, bob.ID))
+			_, err := old.svc.PendingBackupCodes(ctx, bob.ID, old.proof(t, bob.ID))
 			require.NoError(t, err)
 
 			rotated := old.withKeys(t, store, newKey, testKey)
@@ -226,7 +226,7 @@ func TestConfirmTOTPDuringReseal(t *testing.T) {
 	old := newFixture(t, store)
 	secret := old.beginTOTP(t, alice)
 	proof := old.proof(t, alice.ID)
-	_, err := old.svc.NewBackupCodes(t.Context(), alice.ID, proof)
+	_, err := old.svc.PendingBackupCodes(t.Context(), alice.ID, proof)
 	require.NoError(t, err)
 
 	// The wizard began before the new key went in front; it ends on an
@@ -244,7 +244,7 @@ func TestConfirmTOTPDuringReseal(t *testing.T) {
 	t.Run("ARealRestartStillRefuses", func(t *testing.T) {
 		proof := rotated.proof(t, bob.ID)
 		secret := rotated.beginTOTP(t, bob)
-		_, err := rotated.svc.NewBackupCodes(t.Context(), bob.ID, proof)
+		_, err := rotated.svc.PendingBackupCodes(t.Context(), bob.ID, proof)
 		require.NoError(t, err)
 		store.beforeActivate = func() { rotated.beginTOTP(t, bob) }
 		err = rotated.svc.ConfirmTOTP(t.Context(), bob.ID, totp.Code(secret, old.clock.Now()), proof, portalmfa.Client{})

@@ -42,7 +42,7 @@ var (
 	ErrMalformedBackupCode = backupcodes.ErrMalformedCode
 	ErrInvalidBackupCode   = backupcodes.ErrInvalidCode
 	// ErrNoBackupCodes: the enrollment cannot be confirmed before its
-	// backup codes were shown (see [Service.NewBackupCodes]).
+	// backup codes were shown (see [Service.PendingBackupCodes]).
 	ErrNoBackupCodes = backupcodes.ErrNoCodes
 
 	ErrWrongPassword  = errors.New("portalmfa: wrong password")
@@ -155,6 +155,7 @@ type Service struct {
 	store       Store
 	log         *slog.Logger
 	sealer      *totp.Sealer
+	codesSealer *totp.Sealer // a pending set of backup codes, while the wizard shows it
 	hashers     []*backupcodes.Hasher // backup-code hash keys, newest first
 	deviceNames nameCache
 	pendingKey  [][]byte // HMAC keys for pending-login states, newest first
@@ -176,6 +177,7 @@ const (
 	purposeSeal         = "portalmfa v1 totp-seal"
 	purposePending      = "portalmfa v1 pending-login"
 	purposeBackupHash   = "portalmfa v1 backup-code-hash"
+	purposeBackupSeal   = "portalmfa v1 backup-code-seal"
 	purposeProof        = "portalmfa v1 recent-verification"
 	purposeUserHandle   = "portalmfa v1 passkey-user-handle"
 	purposePasswordless = "portalmfa v1 passwordless-ceremony"
@@ -250,13 +252,14 @@ func New(cfg Config) (*Service, error) {
 		cfg.Rand = rand.Reader
 	}
 
-	var sealKeys [][]byte
+	var sealKeys, codesKeys [][]byte
 	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger}
 	for i, k := range cfg.Keys {
 		if len(k) < 32 {
 			return nil, fmt.Errorf("portalmfa: Config.Keys[%d] is shorter than 32 bytes", i)
 		}
 		sealKeys = append(sealKeys, deriveKey(k, purposeSeal))
+		codesKeys = append(codesKeys, deriveKey(k, purposeBackupSeal))
 		s.pendingKey = append(s.pendingKey, deriveKey(k, purposePending))
 		s.proofKey = append(s.proofKey, deriveKey(k, purposeProof))
 		h, err := backupcodes.NewHasher(deriveKey(k, purposeBackupHash))
@@ -270,6 +273,9 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("portalmfa: Config.Keys: %w", err)
 	}
 	s.sealer = sealer
+	if s.codesSealer, err = totp.NewSealer(codesKeys...); err != nil {
+		return nil, fmt.Errorf("portalmfa: Config.Keys: %w", err)
+	}
 	s.resealer, _ = cfg.Store.(totp.ResealStore)
 	s.releaser, _ = cfg.Store.(lockout.Releaser)
 	s.factors = []factor{totpFactor{s}}

@@ -124,7 +124,7 @@ func (s *Service) loadTOTP(ctx context.Context, userID string) (totp.Enrollment,
 
 // ConfirmTOTP turns TOTP on when code matches the pending secret. When it
 // is the user's first factor, the backup codes shown by
-// [Service.NewBackupCodes] become valid with it ([ErrNoBackupCodes] before
+// [Service.PendingBackupCodes] become valid with it ([ErrNoBackupCodes] before
 // they were shown). The step of the confirming code is recorded as used, so
 // the same code cannot also serve as the first login code. It needs the
 // proof BeginTOTP needed.
@@ -239,6 +239,24 @@ func (s *Service) checkTOTP(ctx context.Context, userID, code string) error {
 	case err != nil:
 		return unavailable(err)
 	}
+	return nil
+}
+
+// CancelTOTP ends a TOTP wizard left half-way: its pending key goes and,
+// for a first factor, the pending backup codes with it. An active TOTP
+// stays, whatever another tab did meanwhile. It returns [ErrNotEnrolled]
+// when nothing is pending. It needs no proof: it turns nothing off.
+func (s *Service) CancelTOTP(ctx context.Context, userID string) error {
+	switch err := s.store.DeletePendingTOTP(ctx, userID); {
+	case errors.Is(err, totp.ErrNotEnrolled):
+		return ErrNotEnrolled
+	case err != nil:
+		return unavailable(err)
+	}
+	if err := s.store.DeletePendingBackupCodes(ctx, userID); err != nil {
+		return unavailable(err)
+	}
+	s.log.InfoContext(ctx, "portalmfa: totp enrollment cancelled", "user", userID)
 	return nil
 }
 

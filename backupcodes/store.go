@@ -7,7 +7,12 @@ import (
 
 // Set describes a user's stored set. The codes themselves are never stored.
 type Set struct {
-	Salt      []byte
+	Salt []byte
+	// Sealed is what SaveBackupCodes was given with a pending set: the
+	// codes, sealed by the caller, so the enrollment wizard can show the
+	// same codes again until the factor is confirmed. Nil once the set is
+	// active.
+	Sealed    []byte
 	Active    bool // false while the enrollment wizard shows the set
 	Remaining int  // unused codes
 	CreatedAt time.Time
@@ -20,13 +25,14 @@ type Store interface {
 	// hashes, all unused (a hash given twice is one code): the old codes
 	// stop working at that moment. A pending set (active false) never
 	// replaces an active one: then nothing changes and it returns
-	// [ErrAlreadyActive].
-	SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, active bool, now time.Time) error
+	// [ErrAlreadyActive]. sealed is kept with a pending set only.
+	SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, sealed []byte, active bool, now time.Time) error
 
 	// BackupCodes returns the user's set, or [ErrNoCodes].
 	BackupCodes(ctx context.Context, userID string) (Set, error)
 
-	// ActivateBackupCodes makes the user's pending set valid. It returns
+	// ActivateBackupCodes makes the user's pending set valid, and forgets
+	// its sealed copy of the codes. It returns
 	// [ErrNoCodes] when there is no pending set.
 	ActivateBackupCodes(ctx context.Context, userID string) error
 
@@ -38,6 +44,11 @@ type Store interface {
 	// already, or in a pending set. Of concurrent redemptions of one code,
 	// exactly one succeeds.
 	RedeemBackupCode(ctx context.Context, userID string, hash []byte, now time.Time) (remaining int, err error)
+
+	// DeletePendingBackupCodes removes the user's set only while it is
+	// pending (a wizard cancelled); an active set stays. Deleting nothing is
+	// not an error.
+	DeletePendingBackupCodes(ctx context.Context, userID string) error
 
 	// DeleteBackupCodes removes the user's set. Deleting nothing is not an
 	// error.

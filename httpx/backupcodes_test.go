@@ -59,7 +59,7 @@ func TestWizardAbandonedAtCodes(t *testing.T) {
 	hs := newHost(t)
 	bob := hs.sudo("bob")
 	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
-	w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), bob)
+	w := hs.do(http.MethodGet, "/my/security/totp/codes", nil, bob)
 	require.Equal(t, http.StatusOK, w.Code)
 	codes := codesFromPage(t, w.Body.String())
 
@@ -89,7 +89,7 @@ func TestWizardAbandonedAtCodes(t *testing.T) {
 		check(t)
 	})
 	t.Run("step 2 again replaces the codes", func(t *testing.T) {
-		w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), bob)
+		w := hs.do(http.MethodGet, "/my/security/totp/codes", nil, bob)
 		require.Equal(t, http.StatusOK, w.Code)
 		fresh := codesFromPage(t, w.Body.String())
 		assert.NotContains(t, fresh, codes[0])
@@ -120,7 +120,7 @@ func TestConfirmWithoutCodes(t *testing.T) {
 	assert.Equal(t, portalmfa.Pending, hs.status("bob").Factor(portalmfa.FactorTOTP).State)
 
 	// Through step 2, the same enrollment is confirmed.
-	require.Equal(t, http.StatusOK, hs.do(http.MethodPost, "/my/security/totp/codes", form(), bob).Code)
+	require.Equal(t, http.StatusOK, hs.do(http.MethodGet, "/my/security/totp/codes", nil, bob).Code)
 	w = hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(secret, hs.clock.Now())), bob)
 	require.Equal(t, http.StatusSeeOther, w.Code)
 	st := hs.status("bob")
@@ -613,7 +613,7 @@ func TestPendingWizardNeedsVerification(t *testing.T) {
 	secret := keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, hs.sudo("bob")).Body.String())
 	for _, tc := range []struct{ method, path, back string }{
 		{http.MethodGet, "/my/security/totp/setup", "%2Ftotp%2Fsetup"},
-		{http.MethodPost, "/my/security/totp/codes", "%2Ftotp%2Fsetup"},
+		{http.MethodGet, "/my/security/totp/codes", "%2Ftotp%2Fsetup"},
 		{http.MethodGet, "/my/security/totp/confirm", "%2Ftotp%2Fconfirm"},
 		{http.MethodPost, "/my/security/totp/confirm", "%2Ftotp%2Fconfirm"},
 	} {
@@ -625,4 +625,69 @@ func TestPendingWizardNeedsVerification(t *testing.T) {
 	w := hs.do(http.MethodGet, "/my/security/totp/qr.png", nil, as("bob"))
 	assert.Equal(t, http.StatusForbidden, w.Code)
 	assert.Equal(t, portalmfa.Pending, hs.status("bob").Factor(portalmfa.FactorTOTP).State)
+}
+
+// Step 1's Next is a POST answered by a redirect, so step 2 is a GET: a
+// reload, or Back from step 3, shows the same codes and posts nothing
+// again (found on a walk through the wizard: each reload made new codes,
+// and the ones already saved stopped working without a word).
+func TestWizardCodesSurviveReload(t *testing.T) {
+	hs := newHost(t)
+	bob := hs.sudo("bob")
+	require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), bob).Code)
+	w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), bob)
+	require.Equal(t, http.StatusSeeOther, w.Code)
+	assert.Equal(t, "/my/security/totp/codes", w.Header().Get("Location"))
+	first := codesFromPage(t, hs.do(http.MethodGet, "/my/security/totp/codes", nil, bob).Body.String())
+	hs.do(http.MethodPost, "/my/security/totp/codes", form(), bob) // Next again, from step 1 in another tab
+	again := codesFromPage(t, hs.do(http.MethodGet, "/my/security/totp/codes", nil, bob).Body.String())
+	assert.Equal(t, first, again)
+
+	secret := keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, bob).Body.String())
+	w = hs.do(http.MethodPost, "/my/security/totp/confirm", form("code", totp.Code(secret, hs.clock.Now())), bob)
+	require.Equal(t, http.StatusSeeOther, w.Code)
+	hs.backupLogin("bob", first[0])
+	assert.Equal(t, []string{"bob"}, hs.passedUsers(), "the codes shown first are the account's")
+	w = hs.do(http.MethodGet, "/my/security/totp/codes", nil, bob)
+	assert.Equal(t, http.StatusSeeOther, w.Code, "once TOTP is on, step 2 shows nothing")
+	assert.NotContains(t, w.Body.String(), first[1])
+}
+
+// Cancel, at any step of the wizard, ends it: the overview no longer says
+// "Setup not finished", the key and the codes are gone, and an active
+// factor is never touched.
+func TestWizardCancel(t *testing.T) {
+	for _, step := range []string{"/totp/setup", "/totp/codes", "/totp/confirm"} {
+		t.Run(step, func(t *testing.T) {
+			hs := newHost(t)
+			bob := hs.sudo("bob")
+			require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), bob).Code)
+			hs.do(http.MethodGet, "/my/security/totp/codes", nil, bob)
+			body := hs.do(http.MethodGet, "/my/security"+step, nil, bob).Body.String()
+			assert.Contains(t, body, `action="/my/security/totp/cancel"`)
+			w := hs.do(http.MethodPost, "/my/security/totp/cancel", form(), as("bob")) // no proof needed
+			require.Equal(t, http.StatusSeeOther, w.Code)
+			assert.Equal(t, "/my/security/", w.Header().Get("Location"))
+			st := hs.status("bob")
+			assert.Equal(t, portalmfa.Off, st.Factor(portalmfa.FactorTOTP).State)
+			assert.False(t, st.BackupCodesShown)
+			assert.NotContains(t, hs.do(http.MethodGet, "/my/security/", nil, as("bob")).Body.String(), "Setup not finished")
+		})
+	}
+	t.Run("an active factor stays", func(t *testing.T) {
+		hs := newHost(t)
+		hs.enroll("alice")
+		w := hs.do(http.MethodPost, "/my/security/totp/cancel", form(), as("alice"))
+		require.Equal(t, http.StatusSeeOther, w.Code)
+		st := hs.status("alice")
+		assert.Equal(t, portalmfa.On, st.Factor(portalmfa.FactorTOTP).State)
+		assert.Equal(t, 10, st.BackupCodes)
+	})
+	t.Run("cross-site", func(t *testing.T) {
+		hs := newHost(t)
+		require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/my/security/totp/begin", form(), hs.sudo("bob")).Code)
+		w := hs.do(http.MethodPost, "/my/security/totp/cancel", form(), as("bob"), withHeader("Sec-Fetch-Site", "cross-site"))
+		assert.Equal(t, http.StatusForbidden, w.Code)
+		assert.Equal(t, portalmfa.Pending, hs.status("bob").Factor(portalmfa.FactorTOTP).State)
+	})
 }

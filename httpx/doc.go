@@ -49,8 +49,11 @@
 //	GET  /totp/setup                 wizard step 1: QR code and manual key (begins the
 //	                                 enrollment when none is pending)
 //	GET  /totp/qr.png                the pending secret as a QR code (404 when none)
-//	POST /totp/codes                 wizard step 2 of a first factor: make the backup codes and
-//	                                 show them, once (303 to /totp/confirm once 2FA is on)
+//	POST /totp/codes                 step 1's Next: 303 to GET /totp/codes
+//	GET  /totp/codes                 wizard step 2 of a first factor: the backup codes, made on
+//	                                 the first visit, the same until the wizard ends (303 to
+//	                                 /totp/confirm once 2FA is on)
+//	POST /totp/cancel                Cancel in the wizard: the pending enrollment goes, 303 to /
 //	GET  /totp/confirm               wizard step 3: the code form
 //	POST /totp/confirm               check the code and turn TOTP on, 303 to /?done=totp-on
 //	POST /backup-codes/download      the posted codes as backup-codes.txt

@@ -91,7 +91,7 @@ func TestFullFlow(t *testing.T) {
 			assert.NoError(t, err)
 		}},
 		{"step 2 shows 10 backup codes once", func(t *testing.T) {
-			w := hs.do(http.MethodPost, "/my/security/totp/codes", form(), wizard)
+			w := hs.do(http.MethodGet, "/my/security/totp/codes", nil, wizard)
 			require.Equal(t, http.StatusOK, w.Code)
 			assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
 			body := w.Body.String()
@@ -149,7 +149,7 @@ func TestFullFlow(t *testing.T) {
 		{"the wizard is gone once TOTP is on", func(t *testing.T) {
 			w := hs.do(http.MethodGet, "/my/security/totp/setup", nil, as("alice"))
 			assert.Equal(t, http.StatusSeeOther, w.Code)
-			w = hs.do(http.MethodPost, "/my/security/totp/codes", form(), as("alice"))
+			w = hs.do(http.MethodGet, "/my/security/totp/codes", nil, as("alice"))
 			assert.Equal(t, http.StatusSeeOther, w.Code, "no new codes without a TOTP code")
 			w = hs.do(http.MethodGet, "/my/security/totp/confirm", nil, as("alice"))
 			assert.Equal(t, http.StatusSeeOther, w.Code)
@@ -307,7 +307,7 @@ func TestConfirmAfterRestart(t *testing.T) {
 		return keyFromPage(t, hs.do(http.MethodGet, "/my/security/totp/setup", nil, hs.sudo("bob")).Body.String())
 	}
 	showCodes := func() {
-		require.Equal(t, http.StatusOK, hs.do(http.MethodPost, "/my/security/totp/codes", form(), hs.sudo("bob")).Code)
+		require.Equal(t, http.StatusOK, hs.do(http.MethodGet, "/my/security/totp/codes", nil, hs.sudo("bob")).Code)
 	}
 
 	t.Run("code of a replaced key", func(t *testing.T) {

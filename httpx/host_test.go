@@ -115,11 +115,11 @@ func (s *flakyStore) DeleteTOTP(ctx context.Context, userID string) error {
 	return s.Store.DeleteTOTP(ctx, userID)
 }
 
-func (s *flakyStore) SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, active bool, now time.Time) error {
+func (s *flakyStore) SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, sealed []byte, active bool, now time.Time) error {
 	if err := s.err(); err != nil {
 		return err
 	}
-	return s.Store.SaveBackupCodes(ctx, userID, salt, hashes, active, now)
+	return s.Store.SaveBackupCodes(ctx, userID, salt, hashes, sealed, active, now)
 }
 
 func (s *flakyStore) BackupCodes(ctx context.Context, userID string) (backupcodes.Set, error) {
@@ -387,7 +387,7 @@ func (hs *host) enrollWithCodes(userID string) ([]byte, []string) {
 	e, err := hs.svc.BeginTOTP(ctx, hs.users[userID], proof)
 	require.NoError(hs.t, err)
 	secret := decodeKey(hs.t, e.Key)
-	codes, err := hs.svc.NewBackupCodes(ctx, userID, proof)
+	codes, err := hs.svc.PendingBackupCodes(ctx, userID, proof)
 	require.NoError(hs.t, err)
 	require.NoError(hs.t, hs.svc.ConfirmTOTP(ctx, userID, totp.Code(secret, hs.clock.Now()), proof, portalmfa.Client{}))
 	return secret, codes

@@ -333,7 +333,7 @@ func TestStoreDown(t *testing.T) {
 		{"setup", http.MethodGet, "/my/security/totp/setup", nil, []reqOption{as("bob")}},
 		{"qr", http.MethodGet, "/my/security/totp/qr.png", nil, []reqOption{as("bob")}},
 		{"confirm", http.MethodPost, "/my/security/totp/confirm", form("code", "123456"), []reqOption{as("bob")}},
-		{"codes", http.MethodPost, "/my/security/totp/codes", form(), []reqOption{as("bob")}},
+		{"codes", http.MethodGet, "/my/security/totp/codes", nil, []reqOption{as("bob")}},
 		{"confirm form", http.MethodGet, "/my/security/totp/confirm", nil, []reqOption{as("bob")}},
 		{"regenerate form", http.MethodGet, "/my/security/backup-codes/regenerate", nil, []reqOption{as("alice")}},
 		{"regenerate", http.MethodPost, "/my/security/backup-codes/regenerate", form(), []reqOption{as("alice")}},

@@ -116,7 +116,7 @@ func TestPagesAreSafe(t *testing.T) {
 		{"unknown entry", http.MethodPost, "/my/security/history/nope/not-me", true, []reqOption{as("alice")}, http.StatusNotFound},
 		{"revoke", http.MethodPost, "/my/security/devices/" + deviceID + "/revoke", true, []reqOption{as("alice")}, http.StatusSeeOther},
 		{"setup", http.MethodGet, "/my/security/totp/setup", false, []reqOption{hs.sudo("bob")}, http.StatusOK},
-		{"codes", http.MethodPost, "/my/security/totp/codes", false, []reqOption{hs.sudo("bob")}, http.StatusOK},
+		{"codes", http.MethodGet, "/my/security/totp/codes", false, []reqOption{hs.sudo("bob")}, http.StatusOK},
 		{"confirm", http.MethodGet, "/my/security/totp/confirm", false, []reqOption{hs.sudo("bob")}, http.StatusOK},
 		{"confirm error", http.MethodPost, "/my/security/totp/confirm", true, []reqOption{hs.sudo("bob")}, http.StatusUnprocessableEntity},
 		{"regenerate", http.MethodGet, "/my/security/backup-codes/regenerate", false, []reqOption{hs.sudoCode("alice", codes[9])}, http.StatusOK},

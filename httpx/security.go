@@ -16,7 +16,9 @@ func (h *Handler) securityHandler() http.Handler {
 	mux.HandleFunc("POST /totp/begin", h.withUser(h.beginTOTP))
 	mux.HandleFunc("GET /totp/setup", h.withUser(h.setupPage))
 	mux.HandleFunc("GET /totp/qr.png", h.withUser(h.qrCode))
-	mux.HandleFunc("POST /totp/codes", h.withUser(h.wizardCodes))
+	mux.HandleFunc("POST /totp/codes", h.withUser(h.toWizardCodes))
+	mux.HandleFunc("GET /totp/codes", h.withUser(h.wizardCodes))
+	mux.HandleFunc("POST /totp/cancel", h.withUser(h.cancelTOTP))
 	mux.HandleFunc("GET /totp/confirm", h.withUser(h.confirmPage))
 	mux.HandleFunc("POST /totp/confirm", h.withUser(h.confirmTOTP))
 	mux.HandleFunc("POST /backup-codes/download", h.withUser(h.downloadCodes))
@@ -247,11 +249,17 @@ func (h *Handler) qrCode(w http.ResponseWriter, r *http.Request, u portalmfa.Use
 	_, _ = w.Write(png)
 }
 
-// wizardCodes is step 2: it makes the enrollment's backup codes and shows
-// them, the only time they are shown. Posting again (a reload) replaces
-// them; none is valid before step 3 turns TOTP on.
+// toWizardCodes is step 1's Next: 303 to step 2, so that a reload of step 2,
+// and Back from step 3, are GETs that post nothing again.
+func (h *Handler) toWizardCodes(w http.ResponseWriter, r *http.Request, _ portalmfa.User, _ int) {
+	h.to(w, r, "/totp/codes")
+}
+
+// wizardCodes is step 2: it shows the enrollment's backup codes, made on
+// the first visit and the same on every later one until the wizard ends;
+// none is valid before step 3 turns TOTP on.
 func (h *Handler) wizardCodes(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	codes, err := h.svc.NewBackupCodes(r.Context(), u.ID, h.proof(r))
+	codes, err := h.svc.PendingBackupCodes(r.Context(), u.ID, h.proof(r))
 	switch {
 	case err == nil:
 		h.showCodes(w, r, u, lang, codes, codesWizard)
@@ -264,6 +272,16 @@ func (h *Handler) wizardCodes(w http.ResponseWriter, r *http.Request, u portalmf
 	default:
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 	}
+}
+
+// cancelTOTP is Cancel in the wizard: the pending enrollment goes (an
+// active one stays), and back to the overview.
+func (h *Handler) cancelTOTP(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	if err := h.svc.CancelTOTP(r.Context(), u.ID); err != nil && !isUserError(err, portalmfa.ErrNotEnrolled) {
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	h.to(w, r, "/")
 }
 
 // confirmPage is step 3, the code form. Whether step 2 came first is the

@@ -46,6 +46,11 @@ type Store interface {
 	// DeleteTOTP removes the user's enrollment, pending or active. Deleting
 	// nothing is not an error.
 	DeleteTOTP(ctx context.Context, userID string) error
+
+	// DeletePendingTOTP removes the user's enrollment only while it is
+	// pending (a wizard cancelled); an active one stays. It returns
+	// [ErrNotEnrolled] when nothing pending was removed.
+	DeletePendingTOTP(ctx context.Context, userID string) error
 }
 
 // SealedSecret is one enrollment's sealed secret, as a [ResealStore] lists

@@ -183,9 +183,9 @@ func enrollWithCodes(t *testing.T, p *portal, userID string, now time.Time) ([]b
 		t.Fatalf("BeginTOTP: %v", err)
 	}
 	secret := decodeKey(t, e.Key)
-	codes, err := p.svc.NewBackupCodes(t.Context(), userID, proof)
+	codes, err := p.svc.PendingBackupCodes(t.Context(), userID, proof)
 	if err != nil {
-		t.Fatalf("NewBackupCodes: %v", err)
+		t.Fatalf("PendingBackupCodes: %v", err)
 	}
 	if err := p.svc.ConfirmTOTP(t.Context(), userID, totp.Code(secret, now), proof, portalmfa.Client{}); err != nil {
 		t.Fatalf("ConfirmTOTP: %v", err)

@@ -12,14 +12,18 @@ import (
 // until the code is redeemed.
 type backupSet struct {
 	salt      []byte
+	sealed    []byte // of a pending set
 	active    bool
 	unused    map[string]bool
 	createdAt time.Time
 }
 
 // SaveBackupCodes implements [backupcodes.Store].
-func (s *Store) SaveBackupCodes(_ context.Context, userID string, salt []byte, hashes [][]byte, active bool, now time.Time) error {
+func (s *Store) SaveBackupCodes(_ context.Context, userID string, salt []byte, hashes [][]byte, sealed []byte, active bool, now time.Time) error {
 	set := backupSet{salt: bytes.Clone(salt), active: active, unused: make(map[string]bool, len(hashes)), createdAt: now}
+	if !active {
+		set.sealed = bytes.Clone(sealed)
+	}
 	for _, h := range hashes {
 		set.unused[string(h)] = true
 	}
@@ -42,6 +46,7 @@ func (s *Store) BackupCodes(_ context.Context, userID string) (backupcodes.Set, 
 	}
 	return backupcodes.Set{
 		Salt:      bytes.Clone(set.salt),
+		Sealed:    bytes.Clone(set.sealed),
 		Active:    set.active,
 		Remaining: len(set.unused),
 		CreatedAt: set.createdAt,
@@ -56,7 +61,7 @@ func (s *Store) ActivateBackupCodes(_ context.Context, userID string) error {
 	if !ok || set.active {
 		return backupcodes.ErrNoCodes
 	}
-	set.active = true
+	set.active, set.sealed = true, nil
 	s.backup[userID] = set
 	return nil
 }
@@ -71,6 +76,16 @@ func (s *Store) RedeemBackupCode(_ context.Context, userID string, hash []byte, 
 	}
 	delete(set.unused, string(hash))
 	return len(set.unused), nil
+}
+
+// DeletePendingBackupCodes implements [backupcodes.Store].
+func (s *Store) DeletePendingBackupCodes(_ context.Context, userID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if set, ok := s.backup[userID]; ok && !set.active {
+		delete(s.backup, userID)
+	}
+	return nil
 }
 
 // DeleteBackupCodes implements [backupcodes.Store].

@@ -130,6 +130,17 @@ func (s *Store) DeleteTOTP(_ context.Context, userID string) error {
 	return nil
 }
 
+// DeletePendingTOTP implements [totp.Store].
+func (s *Store) DeletePendingTOTP(_ context.Context, userID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.totp[userID]; !ok || e.Active {
+		return totp.ErrNotEnrolled
+	}
+	delete(s.totp, userID)
+	return nil
+}
+
 // ReserveAttempt implements [lockout.Store].
 func (s *Store) ReserveAttempt(_ context.Context, key string, limit lockout.Limit, now time.Time) (lockout.Attempt, error) {
 	s.mu.Lock()

@@ -16,19 +16,19 @@ const (
 	// The whole set is one row, so replacing it is one upsert: no moment
 	// where old and new codes both work, or neither.
 	saveBackupCodes = `
-		INSERT INTO {schema}.backup_code_sets AS s (user_id, salt, hashes, active, created_at)
-		VALUES ($1, $2, $3, $4, $5)
+		INSERT INTO {schema}.backup_code_sets AS s (user_id, salt, hashes, sealed, active, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (user_id) DO UPDATE SET
-			salt = excluded.salt, hashes = excluded.hashes,
+			salt = excluded.salt, hashes = excluded.hashes, sealed = excluded.sealed,
 			active = excluded.active, created_at = excluded.created_at
 		WHERE excluded.active OR NOT s.active`
 
 	backupCodeSet = `
-		SELECT salt, active, cardinality(hashes), created_at
+		SELECT salt, sealed, active, cardinality(hashes), created_at
 		FROM {schema}.backup_code_sets WHERE user_id = $1`
 
 	activateBackupCodes = `
-		UPDATE {schema}.backup_code_sets SET active = true
+		UPDATE {schema}.backup_code_sets SET active = true, sealed = NULL
 		WHERE user_id = $1 AND NOT active`
 
 	// The update removes the one matching hash from the array (every other
@@ -43,11 +43,12 @@ const (
 		WHERE user_id = $1 AND active AND array_position(hashes, $2::bytea) IS NOT NULL
 		RETURNING cardinality(hashes)`
 
-	deleteBackupCodes = `DELETE FROM {schema}.backup_code_sets WHERE user_id = $1`
+	deleteBackupCodes        = `DELETE FROM {schema}.backup_code_sets WHERE user_id = $1`
+	deletePendingBackupCodes = `DELETE FROM {schema}.backup_code_sets WHERE user_id = $1 AND NOT active`
 )
 
 // SaveBackupCodes implements [backupcodes.Store].
-func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, active bool, now time.Time) error {
+func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, sealed []byte, active bool, now time.Time) error {
 	// A hash listed twice is one code, as a set holds it. hs is never nil:
 	// a nil slice binds as NULL.
 	hs := make([][]byte, 0, len(hashes))
@@ -58,7 +59,10 @@ func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte,
 			hs = append(hs, bytea(h))
 		}
 	}
-	tag, err := s.pool.Exec(ctx, s.q.saveBackupCodes, userID, bytea(salt), hs, active, millis(now))
+	if active || len(sealed) == 0 {
+		sealed = nil // NULL: a pending set's only
+	}
+	tag, err := s.pool.Exec(ctx, s.q.saveBackupCodes, userID, bytea(salt), hs, sealed, active, millis(now))
 	if err != nil {
 		return fmt.Errorf("postgres: save backup codes: %w", err)
 	}
@@ -72,7 +76,7 @@ func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte,
 func (s *Store) BackupCodes(ctx context.Context, userID string) (backupcodes.Set, error) {
 	var set backupcodes.Set
 	var created int64
-	err := s.pool.QueryRow(ctx, s.q.backupCodeSet, userID).Scan(&set.Salt, &set.Active, &set.Remaining, &created)
+	err := s.pool.QueryRow(ctx, s.q.backupCodeSet, userID).Scan(&set.Salt, &set.Sealed, &set.Active, &set.Remaining, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return backupcodes.Set{}, backupcodes.ErrNoCodes
 	}
@@ -105,6 +109,14 @@ func (s *Store) RedeemBackupCode(ctx context.Context, userID string, hash []byte
 		return 0, fmt.Errorf("postgres: redeem backup code: %w", err)
 	}
 	return remaining, nil
+}
+
+// DeletePendingBackupCodes implements [backupcodes.Store].
+func (s *Store) DeletePendingBackupCodes(ctx context.Context, userID string) error {
+	if _, err := s.pool.Exec(ctx, s.q.deletePendingBackupCodes, userID); err != nil {
+		return fmt.Errorf("postgres: delete pending backup codes: %w", err)
+	}
+	return nil
 }
 
 // DeleteBackupCodes implements [backupcodes.Store].

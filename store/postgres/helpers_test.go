@@ -158,7 +158,7 @@ func tryEnroll(svc *portalmfa.Service, clk *clock, userID string) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	if _, err := svc.NewBackupCodes(ctx, userID, proof); err != nil {
+	if _, err := svc.PendingBackupCodes(ctx, userID, proof); err != nil {
 		return nil, err
 	}
 	if err := svc.ConfirmTOTP(ctx, userID, totp.Code(secret, clk.Now()), proof, portalmfa.Client{}); err != nil {

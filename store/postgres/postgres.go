@@ -138,55 +138,58 @@ func plainIdentifier(name string) bool {
 // statement names its tables fully and does not depend on a connection's
 // search_path (which a pool passed in may set to anything).
 type queries struct {
-	savePendingTOTP, totpEnrollment, activateTOTP, acceptTOTPStep, replayedTOTPStep, deleteTOTP string
-	saveBackupCodes, backupCodeSet, activateBackupCodes, redeemBackupCode, deleteBackupCodes    string
-	reserveAttempt, lockedAttempt, resetAttempts, releaseAttempt, pruneAttempts                 string
-	saveDevice, useDevice, listDevices, renameDevice, revokeDevice, revokeAllDevices            string
-	recordEvent, events, eventsOfKinds, pruneEvents                                             string
-	lockPasskeyUser, addPasskey, listPasskeys, passkeyByID, usePasskey, userHasPasskey          string
-	renamePasskey, deletePasskey, saveCeremony, takeCeremony, pruneCeremonies                   string
+	savePendingTOTP, totpEnrollment, activateTOTP, acceptTOTPStep, replayedTOTPStep, deleteTOTP, deletePendingTOTP string
+	saveBackupCodes, backupCodeSet, activateBackupCodes, redeemBackupCode, deleteBackupCodes                       string
+	deletePendingBackupCodes                                                                                       string
+	reserveAttempt, lockedAttempt, resetAttempts, releaseAttempt, pruneAttempts                                    string
+	saveDevice, useDevice, listDevices, renameDevice, revokeDevice, revokeAllDevices                               string
+	recordEvent, events, eventsOfKinds, pruneEvents                                                                string
+	lockPasskeyUser, addPasskey, listPasskeys, passkeyByID, usePasskey, userHasPasskey                             string
+	renamePasskey, deletePasskey, saveCeremony, takeCeremony, pruneCeremonies                                      string
 }
 
 func newQueries(schema string) queries {
 	r := strings.NewReplacer("{schema}", pgx.Identifier{schema}.Sanitize())
 	return queries{
-		savePendingTOTP:     r.Replace(savePendingTOTP),
-		totpEnrollment:      r.Replace(totpEnrollment),
-		activateTOTP:        r.Replace(activateTOTP),
-		acceptTOTPStep:      r.Replace(acceptTOTPStep),
-		replayedTOTPStep:    r.Replace(replayedTOTPStep),
-		deleteTOTP:          r.Replace(deleteTOTP),
-		saveBackupCodes:     r.Replace(saveBackupCodes),
-		backupCodeSet:       r.Replace(backupCodeSet),
-		activateBackupCodes: r.Replace(activateBackupCodes),
-		redeemBackupCode:    r.Replace(redeemBackupCode),
-		deleteBackupCodes:   r.Replace(deleteBackupCodes),
-		reserveAttempt:      r.Replace(reserveAttempt),
-		lockedAttempt:       r.Replace(lockedAttempt),
-		resetAttempts:       r.Replace(resetAttempts),
-		releaseAttempt:      r.Replace(releaseAttempt),
-		pruneAttempts:       r.Replace(pruneAttempts),
-		saveDevice:          r.Replace(saveDevice),
-		useDevice:           r.Replace(useDevice),
-		listDevices:         r.Replace(listDevices),
-		renameDevice:        r.Replace(renameDevice),
-		revokeDevice:        r.Replace(revokeDevice),
-		revokeAllDevices:    r.Replace(revokeAllDevices),
-		recordEvent:         r.Replace(recordEvent),
-		events:              r.Replace(events),
-		eventsOfKinds:       r.Replace(eventsOfKinds),
-		pruneEvents:         r.Replace(pruneEvents),
-		lockPasskeyUser:     lockPasskeyUser,
-		addPasskey:          r.Replace(addPasskey),
-		listPasskeys:        r.Replace(listPasskeys),
-		passkeyByID:         r.Replace(passkeyByID),
-		usePasskey:          r.Replace(usePasskey),
-		userHasPasskey:      r.Replace(userHasPasskey),
-		renamePasskey:       r.Replace(renamePasskey),
-		deletePasskey:       r.Replace(deletePasskey),
-		saveCeremony:        r.Replace(saveCeremony),
-		takeCeremony:        r.Replace(takeCeremony),
-		pruneCeremonies:     r.Replace(pruneCeremonies),
+		savePendingTOTP:          r.Replace(savePendingTOTP),
+		totpEnrollment:           r.Replace(totpEnrollment),
+		activateTOTP:             r.Replace(activateTOTP),
+		acceptTOTPStep:           r.Replace(acceptTOTPStep),
+		replayedTOTPStep:         r.Replace(replayedTOTPStep),
+		deleteTOTP:               r.Replace(deleteTOTP),
+		deletePendingTOTP:        r.Replace(deletePendingTOTP),
+		saveBackupCodes:          r.Replace(saveBackupCodes),
+		backupCodeSet:            r.Replace(backupCodeSet),
+		activateBackupCodes:      r.Replace(activateBackupCodes),
+		redeemBackupCode:         r.Replace(redeemBackupCode),
+		deleteBackupCodes:        r.Replace(deleteBackupCodes),
+		deletePendingBackupCodes: r.Replace(deletePendingBackupCodes),
+		reserveAttempt:           r.Replace(reserveAttempt),
+		lockedAttempt:            r.Replace(lockedAttempt),
+		resetAttempts:            r.Replace(resetAttempts),
+		releaseAttempt:           r.Replace(releaseAttempt),
+		pruneAttempts:            r.Replace(pruneAttempts),
+		saveDevice:               r.Replace(saveDevice),
+		useDevice:                r.Replace(useDevice),
+		listDevices:              r.Replace(listDevices),
+		renameDevice:             r.Replace(renameDevice),
+		revokeDevice:             r.Replace(revokeDevice),
+		revokeAllDevices:         r.Replace(revokeAllDevices),
+		recordEvent:              r.Replace(recordEvent),
+		events:                   r.Replace(events),
+		eventsOfKinds:            r.Replace(eventsOfKinds),
+		pruneEvents:              r.Replace(pruneEvents),
+		lockPasskeyUser:          lockPasskeyUser,
+		addPasskey:               r.Replace(addPasskey),
+		listPasskeys:             r.Replace(listPasskeys),
+		passkeyByID:              r.Replace(passkeyByID),
+		usePasskey:               r.Replace(usePasskey),
+		userHasPasskey:           r.Replace(userHasPasskey),
+		renamePasskey:            r.Replace(renamePasskey),
+		deletePasskey:            r.Replace(deletePasskey),
+		saveCeremony:             r.Replace(saveCeremony),
+		takeCeremony:             r.Replace(takeCeremony),
+		pruneCeremonies:          r.Replace(pruneCeremonies),
 	}
 }
 

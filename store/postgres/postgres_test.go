@@ -248,7 +248,7 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	// Each table the documentation lists, the history's identity column
 	// included: it needs no grant on its sequence.
-	if err := st.SaveBackupCodes(ctx, "alice", []byte("salt"), [][]byte{[]byte("h")}, true, t0); err != nil {
+	if err := st.SaveBackupCodes(ctx, "alice", []byte("salt"), [][]byte{[]byte("h")}, nil, true, t0); err != nil {
 		t.Fatal(err)
 	}
 	d := devices.Device{ID: "d", UserID: "alice", CreatedAt: t0, LastUsedAt: t0, ExpiresAt: t0.Add(time.Hour)}

@@ -41,7 +41,8 @@ const (
 	replayedTOTPStep = `
 		SELECT active AND last_step >= $1 FROM {schema}.totp_enrollments WHERE user_id = $2`
 
-	deleteTOTP = `DELETE FROM {schema}.totp_enrollments WHERE user_id = $1`
+	deleteTOTP        = `DELETE FROM {schema}.totp_enrollments WHERE user_id = $1`
+	deletePendingTOTP = `DELETE FROM {schema}.totp_enrollments WHERE user_id = $1 AND NOT active`
 )
 
 // SavePendingTOTP implements [totp.Store].
@@ -116,6 +117,18 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) e
 func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 	if _, err := s.pool.Exec(ctx, s.q.deleteTOTP, userID); err != nil {
 		return fmt.Errorf("postgres: delete totp: %w", err)
+	}
+	return nil
+}
+
+// DeletePendingTOTP implements [totp.Store].
+func (s *Store) DeletePendingTOTP(ctx context.Context, userID string) error {
+	tag, err := s.pool.Exec(ctx, s.q.deletePendingTOTP, userID)
+	if err != nil {
+		return fmt.Errorf("postgres: delete pending totp: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return totp.ErrNotEnrolled
 	}
 	return nil
 }

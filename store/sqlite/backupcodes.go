@@ -15,12 +15,16 @@ import (
 // writing the set and inserting the new codes is one transaction: no
 // reader or redemption sees the old set's codes under the new set, or no
 // set at all. A hash given twice is one code.
-func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, active bool, now time.Time) error {
+func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, sealed []byte, active bool, now time.Time) error {
 	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see dsn
 	if err != nil {
 		return fmt.Errorf("sqlite: save backup codes: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var sealedOrNull any // a pending set's only
+	if !active && len(sealed) > 0 {
+		sealedOrNull = sealed
+	}
 	if !active {
 		// The transaction holds the write lock from its start, so this
 		// read and the writes below are one atomic step.
@@ -37,11 +41,12 @@ func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte,
 		return fmt.Errorf("sqlite: save backup codes: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO backup_code_sets (user_id, salt, active, created_at)
-		VALUES (?1, ?2, ?3, ?4)
+		INSERT INTO backup_code_sets (user_id, salt, sealed, active, created_at)
+		VALUES (?1, ?2, ?3, ?4, ?5)
 		ON CONFLICT (user_id) DO UPDATE
-			SET salt = excluded.salt, active = excluded.active, created_at = excluded.created_at`,
-		userID, blob(salt), active, millis(now)); err != nil {
+			SET salt = excluded.salt, sealed = excluded.sealed, active = excluded.active,
+				created_at = excluded.created_at`,
+		userID, blob(salt), sealedOrNull, active, millis(now)); err != nil {
 		return fmt.Errorf("sqlite: save backup codes: %w", err)
 	}
 	if len(hashes) > 0 {
@@ -73,10 +78,10 @@ func (s *Store) BackupCodes(ctx context.Context, userID string) (backupcodes.Set
 	var set backupcodes.Set
 	var created int64
 	err := s.queryRow(ctx, `
-		SELECT salt, active, created_at,
+		SELECT salt, sealed, active, created_at,
 			(SELECT count(*) FROM backup_codes c WHERE c.user_id = s.user_id AND c.used_at IS NULL)
 		FROM backup_code_sets s WHERE s.user_id = ?1`, userID).
-		Scan(&set.Salt, &set.Active, &created, &set.Remaining)
+		Scan(&set.Salt, &set.Sealed, &set.Active, &created, &set.Remaining)
 	if errors.Is(err, sql.ErrNoRows) {
 		return backupcodes.Set{}, backupcodes.ErrNoCodes
 	}
@@ -90,7 +95,7 @@ func (s *Store) BackupCodes(ctx context.Context, userID string) (backupcodes.Set
 // ActivateBackupCodes implements [backupcodes.Store].
 func (s *Store) ActivateBackupCodes(ctx context.Context, userID string) error {
 	res, err := s.exec(ctx, `
-		UPDATE backup_code_sets SET active = 1 WHERE user_id = ?1 AND active = 0`, userID)
+		UPDATE backup_code_sets SET active = 1, sealed = NULL WHERE user_id = ?1 AND active = 0`, userID)
 	if err != nil {
 		return fmt.Errorf("sqlite: activate backup codes: %w", err)
 	}
@@ -137,6 +142,14 @@ func (s *Store) RedeemBackupCode(ctx context.Context, userID string, hash []byte
 		return 0, fmt.Errorf("sqlite: redeem backup code: %w", err)
 	}
 	return remaining, nil
+}
+
+// DeletePendingBackupCodes implements [backupcodes.Store].
+func (s *Store) DeletePendingBackupCodes(ctx context.Context, userID string) error {
+	if _, err := s.exec(ctx, `DELETE FROM backup_code_sets WHERE user_id = ?1 AND active = 0`, userID); err != nil {
+		return fmt.Errorf("sqlite: delete pending backup codes: %w", err)
+	}
+	return nil
 }
 
 // DeleteBackupCodes implements [backupcodes.Store]. The codes go with the

@@ -109,6 +109,20 @@ func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 	return nil
 }
 
+// DeletePendingTOTP implements [totp.Store].
+func (s *Store) DeletePendingTOTP(ctx context.Context, userID string) error {
+	res, err := s.exec(ctx, `DELETE FROM totp_enrollments WHERE user_id = ?1 AND active = 0`, userID)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete pending totp: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: delete pending totp: %w", err)
+	} else if n == 0 {
+		return totp.ErrNotEnrolled
+	}
+	return nil
+}
+
 // blob binds b as a BLOB: the driver binds a nil slice as NULL.
 func blob(b []byte) []byte {
 	if b == nil {

@@ -24,10 +24,11 @@ func RunBackupCodes(t *testing.T, newStore func(t *testing.T) backupcodes.Store)
 		t1      = t0.Add(time.Hour)
 	)
 
-	// save stores a set of hashes for user.
+	// save stores a set of hashes for user, with a sealed copy of its codes
+	// (kept only while it is pending).
 	save := func(t *testing.T, s backupcodes.Store, user string, salt []byte, hashes [][]byte, active bool, now time.Time) {
 		t.Helper()
-		err := s.SaveBackupCodes(t.Context(), user, salt, hashes, active, now)
+		err := s.SaveBackupCodes(t.Context(), user, salt, hashes, sealedOf(salt), active, now)
 		wantErr(t, fmt.Sprintf("SaveBackupCodes(%q)", user), err, nil)
 	}
 	// pending stores the pending set A at t0 for user.
@@ -48,6 +49,9 @@ func RunBackupCodes(t *testing.T, newStore func(t *testing.T) backupcodes.Store)
 		wantErr(t, fmt.Sprintf("BackupCodes(%q)", user), err, nil)
 		if !bytes.Equal(got.Salt, want.Salt) {
 			t.Errorf("%s: Salt = %q, want %q", user, got.Salt, want.Salt)
+		}
+		if !bytes.Equal(got.Sealed, want.Sealed) {
+			t.Errorf("%s: Sealed = %q, want %q", user, got.Sealed, want.Sealed)
 		}
 		if got.Active != want.Active {
 			t.Errorf("%s: Active = %v, want %v", user, got.Active, want.Active)
@@ -79,7 +83,7 @@ func RunBackupCodes(t *testing.T, newStore func(t *testing.T) backupcodes.Store)
 		_, err := s.RedeemBackupCode(t.Context(), user, hash, t1)
 		wantErr(t, fmt.Sprintf("RedeemBackupCode(%q, %x)", user, hash), err, backupcodes.ErrInvalidCode)
 	}
-	wantPendingA := backupcodes.Set{Salt: saltA, Remaining: backupcodes.Count, CreatedAt: t0}
+	wantPendingA := backupcodes.Set{Salt: saltA, Sealed: sealedOf(saltA), Remaining: backupcodes.Count, CreatedAt: t0}
 	wantActiveA := backupcodes.Set{Salt: saltA, Active: true, Remaining: backupcodes.Count, CreatedAt: t0}
 	wantActiveB := backupcodes.Set{Salt: saltB, Active: true, Remaining: backupcodes.Count, CreatedAt: t1}
 
@@ -225,14 +229,14 @@ func RunBackupCodes(t *testing.T, newStore func(t *testing.T) backupcodes.Store)
 		// another tab must not replace the codes the user just saved.
 		s := newStore(t)
 		active(t, s, "alice")
-		err := s.SaveBackupCodes(t.Context(), "alice", saltB, hashesB, false, t1)
+		err := s.SaveBackupCodes(t.Context(), "alice", saltB, hashesB, sealedOf(saltB), false, t1)
 		wantErr(t, "SaveBackupCodes(pending over active)", err, backupcodes.ErrAlreadyActive)
 		redeem(t, s, "alice", hashesA[0], 9)
 		refuse(t, s, "alice", hashesB[0])
 		// After the set is deleted (2FA off), a new wizard may save again.
 		wantErr(t, "DeleteBackupCodes", s.DeleteBackupCodes(t.Context(), "alice"), nil)
 		save(t, s, "alice", saltB, hashesB, false, t1)
-		check(t, s, "alice", backupcodes.Set{Salt: saltB, Remaining: backupcodes.Count, CreatedAt: t1})
+		check(t, s, "alice", backupcodes.Set{Salt: saltB, Sealed: sealedOf(saltB), Remaining: backupcodes.Count, CreatedAt: t1})
 	})
 
 	t.Run("SavePendingReplacesPending", func(t *testing.T) {
@@ -342,6 +346,21 @@ func RunBackupCodes(t *testing.T, newStore func(t *testing.T) backupcodes.Store)
 		missing(t, s, "alice")
 	})
 
+	t.Run("DeletePendingOnly", func(t *testing.T) {
+		// A cancelled wizard removes its pending set, never an active one
+		// (a first passkey's, made meanwhile in another tab).
+		s := newStore(t)
+		wantErr(t, "DeletePendingBackupCodes(nothing)", s.DeletePendingBackupCodes(t.Context(), "alice"), nil)
+		active(t, s, "alice")
+		wantErr(t, "DeletePendingBackupCodes(active)", s.DeletePendingBackupCodes(t.Context(), "alice"), nil)
+		check(t, s, "alice", wantActiveA)
+		redeem(t, s, "alice", hashesA[0], 9)
+		pending(t, s, "bob")
+		wantErr(t, "DeletePendingBackupCodes(pending)", s.DeletePendingBackupCodes(t.Context(), "bob"), nil)
+		missing(t, s, "bob")
+		wantErr(t, "ActivateBackupCodes after delete", s.ActivateBackupCodes(t.Context(), "bob"), backupcodes.ErrNoCodes)
+	})
+
 	t.Run("DeleteNothing", func(t *testing.T) {
 		s := newStore(t)
 		wantErr(t, "DeleteBackupCodes", s.DeleteBackupCodes(t.Context(), "alice"), nil)
@@ -405,7 +424,7 @@ func RunBackupCodes(t *testing.T, newStore func(t *testing.T) backupcodes.Store)
 		remaining := make([]int, len(hashesA))
 		errs := Together(len(hashesA)+1, func(i int) error {
 			if i == len(hashesA) {
-				return s.SaveBackupCodes(t.Context(), "alice", saltB, hashesB, true, t1)
+				return s.SaveBackupCodes(t.Context(), "alice", saltB, hashesB, nil, true, t1)
 			}
 			var err error
 			remaining[i], err = s.RedeemBackupCode(t.Context(), "alice", hashesA[i], t1)
@@ -458,7 +477,7 @@ func BenchmarkRedeemBackupCode(b *testing.B, s backupcodes.Store) {
 	salt := []byte("bench-salt-01234")
 	hashes := codeHashes("bench")
 	refill := func() {
-		if err := s.SaveBackupCodes(ctx, user, salt, hashes, true, t0); err != nil {
+		if err := s.SaveBackupCodes(ctx, user, salt, hashes, nil, true, t0); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -491,3 +510,7 @@ func codeHashes(label string) [][]byte {
 	}
 	return hashes
 }
+
+// sealedOf stands for a Service's sealed copy of the codes of the set with
+// salt.
+func sealedOf(salt []byte) []byte { return append([]byte("sealed\x00\xff "), salt...) }

@@ -39,7 +39,7 @@ func RunReopen(t *testing.T, open func(t *testing.T) ReopenStore) {
 	wantErr(t, "ActivateTOTP", s.ActivateTOTP(ctx, "alice", []byte("sealed"), 7, t0), nil)
 	_, err := s.ReserveAttempt(ctx, "k", limit, t0)
 	wantErr(t, "ReserveAttempt", err, nil)
-	wantErr(t, "SaveBackupCodes", s.SaveBackupCodes(ctx, "alice", []byte("salt"), codes, true, t0), nil)
+	wantErr(t, "SaveBackupCodes", s.SaveBackupCodes(ctx, "alice", []byte("salt"), codes, nil, true, t0), nil)
 	_, err = s.RedeemBackupCode(ctx, "alice", codes[0], t0)
 	wantErr(t, "RedeemBackupCode", err, nil)
 	key := passkey("alice", "reopen")

@@ -208,6 +208,20 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 		wantErr(t, "ActivateTOTP after delete", err, totp.ErrNotEnrolled)
 	})
 
+	t.Run("DeletePendingOnly", func(t *testing.T) {
+		// A cancelled wizard removes its pending enrollment, never an
+		// active one (confirmed meanwhile in another tab).
+		s := newStore(t)
+		wantErr(t, "DeletePendingTOTP(nothing)", s.DeletePendingTOTP(t.Context(), "alice"), totp.ErrNotEnrolled)
+		active(t, s, "alice")
+		wantErr(t, "DeletePendingTOTP(active)", s.DeletePendingTOTP(t.Context(), "alice"), totp.ErrNotEnrolled)
+		check(t, s, totp.Enrollment{UserID: "alice", Secret: secretA, Active: true, LastStep: 100, CreatedAt: t0, ActivatedAt: t1})
+		pending(t, s, "bob")
+		wantErr(t, "DeletePendingTOTP(pending)", s.DeletePendingTOTP(t.Context(), "bob"), nil)
+		missing(t, s, "bob")
+		wantErr(t, "DeletePendingTOTP(again)", s.DeletePendingTOTP(t.Context(), "bob"), totp.ErrNotEnrolled)
+	})
+
 	t.Run("DeleteNothing", func(t *testing.T) {
 		s := newStore(t)
 		wantErr(t, "DeleteTOTP", s.DeleteTOTP(t.Context(), "alice"), nil)
