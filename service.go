@@ -171,6 +171,9 @@ type Service struct {
 // decisions (a lock's wait, a device's expiry).
 func (s *Service) Now() time.Time { return s.cfg.Now() }
 
+// Issuer is Config.Issuer, the portal's name as users know it.
+func (s *Service) Issuer() string { return s.cfg.Issuer }
+
 // Key-derivation labels. A key of the ring is never used directly, and
 // never for two purposes.
 const (

@@ -137,7 +137,7 @@ func TestDownloadCodes(t *testing.T) {
 		w := hs.do(http.MethodPost, "/my/security/backup-codes/download", f, as("alice"))
 		require.Equal(t, http.StatusOK, w.Code)
 		assert.Equal(t, "text/plain; charset=utf-8", w.Header().Get("Content-Type"))
-		assert.Equal(t, `attachment; filename="backup-codes.txt"`, w.Header().Get("Content-Disposition"))
+		assert.Equal(t, `attachment; filename="acme-portal-backup-codes.txt"`, w.Header().Get("Content-Disposition"))
 		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
 		assert.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"))
 		body := w.Body.String()
@@ -145,7 +145,7 @@ func TestDownloadCodes(t *testing.T) {
 		assert.Equal(t, strings.Count(body, "\n"), strings.Count(body, "\r\n"), "CRLF throughout")
 		lines := strings.Split(strings.TrimSuffix(body, "\r\n"), "\r\n")
 		require.Len(t, lines, 11)
-		assert.Equal(t, "Backup codes for alice@example.com — Mar 14, 2026", lines[0])
+		assert.Equal(t, "Acme Portal backup codes for alice@example.com — Mar 14, 2026", lines[0])
 		assert.Equal(t, codes, lines[1:])
 		assertSafePage(t, w)
 	})
@@ -158,13 +158,13 @@ func TestDownloadCodes(t *testing.T) {
 	t.Run("in the user's language", func(t *testing.T) {
 		w := hs.do(http.MethodPost, "/my/security/backup-codes/download", form("code", codes[0]), as("dora"))
 		require.Equal(t, http.StatusOK, w.Code)
-		assert.True(t, strings.HasPrefix(w.Body.String(), "Backup-Codes für dora@example.com — 14.03.2026\r\n"))
+		assert.True(t, strings.HasPrefix(w.Body.String(), "Acme Portal: Backup-Codes für dora@example.com — 14.03.2026\r\n"))
 	})
 	t.Run("an account without an email is named", func(t *testing.T) {
 		hs.users["erin"] = portalmfa.User{ID: "erin", Name: "Erin\r\nX"}
 		w := hs.do(http.MethodPost, "/my/security/backup-codes/download", form("code", codes[0]), as("erin"))
 		require.Equal(t, http.StatusOK, w.Code)
-		assert.True(t, strings.HasPrefix(w.Body.String(), "Backup codes for Erin  X — Mar 14, 2026\r\n"), "one header line")
+		assert.True(t, strings.HasPrefix(w.Body.String(), "Acme Portal backup codes for Erin  X — Mar 14, 2026\r\n"), "one header line")
 	})
 
 	eleven := append(append([]string(nil), codes...), codes[0])
@@ -341,7 +341,7 @@ func TestRegenerateCodes(t *testing.T) {
 		assert.Contains(t, body, `<a class="btn btn-primary" href="/my/security/">Done</a>`)
 		assert.Contains(t, body, `action="/my/security/backup-codes/download"`)
 		assert.Contains(t, body, `data-portalmfa-print`)
-		assert.Contains(t, body, `data-portalmfa-copy="Backup codes for alice@example.com`)
+		assert.Contains(t, body, `data-portalmfa-copy="Acme Portal backup codes for alice@example.com`)
 		assertSafePage(t, w)
 
 		t.Run("another user's proof does nothing", func(t *testing.T) {

@@ -3,6 +3,9 @@ package httpx
 import (
 	"net/http"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/backupcodes"
@@ -29,7 +32,7 @@ func (h *Handler) showCodes(w http.ResponseWriter, r *http.Request, u portalmfa.
 // codesHeading is the line above the codes, on the page, on paper and in
 // the downloaded file: whose they are, and from when.
 func (h *Handler) codesHeading(lang int, u portalmfa.User) string {
-	s := h.text(lang, msgCodesHeading, "Account", u.AccountLabel(), "Date", h.formatDate(lang, h.svc.Now()))
+	s := h.text(lang, msgCodesHeading, "Site", h.svc.Issuer(), "Account", u.AccountLabel(), "Date", h.formatDate(lang, h.svc.Now()))
 	// The account name is the host's data: keep the heading one line.
 	return strings.Map(func(c rune) rune {
 		if c < ' ' || c == 0x7f {
@@ -77,9 +80,38 @@ func (h *Handler) downloadCodes(w http.ResponseWriter, r *http.Request, u portal
 	body := codesText(h.codesHeading(lang, u), codes, "\r\n")
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/plain; charset=utf-8")
-	hdr.Set("Content-Disposition", `attachment; filename="backup-codes.txt"`)
+	hdr.Set("Content-Disposition", `attachment; filename="`+codesFileName(h.svc.Issuer())+`"`)
 	hdr.Set("Content-Language", h.langs[lang].String())
 	_, _ = w.Write([]byte(body))
+}
+
+// codesFileName names the downloaded codes after the site, so a user with
+// codes of several sites can tell them apart: "Acme Customer Portal"
+// gives acme-customer-portal-backup-codes.txt. Letters lose their accents;
+// anything but ASCII letters and digits becomes one hyphen.
+func codesFileName(site string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, c := range norm.NFD.String(strings.ToLower(site)) {
+		switch {
+		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(c)
+			hyphen = false
+		case unicode.Is(unicode.Mn, c): // an accent, taken off its letter
+		default:
+			hyphen = true
+		}
+		if b.Len() >= 40 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "backup-codes.txt"
+	}
+	return b.String() + "-backup-codes.txt"
 }
 
 // Why a set of codes is shown.

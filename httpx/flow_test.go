@@ -81,6 +81,10 @@ func TestFullFlow(t *testing.T) {
 			// The key is also shown in groups of four.
 			key := totp.EncodeSecret(secret)
 			assert.Contains(t, body, "<span>"+key[:4]+"</span> <span>"+key[4:8]+"</span>")
+			// On a phone, a link opens the app with the key (html/template
+			// escapes the URI's & as an entity in an attribute).
+			uri := totp.URI("Acme Portal", "alice@example.com", secret)
+			assert.Contains(t, body, `href="`+strings.ReplaceAll(uri, "&", "&amp;")+`">Open in authenticator app</a>`)
 		}},
 		{"qr.png is a PNG that is not stored", func(t *testing.T) {
 			w := hs.do(http.MethodGet, "/my/security/totp/qr.png", nil, wizard)
@@ -98,14 +102,14 @@ func TestFullFlow(t *testing.T) {
 			assert.Equal(t, 2, stepOf(t, body))
 			codes = codesFromPage(t, body)
 			assert.Contains(t, body, "shown only this once")
-			assert.Contains(t, body, "Backup codes for alice@example.com — Mar 14, 2026")
+			assert.Contains(t, body, "Acme Portal backup codes for alice@example.com — Mar 14, 2026")
 			// Download carries the codes in the body of a POST, Copy in a
 			// data attribute for our script; Print is our script's too.
 			assert.Contains(t, body, `<form method="post" action="/my/security/backup-codes/download">`)
 			for _, c := range codes {
 				assert.Contains(t, body, `<input type="hidden" name="code" value="`+c+`">`)
 			}
-			assert.Contains(t, body, `data-portalmfa-copy="Backup codes for alice@example.com — Mar 14, 2026`+"\n"+codes[0]+"\n")
+			assert.Contains(t, body, `data-portalmfa-copy="Acme Portal backup codes for alice@example.com — Mar 14, 2026`+"\n"+codes[0]+"\n")
 			assert.Contains(t, body, `data-portalmfa-print`)
 			assert.Contains(t, body, `href="/my/security/totp/confirm"`)
 		}},

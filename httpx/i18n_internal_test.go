@@ -114,3 +114,16 @@ func TestKeyGroups(t *testing.T) {
 		})
 	}
 }
+
+func TestCodesFileName(t *testing.T) {
+	for site, want := range map[string]string{
+		"Acme Customer Portal":   "acme-customer-portal-backup-codes.txt",
+		"  Société Générale  ":   "societe-generale-backup-codes.txt",
+		"ACME/../etc\"\r\n.txt":  "acme-etc-txt-backup-codes.txt",
+		"日本":                     "backup-codes.txt",
+		"":                       "backup-codes.txt",
+		strings.Repeat("a", 100): strings.Repeat("a", 40) + "-backup-codes.txt",
+	} {
+		assert.Equal(t, want, codesFileName(site), site)
+	}
+}

@@ -83,6 +83,10 @@ type view struct {
 	WizardCodes bool     // the wizard has step 2: TOTP is the first factor
 	Key         string   // the base32 secret, for the Copy button
 	KeyGroups   []string // the secret in groups of four, for reading
+	// OTPAuthURI is the otpauth:// URI, a link that opens the app on a
+	// phone. Ours, built by totp.URI: html/template would otherwise
+	// replace a URL of that scheme.
+	OTPAuthURI template.URL
 
 	// Backup codes page (wizard step 2, or after regenerating).
 	Codes        []string // as shown: XXXXX-XXXXX-XXXXX

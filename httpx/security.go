@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"strconv"
 
@@ -209,6 +210,7 @@ func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, u portalmfa.
 		WizardCodes: !st.Enabled(),
 		Key:         e.Key,
 		KeyGroups:   keyGroups(e.Key),
+		OTPAuthURI:  template.URL(e.URI), //nolint:gosec // built by totp.URI, every part escaped
 	})
 }
 
