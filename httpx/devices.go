@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/portalmfa/portalmfa"
@@ -104,6 +105,7 @@ type deviceView struct {
 	Status   string // "active", "expired" or "revoked"
 	Current  bool   // the browser looking at the page
 	Invalid  bool   // its rename was just refused
+	Alert    *alert // the page's message, when it is about this device
 }
 
 func (h *Handler) deviceViews(r *http.Request, lang int, ds []devices.Device, invalid string) (views []deviceView, active int) {
@@ -140,15 +142,21 @@ func (h *Handler) renameDevice(w http.ResponseWriter, r *http.Request, u portalm
 	err := h.svc.RenameDevice(r.Context(), u.ID, id, r.PostForm.Get("name"))
 	switch {
 	case err == nil:
-		h.to(w, r, "/?done=device-renamed")
+		h.to(w, r, deviceDone("device-renamed", id))
 	case isUserError(err, portalmfa.ErrInvalidName):
 		h.showOverview(w, r, u, lang, http.StatusUnprocessableEntity,
-			&alert{Kind: "danger", Text: h.text(lang, msgDeviceName)}, id)
+			&alert{Kind: "danger", Text: h.text(lang, msgDeviceName), For: "portalmfa-device-" + id}, id)
 	case isUserError(err, portalmfa.ErrUnknownDevice):
 		h.renderError(w, r, kindSecurity, lang, http.StatusNotFound, msgDeviceUnknown)
 	default:
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 	}
+}
+
+// deviceDone is the overview after action done on the device id: scrolled
+// to it, with the message beside it.
+func deviceDone(done, id string) string {
+	return "/?" + url.Values{"done": {done}, "device": {id}}.Encode() + "#portalmfa-device-" + url.PathEscape(id)
 }
 
 // revokeDevice stops trusting one of the user's devices. When it is the
@@ -164,7 +172,7 @@ func (h *Handler) revokeDevice(w http.ResponseWriter, r *http.Request, u portalm
 		if id == h.currentDeviceID(r) {
 			h.clearDevice(w, r)
 		}
-		h.to(w, r, "/?done=device-revoked")
+		h.to(w, r, deviceDone("device-revoked", id))
 	case isUserError(err, portalmfa.ErrUnknownDevice):
 		h.renderError(w, r, kindSecurity, lang, http.StatusNotFound, msgDeviceUnknown)
 	default:
@@ -184,5 +192,5 @@ func (h *Handler) revokeAllDevices(w http.ResponseWriter, r *http.Request, u por
 	if h.deviceToken(r) != "" {
 		h.clearDevice(w, r)
 	}
-	h.to(w, r, "/?done=devices-revoked")
+	h.to(w, r, "/?done=devices-revoked#portalmfa-devices")
 }

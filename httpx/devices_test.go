@@ -423,14 +423,20 @@ func TestRevokeDevice(t *testing.T) {
 	t.Run("another device of one's own", func(t *testing.T) {
 		w := hs.do(http.MethodPost, "/my/security/devices/"+hs.svc.DeviceID(a2)+"/revoke", form(), as("alice"), withDevice(a1))
 		require.Equal(t, http.StatusSeeOther, w.Code)
-		assert.Equal(t, "/my/security/?done=device-revoked", w.Header().Get("Location"))
+		id := hs.svc.DeviceID(a2)
+		// Back to the device, with the message beside it: on a phone the
+		// top of the page is far from it.
+		assert.Equal(t, "/my/security/?device="+id+"&done=device-revoked#portalmfa-device-"+id, w.Header().Get("Location"))
 		assert.Nil(t, cookieNamed(w, plainDeviceCookie), "this browser's cookie is another device's: kept")
 		assert.False(t, active("alice", a2))
 		assert.True(t, active("alice", a1))
 		assert.True(t, active("bob", b1))
 
+		w = hs.do(http.MethodGet, "/my/security/?device="+id+"&done=device-revoked", nil, as("alice"))
+		row := itemOf(t, w.Body.String(), "portalmfa-device-"+id)
+		assert.Contains(t, row, `<div class="alert alert-success mt-3 mb-0" id="portalmfa-device-`+id+`-message" role="status">The device is no longer trusted.`)
 		w = hs.do(http.MethodGet, "/my/security/?done=device-revoked", nil, as("alice"))
-		assert.Contains(t, w.Body.String(), `<div class="alert alert-success" role="status">The device is no longer trusted.`)
+		assert.Contains(t, w.Body.String(), `id="portalmfa-devices-message" role="status">The device is no longer trusted.`, "without a device, in the card")
 		_, err := hs.startChallenge("alice", withDevice(a2))
 		require.NoError(t, err)
 		assert.Len(t, hs.passedUsers(), 0, "the revoked device opens nothing")
@@ -466,7 +472,7 @@ func TestRevokeAllDevices(t *testing.T) {
 	})
 	w := hs.do(http.MethodPost, "/my/security/devices/revoke-all", form(), as("alice"), withDevice(a1))
 	require.Equal(t, http.StatusSeeOther, w.Code)
-	assert.Equal(t, "/my/security/?done=devices-revoked", w.Header().Get("Location"))
+	assert.Equal(t, "/my/security/?done=devices-revoked#portalmfa-devices", w.Header().Get("Location"))
 	c := cookieNamed(w, plainDeviceCookie)
 	require.NotNil(t, c)
 	assert.Negative(t, c.MaxAge)
@@ -510,7 +516,7 @@ func TestRenameDevice(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := hs.do(http.MethodPost, path, form("name", tc.in), as("alice"))
 			require.Equal(t, http.StatusSeeOther, w.Code)
-			assert.Equal(t, "/my/security/?done=device-renamed", w.Header().Get("Location"))
+			assert.Equal(t, "/my/security/?device="+id+"&done=device-renamed#portalmfa-device-"+id, w.Header().Get("Location"))
 			assert.Equal(t, tc.want, name())
 		})
 	}
@@ -538,6 +544,9 @@ func TestRenameDevice(t *testing.T) {
 			assert.Contains(t, body, "A device name needs 1 to 64 characters.")
 			assert.Contains(t, body, `<details class="portalmfa-rename" open>`)
 			assert.Contains(t, body, `portalmfa-device-name is-invalid" id="portalmfa-name-`+id+`"`)
+			// The message is the field's description, beside it.
+			assert.Contains(t, body, `aria-invalid="true" aria-describedby="portalmfa-device-`+id+`-message"`)
+			assert.Contains(t, itemOf(t, body, "portalmfa-device-"+id), `id="portalmfa-device-`+id+`-message" role="alert">A device name needs 1 to 64 characters.`)
 			assertSafePage(t, w)
 			assert.Equal(t, "Laptop", name(), "unchanged")
 		})
@@ -707,7 +716,7 @@ func TestNotMe(t *testing.T) {
 	t.Run("one's own entry: every device revoked, the flash", func(t *testing.T) {
 		w := hs.do(http.MethodPost, "/my/security/history/"+aliceEvents[0].ID+"/not-me", form(), as("alice"), withDevice(a1))
 		require.Equal(t, http.StatusSeeOther, w.Code)
-		assert.Equal(t, "/my/security/?done=not-me", w.Header().Get("Location"))
+		assert.Equal(t, "/my/security/?done=not-me#portalmfa-history", w.Header().Get("Location"))
 		c := cookieNamed(w, plainDeviceCookie)
 		require.NotNil(t, c)
 		assert.Negative(t, c.MaxAge)
@@ -719,7 +728,7 @@ func TestNotMe(t *testing.T) {
 
 		w = hs.do(http.MethodGet, "/my/security/?done=not-me", nil, as("alice"))
 		body := w.Body.String()
-		assert.Contains(t, body, `<div class="alert alert-warning" role="status">Thank you for telling us. We signed out all your trusted devices`)
+		assert.Contains(t, body, `<div class="alert alert-warning mt-3 mb-0" id="portalmfa-history-message" role="status">Thank you for telling us. We signed out all your trusted devices`)
 		assert.Contains(t, body, `<a class="alert-link" href="/account/password?from=mfa">Change your password</a>`)
 		assertSafePage(t, w)
 
@@ -897,4 +906,15 @@ func TestHTTPSBehindProxy(t *testing.T) {
 	require.NotNil(t, c, "the __Host- device cookie")
 	assert.True(t, c.Secure)
 	assert.Nil(t, cookieNamed(w, plainDeviceCookie))
+}
+
+// itemOf returns the <li> of body whose id is id.
+func itemOf(t *testing.T, body, id string) string {
+	t.Helper()
+	start := strings.Index(body, `id="`+id+`"`)
+	require.GreaterOrEqual(t, start, 0, "no element %s", id)
+	start = strings.LastIndex(body[:start], "<li")
+	end := strings.Index(body[start:], "</li>")
+	require.GreaterOrEqual(t, end, 0)
+	return body[start : start+end]
 }

@@ -93,7 +93,7 @@ func (h *Handler) notMe(w http.ResponseWriter, r *http.Request, u portalmfa.User
 		if h.cfg.EndOtherSessions != nil {
 			h.cfg.EndOtherSessions(r, u.ID)
 		}
-		h.to(w, r, "/?done=not-me")
+		h.to(w, r, "/?done=not-me#portalmfa-history")
 	case isUserError(err, portalmfa.ErrNotYourEvent):
 		h.renderError(w, r, kindSecurity, lang, http.StatusNotFound, msgEventUnknown)
 	default:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/portalmfa/portalmfa"
@@ -100,9 +101,10 @@ func (h *Handler) renamePasskey(w http.ResponseWriter, r *http.Request, u portal
 	err := h.svc.RenamePasskey(r.Context(), u.ID, id, r.PostForm.Get("name"))
 	switch {
 	case err == nil:
-		h.to(w, r, "/?done=passkey-renamed#portalmfa-passkey-"+id)
+		h.to(w, r, "/?"+url.Values{"done": {"passkey-renamed"}, "passkey": {id}}.Encode()+"#portalmfa-passkey-"+url.PathEscape(id))
 	case isUserError(err, portalmfa.ErrInvalidName):
-		h.showOverview(w, r, u, lang, http.StatusUnprocessableEntity, &alert{Kind: "danger", Text: h.text(lang, msgDeviceName)}, "passkey-"+id)
+		h.showOverview(w, r, u, lang, http.StatusUnprocessableEntity,
+			&alert{Kind: "danger", Text: h.text(lang, msgDeviceName), For: "portalmfa-passkey-" + id}, "passkey-"+id)
 	case isUserError(err, portalmfa.ErrUnknownPasskey):
 		h.showOverview(w, r, u, lang, http.StatusNotFound, &alert{Kind: "danger", Text: h.text(lang, msgPasskeyUnknown)}, "")
 	default:
@@ -244,7 +246,8 @@ type passkeyView struct {
 	Created     string
 	LastUsed    string // "" before the first use
 	CreatedOn   string
-	Invalid     bool // a rename of it was refused
+	Invalid     bool   // a rename of it was refused
+	Alert       *alert // the page's message, when it is about this passkey
 }
 
 func (h *Handler) passkeyViews(lang int, ps []portalmfa.Passkey, invalid string) []passkeyView {

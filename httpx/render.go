@@ -123,6 +123,10 @@ type alert struct {
 	Text string
 	// Link, when set, follows the text as an alert-link reading LinkText.
 	Link, LinkText string
+	// For is the id of the element of the page the message is about (a
+	// card, an item of a list), shown beside it; "" for the top. On a
+	// phone the top is a screen or more away from a button low on the page.
+	For string
 }
 
 // layeredFS serves the host's file of a name when it has one, else ours.
@@ -390,6 +394,19 @@ func keyGroups(key string) []string {
 
 // doneMessage maps the ?done= value of the overview to its message. The
 // list is closed: the query never puts free text on the page.
+// doneCard is the id of the card of a ?done= action, "" for the top.
+func doneCard(v string) string {
+	switch strings.TrimSpace(v) {
+	case "device-renamed", "device-revoked", "devices-revoked":
+		return "portalmfa-devices"
+	case "passkey-added", "passkey-renamed", "passkey-deleted":
+		return "portalmfa-passkeys"
+	case "not-me":
+		return "portalmfa-history"
+	}
+	return ""
+}
+
 func doneMessage(v string) string {
 	switch strings.TrimSpace(v) {
 	case "totp-on":

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/portalmfa/portalmfa"
@@ -120,15 +121,61 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 	v.Devices, v.ActiveDevices = h.deviceViews(r, lang, ds, invalid)
 	v.History = h.historyViews(lang, es)
 	if a == nil {
-		v.Alert = h.flash(lang, r.URL.Query().Get("done"), st, v)
+		v.Alert = h.flash(lang, r.URL.Query(), st, v)
 	}
+	v.placeAlert()
 	h.render(w, r, kindSecurity, lang, "overview.html", status, v)
+}
+
+// placeAlert hands the page's message to the item of a list it is about,
+// which shows it; a card's shows in the card. One about nothing on the
+// page shows at the top.
+func (v *view) placeAlert() {
+	a := v.Alert
+	if a == nil || a.For == "" {
+		return
+	}
+	for i, d := range v.Devices {
+		if a.For == "portalmfa-device-"+d.ID {
+			v.Devices[i].Alert, v.Alert = a, nil
+			return
+		}
+	}
+	for i, p := range v.Passkeys {
+		if a.For == "portalmfa-passkey-"+p.ID {
+			v.Passkeys[i].Alert, v.Alert = a, nil
+			return
+		}
+	}
+	switch {
+	case a.For == "portalmfa-devices", a.For == "portalmfa-history":
+	case a.For == "portalmfa-passkeys" && v.PasskeysOn:
+	default:
+		a.For = "" // about nothing on the page: the top
+	}
 }
 
 // flash is the message of the ?done= query, when the account is in the
 // state it announces: it only confirms what the page shows anyway, so a
-// stale or crafted link cannot announce a state the account is not in.
-func (h *Handler) flash(lang int, done string, st portalmfa.Status, v *view) *alert {
+// stale or crafted link cannot announce a state the account is not in. It
+// is for the item the query names (device=, passkey=), else its card.
+func (h *Handler) flash(lang int, q url.Values, st portalmfa.Status, v *view) *alert {
+	a := h.flashAlert(lang, q.Get("done"), st, v)
+	if a == nil {
+		return nil
+	}
+	switch {
+	case q.Has("device"):
+		a.For = "portalmfa-device-" + q.Get("device")
+	case q.Has("passkey"):
+		a.For = "portalmfa-passkey-" + q.Get("passkey")
+	default:
+		a.For = doneCard(q.Get("done"))
+	}
+	return a
+}
+
+func (h *Handler) flashAlert(lang int, done string, st portalmfa.Status, v *view) *alert {
 	id := doneMessage(done)
 	revoked := false
 	for _, d := range v.Devices {
