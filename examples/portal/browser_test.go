@@ -204,6 +204,20 @@ func (d *driver) texts(sel string) []string {
 	return s
 }
 
+// inView fails the test unless the element sel matches is within the
+// window, wholly or from its top.
+func (d *driver) inView(sel string) {
+	d.t.Helper()
+	ok, err := chromedp.Run(d.step(), chromedp.Evaluate[bool](
+		`(() => { const r = document.querySelector(`+"`"+sel+"`"+`).getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight })()`))
+	if err != nil {
+		d.t.Fatalf("locating %s: %v", sel, err)
+	}
+	if !ok {
+		d.t.Fatalf("%s is out of view", sel)
+	}
+}
+
 // screenshot saves the whole page, or with sel the element it matches.
 func (d *driver) screenshot(name string, sel ...string) {
 	d.t.Helper()
@@ -440,8 +454,13 @@ func TestBrowserTrustedDevice(t *testing.T) {
 	d.do("typing a name",
 		chromedp.Clear(chromedp.CSS(selThisDeviceItem+` input[name="name"]`)),
 		chromedp.SendKeys(chromedp.CSS(selThisDeviceItem+` input[name="name"]`), "Work laptop"))
-	d.click("renaming this device", "/my/security/?done=device-renamed",
+	d.clickPrefix("renaming this device", "/my/security/?device=",
 		chromedp.Submit(chromedp.CSS(selThisDeviceItem+` input[name="name"]`)))
+	// Back at the device, with the message beside it, in view.
+	if got := d.text(selThisDeviceItem + ` .alert-success`); !strings.Contains(got, "renamed") {
+		t.Fatalf("after renaming, the device's notice says %q", got)
+	}
+	d.inView(selThisDeviceItem)
 	if got := d.text(selThisDeviceName); got != "Work laptop This device" {
 		t.Fatalf("after renaming, this device is %q", got)
 	}
@@ -451,9 +470,9 @@ func TestBrowserTrustedDevice(t *testing.T) {
 	d.screenshot("devices", selDevicesCard)
 	d.screenshot("history", selHistoryCard)
 
-	d.click("revoking this device", "/my/security/?done=device-revoked",
+	d.clickPrefix("revoking this device", "/my/security/?device=",
 		chromedp.Click(chromedp.CSS(selThisDeviceItem+` form[action$="/revoke"] button`)))
-	if got := d.text(`.alert-success`); !strings.Contains(got, "no longer trusted") {
+	if got := d.text(`#portalmfa-devices .portalmfa-device .alert-success`); !strings.Contains(got, "no longer trusted") {
 		t.Fatalf("after revoking, the notice says %q", got)
 	}
 	if got := d.texts(`#portalmfa-devices .text-bg-success`); len(got) != 0 {

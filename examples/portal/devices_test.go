@@ -70,7 +70,8 @@ func TestTrustedDeviceLogin(t *testing.T) {
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("devices: %v, %v", ds, err)
 	}
-	wantRedirect(t, "revoke", b.post("/my/security/devices/"+ds[0].ID+"/revoke", url.Values{}), "/my/security/?done=device-revoked")
+	wantRedirect(t, "revoke", b.post("/my/security/devices/"+ds[0].ID+"/revoke", url.Values{}),
+		"/my/security/?device="+ds[0].ID+"&done=device-revoked#portalmfa-device-"+ds[0].ID)
 	if b.deviceCookie() != nil {
 		t.Error("revoking this device left its cookie")
 	}
@@ -291,7 +292,7 @@ func TestNotMeLinksToPasswordPage(t *testing.T) {
 	if err != nil || len(es) != 2 || es[1].Success {
 		t.Fatalf("history %+v, %v", es, err)
 	}
-	wantRedirect(t, "not me", b.post("/my/security/history/"+es[1].ID+"/not-me", url.Values{}), "/my/security/?done=not-me")
+	wantRedirect(t, "not me", b.post("/my/security/history/"+es[1].ID+"/not-me", url.Values{}), "/my/security/?done=not-me#portalmfa-history")
 	r := b.get("/my/security/?done=not-me")
 	if !strings.Contains(r.body, `<a class="alert-link" href="/account/password">Change your password</a>`) {
 		t.Errorf("no link to the password page:\n%s", r.body)
