@@ -139,7 +139,11 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 			s.event(ctx, c, history.Event{UserID: userID, Kind: history.CodesSuspended})
 			s.notify(ctx, c, Notification{Kind: NotifyCodesSuspended, UserID: userID})
 		}
-		return err
+		failed := &FailedAttemptError{Err: err, Left: max(s.cfg.UserLimit.Threshold-a.Failures, 0)}
+		if !a.LockedUntil.IsZero() {
+			failed.LockedUntil, failed.Wait = a.LockedUntil, a.LockedUntil.Sub(now)
+		}
+		return failed
 	}
 	if kind.password {
 		// Earlier failures stand; this attempt is taken back (or, with a
@@ -162,6 +166,21 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		return unavailable(err)
 	}
 	return nil
+}
+
+// LockedOut returns a *LockedOutError while the user's attempts are
+// refused unevaluated, and nil otherwise: for a page to say so, and disable
+// its field, before the user types a code.
+func (s *Service) LockedOut(ctx context.Context, userID string) (*LockedOutError, error) {
+	now := s.cfg.Now()
+	until, err := s.store.LockedUntil(ctx, "user:"+userID, now)
+	switch {
+	case err != nil:
+		return nil, unavailable(err)
+	case until.IsZero():
+		return nil, nil
+	}
+	return &LockedOutError{Until: until, Wait: until.Sub(now)}, nil
 }
 
 // firstOf reports whether this is the first call for key before until:
@@ -278,6 +297,9 @@ func ipLimitKey(ip string) string {
 
 // reason names why an attempt failed, for the history.
 func reason(err error) history.Reason {
+	if failed, ok := errors.AsType[*FailedAttemptError](err); ok {
+		err = failed.Err // evaluated, though it set a lock
+	}
 	switch {
 	case err == nil:
 		return ""

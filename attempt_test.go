@@ -290,3 +290,42 @@ func countKind(es []history.Event, k history.Kind) int {
 	}
 	return n
 }
+
+// A failure says how many more the user's limit allows, and the one that
+// locks says until when, so a page can warn before the lock and name it
+// when it falls (found on a walk through the challenge: the fifth wrong
+// code still said "incorrect").
+func TestFailedAttemptTellsWhatIsLeft(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	secret := f.enroll(t, alice)
+	for i := range 5 {
+		f.clock.Add(totp.Period)
+		err := f.svc.VerifyTOTP(ctx, alice.ID, wrongCode(secret, f.clock.Now()), portalmfa.Client{})
+		require.ErrorIs(t, err, portalmfa.ErrInvalidCode)
+		failed, ok := errors.AsType[*portalmfa.FailedAttemptError](err)
+		require.True(t, ok)
+		assert.Equal(t, 4-i, failed.Left)
+		if i < 4 {
+			assert.True(t, failed.LockedUntil.IsZero())
+			locked, err := f.svc.LockedOut(ctx, alice.ID)
+			require.NoError(t, err)
+			assert.Nil(t, locked)
+			continue
+		}
+		assert.Equal(t, f.clock.Now().Add(time.Minute), failed.LockedUntil, "the fifth locks")
+		assert.Equal(t, time.Minute, failed.Wait)
+		assert.ErrorIs(t, err, portalmfa.ErrLockedOut, "locked now")
+	}
+	locked, err := f.svc.LockedOut(ctx, alice.ID)
+	require.NoError(t, err)
+	require.NotNil(t, locked)
+	assert.Equal(t, time.Minute, locked.Wait)
+	es, err := f.svc.LoginHistory(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Equal(t, history.WrongCode, es[0].Reason, "the locking failure was a wrong code")
+	f.clock.Add(time.Minute)
+	locked, err = f.svc.LockedOut(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Nil(t, locked, "over at its end")
+}

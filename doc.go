@@ -40,7 +40,8 @@
 //
 // Every attempt at a second factor is counted against the user before it is
 // evaluated, failures are counted per IP too, and too many lock out
-// ([LockedOutError]).
+// ([LockedOutError]). A failure tells how many more the limit allows, and
+// whether it set the lock ([FailedAttemptError]).
 // A TOTP step is accepted once per user, a passkey ceremony is finished
 // once. The store enforces these atomically, so they hold with concurrent
 // requests and several portal instances.

@@ -51,6 +51,29 @@ var (
 	ErrUnavailable    = errors.New("portalmfa: temporarily unavailable")
 )
 
+// FailedAttemptError is a failed attempt (a wrong code, a used one, a wrong
+// password…), Err, with what is left of the user's limit, so a page can
+// warn before the lock rather than after it. It wraps Err and, when this
+// failure set the lock, [ErrLockedOut] too.
+type FailedAttemptError struct {
+	Err error
+	// Left is how many more failures the user's limit allows before it
+	// locks; 0 when this one locked it.
+	Left int
+	// LockedUntil, when set, is the end of the lock this failure set, and
+	// Wait that less the Service's clock.
+	LockedUntil time.Time
+	Wait        time.Duration
+}
+
+func (e *FailedAttemptError) Error() string { return e.Err.Error() }
+func (e *FailedAttemptError) Unwrap() []error {
+	if e.LockedUntil.IsZero() {
+		return []error{e.Err}
+	}
+	return []error{e.Err, ErrLockedOut}
+}
+
 // LockedOutError reports that attempts are refused, unevaluated, until Until.
 type LockedOutError struct {
 	Until time.Time

@@ -70,7 +70,11 @@ func (h *Handler) showChallenge(w http.ResponseWriter, r *http.Request, userID s
 		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
-	v := challengeView(h, r, a)
+	v, err := h.challengeView(w, r, userID, lang, status, a)
+	if err != nil {
+		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
 	passkeys := st.Factor(portalmfa.FactorPasskey).State == portalmfa.On
 	// The code form unless passkeys are all the user has. (A user with no
 	// factor at all turned 2FA off since the password: the code posted is
@@ -120,16 +124,38 @@ func (h *Handler) challengeResult(w http.ResponseWriter, r *http.Request, userID
 	}
 }
 
-// challengeView is the data of the challenge's forms. A form shown again
-// after a wrong code keeps its "trust this device" box as it was.
-func challengeView(h *Handler, r *http.Request, a *alert) *view {
-	v := &view{Alert: a, Focus: true, LoginURL: h.cfg.LoginURL, Trust: r.PostForm.Get("trust") == "1"}
+// challengeView is the data of the challenge's forms, shown with status
+// and message a. A form shown again after a wrong code keeps its "trust
+// this device" box as it was. While the user is locked out the form is
+// disabled, and a page without a message says why before a code is typed.
+func (h *Handler) challengeView(w http.ResponseWriter, r *http.Request, userID string, lang, status int, a *alert) (*view, error) {
+	v := &view{Alert: a, Focus: true, LoginURL: h.cfg.LoginURL, Trust: r.PostForm.Get("trust") == "1",
+		Locked: status == http.StatusTooManyRequests}
 	v.TrustDays, v.TrustHours = h.trustPeriod()
-	return v
+	if a == nil {
+		locked, err := h.svc.LockedOut(r.Context(), userID)
+		if err != nil {
+			return nil, err
+		}
+		if locked != nil {
+			_, v.Alert = h.locked(w, lang, locked.Wait)
+			v.Locked = true
+		}
+	}
+	return v, nil
 }
 
-func (h *Handler) backupPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
-	h.render(w, r, kindChallenge, lang, "backup.html", http.StatusOK, challengeView(h, r, nil))
+func (h *Handler) backupPage(w http.ResponseWriter, r *http.Request, userID string, lang int) {
+	h.showBackup(w, r, userID, lang, http.StatusOK, nil)
+}
+
+func (h *Handler) showBackup(w http.ResponseWriter, r *http.Request, userID string, lang, status int, a *alert) {
+	v, err := h.challengeView(w, r, userID, lang, status, a)
+	if err != nil {
+		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	h.render(w, r, kindChallenge, lang, "backup.html", status, v)
 }
 
 // verifyBackup redeems a backup code. A wrong one counts towards the same
@@ -149,7 +175,7 @@ func (h *Handler) verifyBackup(w http.ResponseWriter, r *http.Request, userID st
 		h.redirectLogin(w, r, "")
 	default:
 		status, a := h.problem(w, r, lang, err)
-		h.render(w, r, kindChallenge, lang, "backup.html", status, challengeView(h, r, a))
+		h.showBackup(w, r, userID, lang, status, a)
 	}
 }
 

@@ -97,9 +97,10 @@
 //
 // Other methods get 405. Wrong input gets the page again with a translated
 // message: 422 for a malformed or wrong code (TOTP or backup), password or
-// device name,
-// 429 with the wait while locked out (wrong TOTP codes, backup codes and
-// passwords fill one counter), 503 when the store fails (logged; never a
+// device name, saying how many tries are left once two or fewer are;
+// 429 with the wait from the failure that sets a lock on, its form disabled
+// until the lock ends (wrong TOTP codes, backup codes and passwords fill one
+// counter); 503 when the store fails (logged; never a
 // pass). A device or history entry that is not the user's own gets 404,
 // and nothing changes. POSTs
 // from another site are refused (403) by [http.CrossOriginProtection];

@@ -27,7 +27,8 @@ const (
 	msgCodeMalformed   = "error.code.malformed"
 	msgCodeInvalid     = "error.code.invalid"
 	msgCodeReplayed    = "error.code.replayed"
-	msgLocked          = "error.locked" // plural, in minutes
+	msgLocked          = "error.locked"     // plural, in minutes
+	msgTriesLeft       = "error.tries_left" // plural
 	msgWrongPassword   = "error.password.wrong"
 	msgPasswordEmpty   = "error.password.empty"
 	msgSetupRestarted  = "error.setup.restarted"

@@ -270,10 +270,23 @@ func TestLockout(t *testing.T) {
 	secret := hs.enroll("alice")
 	pending := hs.pending("alice")
 	wrong := wrongCode(secret, hs.clock.Now())
-	for i := range 3 { // the threshold
+	// Two tries left or fewer: the failure says so; the one that locks
+	// says that, with the wait, and disables the form.
+	for i, want := range []string{"2 tries left before sign-in is paused", "1 try left before sign-in is paused"} {
 		w := hs.do(http.MethodPost, "/login/2fa/", form("code", wrong), withCookie(pending))
 		require.Equal(t, http.StatusUnprocessableEntity, w.Code, "attempt %d", i+1)
+		assert.Contains(t, w.Body.String(), "That code isn&#39;t right")
+		assert.Contains(t, w.Body.String(), want)
+		assert.NotContains(t, w.Body.String(), "<fieldset disabled>")
 	}
+	w := hs.do(http.MethodPost, "/login/2fa/", form("code", wrong), withCookie(pending))
+	require.Equal(t, http.StatusTooManyRequests, w.Code, "the third locks")
+	assert.Contains(t, w.Body.String(), "Too many failed attempts. Try again in 1 minute.")
+	assert.Contains(t, w.Body.String(), "<fieldset disabled>")
+	w = hs.do(http.MethodGet, "/login/2fa/", nil, withCookie(pending))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, w.Body.String(), "Try again in 1 minute.", "said before a code is typed")
+	assert.Contains(t, w.Body.String(), "<fieldset disabled>")
 	hs.clock.Add(totp.Period)
 	tests := []struct {
 		name, code, lang, want string

@@ -111,6 +111,7 @@ type view struct {
 
 	// Forms.
 	Focus    bool   // put the cursor in the code field
+	Locked   bool   // the user's attempts are refused for now: the form is disabled
 	Username string // for password managers on the disable form
 
 	// Error page.
@@ -286,11 +287,34 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, lang int, err 
 		return h.unavailable(r, err), danger(msgUnavailable)
 	}
 	if locked, ok := errors.AsType[*portalmfa.LockedOutError](err); ok {
-		wait := max(locked.Wait, time.Second)
-		minutes := int((wait + time.Minute - 1) / time.Minute)
-		w.Header().Set("Retry-After", fmt.Sprint(int((wait+time.Second-1)/time.Second)))
-		return http.StatusTooManyRequests, &alert{Kind: "danger", Text: h.textPlural(lang, msgLocked, minutes)}
+		return h.locked(w, lang, locked.Wait)
 	}
+	failed, _ := errors.AsType[*portalmfa.FailedAttemptError](err)
+	if failed != nil && !failed.LockedUntil.IsZero() {
+		return h.locked(w, lang, failed.Wait) // this failure set the lock: say so now
+	}
+	status, a := h.userProblem(w, r, lang, err)
+	if failed != nil && failed.Left > 0 && failed.Left <= triesLeftShown {
+		a.Text += " " + h.textPlural(lang, msgTriesLeft, failed.Left)
+	}
+	return status, a
+}
+
+// triesLeftShown: with this many tries left or fewer, a failure says how
+// many.
+const triesLeftShown = 2
+
+// locked is the answer while the user's attempts are refused for wait.
+func (h *Handler) locked(w http.ResponseWriter, lang int, wait time.Duration) (int, *alert) {
+	wait = max(wait, time.Second)
+	minutes := int((wait + time.Minute - 1) / time.Minute)
+	w.Header().Set("Retry-After", fmt.Sprint(int((wait+time.Second-1)/time.Second)))
+	return http.StatusTooManyRequests, &alert{Kind: "danger", Text: h.textPlural(lang, msgLocked, minutes)}
+}
+
+// userProblem is problem for an error that is not a lock.
+func (h *Handler) userProblem(w http.ResponseWriter, r *http.Request, lang int, err error) (int, *alert) {
+	danger := func(id string) *alert { return &alert{Kind: "danger", Text: h.text(lang, id)} }
 	switch {
 	case errors.Is(err, portalmfa.ErrSuspended):
 		return http.StatusForbidden, danger(msgSuspended)
