@@ -178,7 +178,7 @@ type Service struct {
 	store       Store
 	log         *slog.Logger
 	sealer      *totp.Sealer
-	codesSealer *totp.Sealer // a pending set of backup codes, while the wizard shows it
+	codesSealer *totp.Sealer          // a pending set of backup codes, while the wizard shows it
 	hashers     []*backupcodes.Hasher // backup-code hash keys, newest first
 	deviceNames nameCache
 	pendingKey  [][]byte // HMAC keys for pending-login states, newest first

@@ -145,7 +145,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"suspend after 101": func(c *portalmfa.Config) { c.SuspendAfter = 101 },
 		"suspend after -1":  func(c *portalmfa.Config) { c.SuspendAfter = -1 },
 		"no delay":          func(c *portalmfa.Config) { c.IPLimit = lockout.Limit{Threshold: 5} },
-		"long pending": func(c *portalmfa.Config) { c.PendingLoginTTL = 11 * time.Minute },
+		"long pending":      func(c *portalmfa.Config) { c.PendingLoginTTL = 11 * time.Minute },
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := portalmfa.New(base(edit))
