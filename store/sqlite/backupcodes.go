@@ -20,7 +20,8 @@ func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte,
 	if err != nil {
 		return fmt.Errorf("sqlite: save backup codes: %w", err)
 	}
-	defer tx.Rollback()  //nolint:errcheck // a no-op after Commit
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+
 	var sealedOrNull any // a pending set's only
 	if !active && len(sealed) > 0 {
 		sealedOrNull = sealed
