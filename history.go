@@ -18,10 +18,30 @@ const HistoryLength = 10
 // of an account under attack stays bounded.
 const HistoryKept = 1000
 
+// SignIn is an entry of the login history.
+type SignIn struct {
+	history.Event
+	// Reported: the user said "this wasn't me" about it ([Service.NotMe]).
+	Reported bool
+}
+
 // LoginHistory returns the user's last HistoryLength second-factor
 // attempts, newest first.
-func (s *Service) LoginHistory(ctx context.Context, userID string) ([]history.Event, error) {
-	return s.events(ctx, userID, history.Attempt)
+func (s *Service) LoginHistory(ctx context.Context, userID string) ([]SignIn, error) {
+	es, err := s.events(ctx, userID, history.Attempt)
+	if err != nil || len(es) == 0 {
+		return nil, err
+	}
+	reports, err := s.events(ctx, userID, history.NotMe)
+	if err != nil {
+		return nil, err
+	}
+	signIns := make([]SignIn, len(es))
+	for i, e := range es {
+		signIns[i].Event = e
+		signIns[i].Reported = slices.ContainsFunc(reports, func(r history.Event) bool { return r.Ref == e.ID })
+	}
+	return signIns, nil
 }
 
 // SecurityEvents returns the user's last HistoryLength security events
@@ -51,13 +71,13 @@ func (s *Service) NotMe(ctx context.Context, userID, eventID string, c Client) e
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(recent, func(e history.Event) bool { return e.ID == eventID }) {
+	if !slices.ContainsFunc(recent, func(e SignIn) bool { return e.ID == eventID }) {
 		return ErrNotYourEvent
 	}
 	if _, err := s.revokeAll(ctx, userID); err != nil {
 		return err
 	}
-	s.event(ctx, c, history.Event{UserID: userID, Kind: history.NotMe})
+	s.event(ctx, c, history.Event{UserID: userID, Kind: history.NotMe, Ref: eventID})
 	s.notify(ctx, c, Notification{Kind: NotifyNotMe, UserID: userID})
 	s.log.WarnContext(ctx, "portalmfa: user reported an attempt that was not theirs", "user", userID, "event", eventID)
 	return nil

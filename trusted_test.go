@@ -363,3 +363,26 @@ func TestDevicesListBounded(t *testing.T) {
 		assert.Equal(t, devices.Active, d.StatusAt(f.clock.Now()), "the active ones come first")
 	}
 }
+
+// "This wasn't me" marks the entry it was about, and only that one.
+func TestNotMeMarksTheEntry(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	secret := f.enroll(t, alice)
+	for range 2 {
+		f.clock.Add(totp.Period)
+		require.NoError(t, f.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, f.clock.Now()), portalmfa.Client{}))
+	}
+	h, err := f.svc.LoginHistory(ctx, alice.ID)
+	require.NoError(t, err)
+	require.Len(t, h, 2)
+	require.NoError(t, f.svc.NotMe(ctx, alice.ID, h[1].ID, portalmfa.Client{}))
+	h, err = f.svc.LoginHistory(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.False(t, h[0].Reported)
+	assert.True(t, h[1].Reported)
+	evs, err := f.svc.SecurityEvents(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Equal(t, history.NotMe, evs[0].Kind)
+	assert.Equal(t, h[1].ID, evs[0].Ref)
+}

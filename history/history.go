@@ -73,6 +73,9 @@ type Event struct {
 	Reason  Reason // for failed attempts
 	IP      string
 	Device  string // a readable device name, from the User-Agent
+	// Ref is the ID of the entry this one is about: for NotMe, the
+	// attempt the user reported.
+	Ref string
 }
 
 // Store keeps the trail.

@@ -112,6 +112,7 @@ func (h *Handler) challengeResult(w http.ResponseWriter, r *http.Request, userID
 	case err == nil:
 		h.clearPending(w, r)
 		h.trustIfAsked(w, r, userID)
+		h.markSignIn(w, r, userID)
 		h.cfg.SecondFactorPassed(w, r, userID)
 	case isUserError(err, portalmfa.ErrNotEnrolled):
 		// The factor was turned off since the password step: start over,
@@ -185,6 +186,7 @@ func (h *Handler) verifyBackup(w http.ResponseWriter, r *http.Request, userID st
 // cookie) go out with our page, whose Continue link is the redirect's
 // Location. A host that answers otherwise is passed through untouched.
 func (h *Handler) passWithBackupCode(w http.ResponseWriter, r *http.Request, userID string, lang int, remaining int) {
+	h.markSignIn(w, r, userID)
 	c := &redirectCatcher{w: w}
 	h.cfg.SecondFactorPassed(c, r, userID)
 	if !c.caught {

@@ -612,11 +612,11 @@ func TestLoginHistory(t *testing.T) {
 		assert.Equal(t, want, ips)
 		assert.Equal(t, 10, strings.Count(body, `class="list-group-item portalmfa-attempt`))
 	})
-	entries := regexp.MustCompile(`(?s)<li class="list-group-item portalmfa-attempt[^"]*">.*?</li>`).FindAllString(body, -1)
+	entries := regexp.MustCompile(`(?s)<li class="list-group-item portalmfa-attempt[^"]*"[^>]*>.*?</li>`).FindAllString(body, -1)
 	require.Len(t, entries, 10)
 	t.Run("a backup code that succeeded", func(t *testing.T) {
 		e := entries[0]
-		assert.Contains(t, e, `<li class="list-group-item portalmfa-attempt">`)
+		assert.Contains(t, e, `<li class="list-group-item portalmfa-attempt" id=`)
 		assert.Contains(t, e, "<strong>Backup code</strong>")
 		assert.Contains(t, e, `<span class="badge text-bg-success">Succeeded</span>`)
 		assert.Contains(t, e, "Firefox on Windows")
@@ -625,17 +625,17 @@ func TestLoginHistory(t *testing.T) {
 	t.Run("failures stand out, with the reason", func(t *testing.T) {
 		for i, reason := range map[int]string{1: "code already used", 2: "wrong code"} {
 			e := entries[i]
-			assert.Contains(t, e, `<li class="list-group-item portalmfa-attempt portalmfa-failed">`)
+			assert.Contains(t, e, `<li class="list-group-item portalmfa-attempt portalmfa-failed" id=`)
 			assert.Contains(t, e, `<p class="mb-1 text-danger"><strong>Authenticator app</strong>`)
 			assert.Contains(t, e, `<span class="badge text-bg-danger">Failed</span> <span class="small">`+reason+`</span>`)
 		}
 		assert.Equal(t, 2, strings.Count(body, "portalmfa-failed"))
 	})
-	t.Run("each has a this-wasn't-me form", func(t *testing.T) {
+	t.Run("each links to this-wasn't-me", func(t *testing.T) {
 		es, err := hs.svc.LoginHistory(ctx, "alice")
 		require.NoError(t, err)
 		for i, e := range es {
-			assert.Contains(t, entries[i], `<form method="post" action="/my/security/history/`+e.ID+`/not-me">`)
+			assert.Contains(t, entries[i], `<a class="btn btn-link btn-sm text-nowrap" href="/my/security/history/`+e.ID+`/not-me">`)
 		}
 		assert.Equal(t, 10, strings.Count(body, "This wasn&#39;t me"))
 	})
@@ -713,6 +713,20 @@ func TestNotMe(t *testing.T) {
 		w := hs.do(http.MethodGet, "/my/security/?done=not-me", nil, as("alice"))
 		assert.NotContains(t, w.Body.String(), "alert-warning")
 	})
+	t.Run("a confirmation first, saying what will happen", func(t *testing.T) {
+		w := hs.do(http.MethodGet, "/my/security/history/"+aliceEvents[0].ID+"/not-me", nil, as("alice"))
+		require.Equal(t, http.StatusOK, w.Code)
+		body := w.Body.String()
+		assert.Contains(t, body, "Report a sign-in that wasn&#39;t you")
+		assert.Contains(t, body, "203.0.113.66")
+		assert.Contains(t, body, "We stop trusting all your devices")
+		assert.Contains(t, body, "We sign you out everywhere except on this device.", "the host ends sessions")
+		assert.Contains(t, body, `<form class="mt-3" method="post" action="/my/security/history/`+aliceEvents[0].ID+`/not-me">`)
+		assertSafePage(t, w)
+		allActive(t)
+		w = hs.do(http.MethodGet, "/my/security/history/"+bobEvents[0].ID+"/not-me", nil, as("alice"))
+		assert.Equal(t, http.StatusNotFound, w.Code, "another user's entry")
+	})
 	t.Run("one's own entry: every device revoked, the flash", func(t *testing.T) {
 		w := hs.do(http.MethodPost, "/my/security/history/"+aliceEvents[0].ID+"/not-me", form(), as("alice"), withDevice(a1))
 		require.Equal(t, http.StatusSeeOther, w.Code)
@@ -728,7 +742,10 @@ func TestNotMe(t *testing.T) {
 
 		w = hs.do(http.MethodGet, "/my/security/?done=not-me", nil, as("alice"))
 		body := w.Body.String()
-		assert.Contains(t, body, `<div class="alert alert-warning mt-3 mb-0" id="portalmfa-history-message" role="status">Thank you for telling us. We signed out all your trusted devices`)
+		assert.Contains(t, body, `<div class="alert alert-warning mt-3 mb-0" id="portalmfa-history-message" role="status">Reported. We stopped trusting all your devices and signed you out everywhere except here.`)
+		// The entry is marked, and offers no second report.
+		assert.Contains(t, body, `<span class="badge text-bg-warning">Reported</span>`)
+		assert.NotContains(t, body, `/history/`+aliceEvents[0].ID+`/not-me"`)
 		assert.Contains(t, body, `<a class="alert-link" href="/account/password?from=mfa">Change your password</a>`)
 		assertSafePage(t, w)
 
@@ -747,7 +764,7 @@ func TestNotMe(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, hs2.do(http.MethodPost, "/my/security/history/"+es[0].ID+"/not-me", form(), as("alice")).Code)
 		w := hs2.do(http.MethodGet, "/my/security/?done=not-me", nil, as("alice"), withHeader("Accept-Language", "it"))
 		body := w.Body.String()
-		assert.Contains(t, body, "Grazie per la segnalazione.")
+		assert.Contains(t, body, "Segnalato. Non consideriamo più attendibili i tuoi dispositivi: ognuno", "without EndOtherSessions, no word of sessions")
 		assert.NotContains(t, body, "alert-link")
 	})
 }
@@ -814,7 +831,11 @@ func TestDeviceFormsRefuse(t *testing.T) {
 					default:
 						w = hs.do(method, path, nil, opts...)
 					}
-					assert.Equal(t, tc.wantCode, w.Code)
+					want := tc.wantCode
+					if rt.name == "not me" && method == http.MethodGet {
+						want = http.StatusOK // its confirmation, which changes nothing
+					}
+					assert.Equal(t, want, w.Code)
 					assert.Contains(t, w.Body.String(), tc.wantText)
 					assert.Nil(t, cookieNamed(w, plainDeviceCookie), "the cookie stays")
 					d := hs.device("alice", hs.svc.DeviceID(tok))
@@ -917,4 +938,34 @@ func itemOf(t *testing.T, body, id string) string {
 	end := strings.Index(body[start:], "</li>")
 	require.GreaterOrEqual(t, end, 0)
 	return body[start : start+end]
+}
+
+// The sign-in of the browser looking at the page is marked as such, and
+// not offered for "this wasn't me": the user would be reporting themselves.
+func TestHistoryMarksThisSignIn(t *testing.T) {
+	hs := newHost(t)
+	secret := hs.enroll("alice")
+	ctx := context.Background()
+	hs.clock.Add(totp.Period)
+	require.NoError(t, hs.svc.VerifyTOTP(ctx, "alice", totp.Code(secret, hs.clock.Now()), portalmfa.Client{IP: "198.51.100.1"}))
+	hs.clock.Add(totp.Period)
+	w := hs.do(http.MethodPost, "/login/2fa/", form("code", totp.Code(secret, hs.clock.Now())), withCookie(hs.pending("alice")))
+	require.Equal(t, http.StatusSeeOther, w.Code)
+	mark := cookieNamed(w, "portalmfa_signin")
+	require.NotNil(t, mark)
+	assert.Equal(t, "/my/security", mark.Path)
+	assert.True(t, mark.HttpOnly)
+	es, err := hs.svc.LoginHistory(ctx, "alice")
+	require.NoError(t, err)
+	require.Len(t, es, 2)
+	assert.Equal(t, es[0].ID, mark.Value, "the newest success: this one")
+
+	body := hs.do(http.MethodGet, "/my/security/", nil, as("alice"), withCookie(mark)).Body.String()
+	mine := itemOf(t, body, "portalmfa-attempt-"+es[0].ID)
+	assert.Contains(t, mine, `<span class="badge text-bg-primary">This sign-in</span>`)
+	assert.NotContains(t, mine, "not-me")
+	assert.Contains(t, itemOf(t, body, "portalmfa-attempt-"+es[1].ID), `/history/`+es[1].ID+`/not-me"`, "the earlier one is offered")
+
+	body = hs.do(http.MethodGet, "/my/security/", nil, as("alice")).Body.String()
+	assert.Contains(t, itemOf(t, body, "portalmfa-attempt-"+es[0].ID), "not-me", "another browser is offered it")
 }

@@ -77,8 +77,9 @@
 //	POST /devices/{id}/rename        rename a trusted device (field "name"), 303 to /?done=device-renamed
 //	POST /devices/{id}/revoke        stop trusting a device, 303 to /?done=device-revoked
 //	POST /devices/revoke-all         stop trusting every device, 303 to /?done=devices-revoked
-//	POST /history/{id}/not-me        "this wasn't me" on a sign-in attempt: every trusted device
-//	                                 is revoked, 303 to /?done=not-me
+//	GET  /history/{id}/not-me        "this wasn't me" on a sign-in attempt: what it will do
+//	POST /history/{id}/not-me        confirmed: every trusted device is revoked, the host ends
+//	                                 the other sessions, 303 to /?done=not-me
 //	GET  /static/{file}              portalmfa.css, portalmfa.js
 //
 // Challenge(), behind the pending-login cookie; without a valid one, 303 to
@@ -186,10 +187,14 @@
 //
 // The overview shows the user's last [portalmfa.HistoryLength] second-factor
 // attempts, newest first: date and time in the user's language, method,
-// IP, device, and the result; failures are marked, with the reason. Each
-// entry has a "This wasn't me" button: [portalmfa.Service.NotMe] revokes
-// every trusted device and records the report, and the overview then says
-// so and links to Config.ChangePasswordURL, when the host set one.
+// IP, device, and the result; failures are marked, with the reason. The
+// sign-in of the browser looking at the page is marked "This sign-in" (a
+// cookie, portalmfa_signin, names it when the challenge passes). Every other
+// entry links to "This wasn't me", which says what it will do and asks to
+// confirm: [portalmfa.Service.NotMe] revokes every trusted device and
+// records the report, Config.EndOtherSessions ends the user's other
+// sessions, and the overview then says exactly that, marks the entry
+// "Reported" and links to Config.ChangePasswordURL, when the host set one.
 //
 // # Templates and look
 //
@@ -197,7 +202,7 @@
 // New. layout.html is the chrome (html, head, the stylesheet, a Bootstrap
 // container) and calls {{template "content" .}}; each page (overview.html,
 // setup.html, codes.html, confirm.html, regenerate.html, disable.html,
-// challenge.html, backup.html, backup-used.html, error.html) defines
+// challenge.html, backup.html, backup-used.html, not-me.html, error.html) defines
 // "content" and "title"; partials.html holds shared blocks. A file of the same name in
 // Config.Templates replaces ours, so a portal wraps the pages in its own
 // chrome by supplying just layout.html. Templates may call:

@@ -234,6 +234,7 @@ func (h *Handler) StartChallenge(w http.ResponseWriter, r *http.Request, userID 
 		switch {
 		case err == nil:
 			w.Header().Set("Cache-Control", "no-store")
+			h.markSignIn(w, r, userID)
 			h.cfg.SecondFactorPassed(w, r, userID)
 			return nil
 		case isUserError(err, portalmfa.ErrUnknownDevice):

@@ -18,9 +18,13 @@ type historyView struct {
 	Reason   string // translated; "" on success
 	IP       string
 	Device   string // "" when the User-Agent told nothing
+	Reported bool   // the user said "this wasn't me" about it
+	Current  bool   // the sign-in of the browser looking at the page
 }
 
-func (h *Handler) historyViews(lang int, es []history.Event) []historyView {
+// historyViews lists es for the overview; current is the ID of the entry
+// of this browser's sign-in, if known.
+func (h *Handler) historyViews(lang int, es []portalmfa.SignIn, current string) []historyView {
 	views := make([]historyView, 0, len(es))
 	for _, e := range es {
 		v := historyView{
@@ -31,6 +35,8 @@ func (h *Handler) historyViews(lang int, es []history.Event) []historyView {
 			Success:  e.Success,
 			IP:       e.IP,
 			Device:   e.Device,
+			Reported: e.Reported,
+			Current:  e.Success && e.ID == current,
 		}
 		if !e.Success {
 			if id := reasonMessage(e.Reason); id != "" {
@@ -76,10 +82,57 @@ func reasonMessage(r history.Reason) string {
 	return ""
 }
 
-// notMe is "this wasn't me" on an entry of the user's recent history: the
-// Service revokes every trusted device (this browser's cookie goes too) and
-// the overview then says so and points to changing the password. An entry
-// that is not one of the user's recent attempts is not found.
+// signInCookie names the login history entry of this browser's sign-in,
+// so that the security page does not offer to report it as someone
+// else's. It is no secret: a forged one hides the offer in the forger's own
+// browser only.
+const signInCookie = "portalmfa_signin"
+
+// markSignIn remembers, in this browser, the entry of the sign-in of
+// userID that just passed: the newest success of their history. A failure
+// to read it is logged; the page then offers to report every entry.
+func (h *Handler) markSignIn(w http.ResponseWriter, r *http.Request, userID string) {
+	es, err := h.svc.LoginHistory(r.Context(), userID)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "portalmfa/httpx: reading the sign-in just passed", "err", err)
+		return
+	}
+	for _, e := range es {
+		if e.Success {
+			http.SetCookie(w, &http.Cookie{
+				Name: signInCookie, Value: e.ID, Path: h.cfg.SecurityPath,
+				HttpOnly: true, Secure: h.cfg.HTTPS(r), SameSite: http.SameSiteLaxMode,
+			})
+			return
+		}
+	}
+}
+
+// notMePage asks to confirm "this wasn't me" on an entry of the user's
+// recent history, saying what it will do. An entry that is not one of the
+// user's recent attempts is not found.
+func (h *Handler) notMePage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	es, err := h.svc.LoginHistory(r.Context(), u.ID)
+	if err != nil {
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	for _, v := range h.historyViews(lang, es, "") {
+		if v.ID == r.PathValue("id") {
+			h.render(w, r, kindSecurity, lang, "not-me.html", http.StatusOK, &view{
+				History: []historyView{v}, EndsSessions: h.cfg.EndOtherSessions != nil,
+			})
+			return
+		}
+	}
+	h.renderError(w, r, kindSecurity, lang, http.StatusNotFound, msgEventUnknown)
+}
+
+// notMe is "this wasn't me", confirmed, on an entry of the user's recent
+// history: the Service revokes every trusted device (this browser's cookie
+// goes too), the host ends the user's other sessions, and the overview
+// then says so, marks the entry and points to changing the password. An
+// entry that is not one of the user's recent attempts is not found.
 func (h *Handler) notMe(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
 	if !h.postForm(w, r, kindSecurity, lang) {
 		return

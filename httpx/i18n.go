@@ -51,6 +51,7 @@ const (
 	msgDoneDeviceRevoked  = "security.done.device_revoked"
 	msgDoneDevicesRevoked = "security.done.devices_revoked"
 	msgDoneNotMe          = "security.done.not_me"
+	msgDoneNotMeSessions  = "security.done.not_me_sessions"
 	msgChangePassword     = "security.done.change_password"
 	msgDeviceName         = "error.device.name"
 	msgDeviceUnknown      = "error.device.unknown"

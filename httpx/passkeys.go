@@ -234,6 +234,7 @@ func (h *Handler) finishPasswordless(w http.ResponseWriter, r *http.Request) {
 		h.redirectLogin(w, r, "passkey")
 		return
 	}
+	h.markSignIn(w, r, userID)
 	h.cfg.PasswordlessPassed(w, r, userID)
 }
 

@@ -40,7 +40,7 @@ func (k kind) pages() []string {
 		return []string{"challenge.html", "backup.html", "backup-used.html", "error.html"}
 	}
 	return []string{"overview.html", "setup.html", "codes.html", "confirm.html", "regenerate.html",
-		"verify.html", "remove.html", "passkey-add.html", "error.html"}
+		"verify.html", "remove.html", "passkey-add.html", "not-me.html", "error.html"}
 }
 
 // view is the data of every page; each page reads the fields it needs.
@@ -99,6 +99,7 @@ type view struct {
 	RegenerateURL string // the regenerate form on the security page
 
 	// Overview: the trusted devices and the recent login attempts.
+	EndsSessions  bool // "this wasn't me" also ends the user's other sessions
 	Devices       []deviceView
 	ActiveDevices int
 	History       []historyView

@@ -36,6 +36,7 @@ func (h *Handler) securityHandler() http.Handler {
 	mux.HandleFunc("POST /devices/{id}/rename", h.withUser(h.renameDevice))
 	mux.HandleFunc("POST /devices/{id}/revoke", h.withUser(h.revokeDevice))
 	mux.HandleFunc("POST /devices/revoke-all", h.withUser(h.revokeAllDevices))
+	mux.HandleFunc("GET /history/{id}/not-me", h.withUser(h.notMePage))
 	mux.HandleFunc("POST /history/{id}/not-me", h.withUser(h.notMe))
 	mux.HandleFunc("GET /static/{file}", h.serveStatic)
 	return h.wrap(kindSecurity, mux, "/verify", "/passkeys/add")
@@ -119,7 +120,11 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 	}
 	v.Passkeys = h.passkeyViews(lang, ps, invalid)
 	v.Devices, v.ActiveDevices = h.deviceViews(r, lang, ds, invalid)
-	v.History = h.historyViews(lang, es)
+	current := ""
+	if c, err := r.Cookie(signInCookie); err == nil {
+		current = c.Value
+	}
+	v.History = h.historyViews(lang, es, current)
 	if a == nil {
 		v.Alert = h.flash(lang, r.URL.Query(), st, v)
 	}
@@ -198,8 +203,15 @@ func (h *Handler) flashAlert(lang int, done string, st portalmfa.Status, v *view
 	case msgDoneDevicesRevoked:
 		show = v.ActiveDevices == 0
 	case msgDoneNotMe:
-		if v.ActiveDevices > 0 {
+		reported := false
+		for _, e := range v.History {
+			reported = reported || e.Reported
+		}
+		if v.ActiveDevices > 0 || !reported {
 			return nil
+		}
+		if h.cfg.EndOtherSessions != nil {
+			id = msgDoneNotMeSessions
 		}
 		a := &alert{Kind: "warning", Text: h.text(lang, id)}
 		if h.cfg.ChangePasswordURL != "" {

@@ -71,7 +71,7 @@ func RunHistory(t *testing.T, newStore func(t *testing.T) history.Store) {
 			UserID: full.UserID, At: t0.Add(time.Second + 999*time.Millisecond), Kind: history.Attempt,
 			Method: history.TrustedDevice, Success: true, IP: "192.0.2.1", Device: "Safari on iOS",
 		}
-		event := history.Event{UserID: full.UserID, At: t0.Add(2 * time.Second), Kind: history.DeviceTrusted}
+		event := history.Event{UserID: full.UserID, At: t0.Add(2 * time.Second), Kind: history.NotMe, Ref: "entry-42 é"}
 		record(t, s, full)
 		record(t, s, success)
 		record(t, s, event)
