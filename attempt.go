@@ -313,6 +313,8 @@ func reason(err error) history.Reason {
 		return history.Replayed
 	case errors.Is(err, ErrPendingExpired):
 		return history.ExpiredState
+	case errors.Is(err, ErrWrongPassword):
+		return history.WrongPass
 	}
 	return history.WrongCode
 }

@@ -329,3 +329,36 @@ func TestFailedAttemptTellsWhatIsLeft(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, locked, "over at its end")
 }
+
+// The host's own password step goes into the history, so a user without a
+// second factor sees their sign-ins too (found on a walk through the
+// demo: "No sign-in activity yet" right after signing in).
+func TestRecordSignIn(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	c := portalmfa.Client{IP: "192.0.2.7"}
+	check := func(ok bool) func() (bool, error) { return func() (bool, error) { return ok, nil } }
+	for range 4 {
+		f.svc.RecordSignIn(ctx, alice.ID, c, f.svc.PasswordAttempt(ctx, alice.ID, c, check(false)))
+	}
+	f.svc.RecordSignIn(ctx, alice.ID, c, f.svc.PasswordAttempt(ctx, alice.ID, c, check(false))) // sets the lock
+	for range 20 {
+		f.svc.RecordSignIn(ctx, alice.ID, c, f.svc.PasswordAttempt(ctx, alice.ID, c, check(true)))
+	}
+	f.svc.RecordSignIn(ctx, alice.ID, c, portalmfa.ErrUnavailable)
+	f.clock.Add(time.Hour)
+	f.svc.RecordSignIn(ctx, alice.ID, c, f.svc.PasswordAttempt(ctx, alice.ID, c, check(true)))
+	f.svc.RecordSignIn(ctx, "", c, nil)
+
+	es, err := f.svc.LoginHistory(ctx, alice.ID)
+	require.NoError(t, err)
+	var got []string
+	for _, e := range es {
+		assert.Equal(t, history.Password, e.Method)
+		assert.Equal(t, "192.0.2.7", e.IP)
+		got = append(got, fmt.Sprint(e.Success, " ", e.Reason))
+	}
+	assert.Equal(t, []string{"true ", "false locked-out", "false wrong-password", "false wrong-password",
+		"false wrong-password", "false wrong-password", "false wrong-password"}, got,
+		"newest first: the sign-in, the refusals while locked once, the wrong passwords; nothing of ours")
+}

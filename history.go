@@ -18,6 +18,23 @@ const HistoryLength = 10
 // of an account under attack stays bounded.
 const HistoryKept = 1000
 
+// RecordSignIn records in the user's login history the outcome of the
+// host's own password step, err from [Service.PasswordAttempt]: a refused
+// password, or (nil) a sign-in that no second step follows. The challenge,
+// a trusted device and passwordless sign-in record their own; with this
+// call the history shows every sign-in, a user's without a second factor
+// too. A refusal while locked is recorded once per lock, and a failure of
+// ours ([ErrUnavailable]) not at all.
+func (s *Service) RecordSignIn(ctx context.Context, userID string, c Client, err error) {
+	if userID == "" || errors.Is(err, ErrUnavailable) {
+		return
+	}
+	if locked, ok := errors.AsType[*LockedOutError](err); ok && !s.firstOf(ctx, "refused:"+userID, locked.Until) {
+		return
+	}
+	s.recordAttempt(ctx, userID, c, history.Password, err)
+}
+
 // SignIn is an entry of the login history.
 type SignIn struct {
 	history.Event

@@ -48,6 +48,7 @@ const (
 	BackupCode    Method = "backup-code"
 	TrustedDevice Method = "trusted-device"
 	Passkey       Method = "passkey"
+	Password      Method = "password" // the host's own step, when no second one followed
 )
 
 // Reason says why an attempt failed.
@@ -55,6 +56,7 @@ type Reason string
 
 const (
 	WrongCode    Reason = "wrong-code"
+	WrongPass    Reason = "wrong-password"
 	Replayed     Reason = "replayed"
 	Locked       Reason = "locked-out"
 	Suspended    Reason = "suspended" // the app's codes, after too many failures

@@ -664,7 +664,7 @@ func TestLoginHistory(t *testing.T) {
 	})
 	t.Run("empty state", func(t *testing.T) {
 		w := hs.do(http.MethodGet, "/my/security/", nil, as("dora"))
-		assert.Contains(t, w.Body.String(), "Noch keine Anmeldeaktivität.")
+		assert.Contains(t, w.Body.String(), "Noch keine Anmeldungen.")
 	})
 }
 

@@ -58,6 +58,8 @@ func methodMessage(m history.Method) string {
 		return msgMethodTrustedDevice
 	case history.Passkey:
 		return msgMethodPasskey
+	case history.Password:
+		return msgMethodPassword
 	}
 	return msgMethodOther
 }
@@ -78,6 +80,8 @@ func reasonMessage(r history.Reason) string {
 		return msgReasonExpired
 	case history.Unavailable:
 		return msgReasonUnavailable
+	case history.WrongPass:
+		return msgReasonWrongPassword
 	}
 	return ""
 }
@@ -87,6 +91,18 @@ func reasonMessage(r history.Reason) string {
 // else's. It is no secret: a forged one hides the offer in the forger's own
 // browser only.
 const signInCookie = "portalmfa_signin"
+
+// RecordSignIn records the outcome of the host's own password step for
+// userID, err from [portalmfa.Service.PasswordAttempt] (nil when it
+// passed), in the login history: call it for a refused password, and for
+// an accepted one when no second step follows. On a sign-in, the overview
+// of this browser then marks its entry as its own.
+func (h *Handler) RecordSignIn(w http.ResponseWriter, r *http.Request, userID string, err error) {
+	h.svc.RecordSignIn(r.Context(), userID, h.client(r), err)
+	if err == nil {
+		h.markSignIn(w, r, userID)
+	}
+}
 
 // markSignIn remembers, in this browser, the entry of the sign-in of
 // userID that just passed: the newest success of their history. A failure

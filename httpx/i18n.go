@@ -70,6 +70,7 @@ const (
 	msgMethodBackupCode    = "history.method.backup_code"
 	msgMethodTrustedDevice = "history.method.trusted_device"
 	msgMethodPasskey       = "history.method.passkey"
+	msgMethodPassword      = "history.method.password"
 	msgMethodOther         = "history.method.other"
 	msgReasonWrongCode     = "history.reason.wrong_code"
 	msgReasonReplayed      = "history.reason.replayed"
@@ -77,6 +78,7 @@ const (
 	msgReasonSuspended     = "history.reason.suspended"
 	msgReasonExpired       = "history.reason.expired_state"
 	msgReasonUnavailable   = "history.reason.unavailable"
+	msgReasonWrongPassword = "history.reason.wrong_password"
 )
 
 // loadLocales reads every locale file into a fresh bundle, English first,

@@ -339,3 +339,26 @@ func TestPruneHistory(t *testing.T) {
 		t.Fatal("the prune loop did not stop")
 	}
 }
+
+// A user without a second factor sees their sign-ins, refused ones too,
+// with this one marked as theirs: the demo records its password step.
+func TestHistoryWithoutSecondFactor(t *testing.T) {
+	p := newTestPortal(t)
+	b := newBrowser(t, p)
+	if r := b.login("alice@example.com", "not-her-password"); r.status != 401 {
+		t.Fatalf("wrong password: %d", r.status)
+	}
+	if r := b.login("alice@example.com", "alice-demo-pass"); r.status != 303 {
+		t.Fatalf("sign-in: %d", r.status)
+	}
+	r := b.get("/my/security/")
+	for _, want := range []string{"<strong>Password</strong> <span class=\"badge text-bg-success\">Succeeded</span> <span class=\"badge text-bg-primary\">This sign-in</span>",
+		"<strong>Password</strong> <span class=\"badge text-bg-danger\">Failed</span> <span class=\"small\">wrong password</span>"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("history lacks %q", want)
+		}
+	}
+	if strings.Contains(r.body, "No sign-ins yet") {
+		t.Error("history says it is empty")
+	}
+}

@@ -290,9 +290,9 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request) {
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	// Every password check counts in portalmfa's limits, per account and
 	// per address; an unknown email is limited under a key of its own.
-	key := "login:" + normalizeEmail(email)
-	if known, ok := p.users.byEmailAddress(email); ok {
-		key = known.ID
+	key, known := "login:"+normalizeEmail(email), ""
+	if u, ok := p.users.byEmailAddress(email); ok {
+		key, known = u.ID, u.ID
 	}
 	var a *account
 	err := p.svc.PasswordAttempt(r.Context(), key, clientOf(r), func() (bool, error) {
@@ -301,6 +301,8 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request) {
 		return ok, nil
 	})
 	if err != nil {
+		// A refused password is part of the user's sign-in history.
+		p.mfa.RecordSignIn(w, r, known, err)
 		status, key := http.StatusUnauthorized, "login.incorrect"
 		switch {
 		case errors.Is(err, portalmfa.ErrLockedOut):
@@ -338,6 +340,8 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request) {
 		p.unavailable(w, r, err)
 		return
 	}
+	// No second step follows, which would record the sign-in: record it.
+	p.mfa.RecordSignIn(w, r, a.ID, nil)
 	p.log.InfoContext(r.Context(), "signed in", "user", a.ID, "second_factor", false)
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
