@@ -39,6 +39,9 @@ type Factor struct {
 	// Count is how many of the kind are on: 0 or 1 for TOTP, the number of
 	// passkeys.
 	Count int
+	// Replacing: a new app is being set up to replace the one on
+	// ([Service.BeginTOTPReplacement]), which works until it is confirmed.
+	Replacing bool
 }
 
 // Status is a user's second-factor state, for the security page.

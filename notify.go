@@ -11,6 +11,7 @@ type NotificationKind string
 const (
 	NotifyNewTrustedDevice NotificationKind = "new-trusted-device"
 	NotifyTOTPDisabled     NotificationKind = "totp-disabled"
+	NotifyTOTPReplaced     NotificationKind = "totp-replaced" // a new app in place of the old
 	NotifyBackupCodeUsed   NotificationKind = "backup-code-used"
 	NotifyFewBackupCodes   NotificationKind = "few-backup-codes"
 	NotifyRepeatedFailures NotificationKind = "repeated-failures"

@@ -61,26 +61,95 @@ func (s *Service) BeginTOTP(ctx context.Context, u User, proof string) (Enrollme
 	return s.enrollment(u, secret), nil
 }
 
-// PendingTOTP returns the enrollment begun by [Service.BeginTOTP], to show
-// the wizard again. It returns [ErrNotEnrolled] when none is pending. Every
-// step of the wizard needs the proof BeginTOTP needed: a session alone
-// must not finish an enrollment someone left half-way.
+// BeginTOTPReplacement starts (or restarts) setting up a new app to replace
+// the user's active one, a lost or new phone: the old app keeps working
+// until [Service.ConfirmTOTP] confirms the new one, so there is no moment
+// with neither. It needs what adding a factor to an account with 2FA on
+// needs, a recent verification with a factor ([NeedFactor]): a backup
+// code, say, when the phone is gone. It returns [ErrNotEnrolled] unless
+// TOTP is on.
+func (s *Service) BeginTOTPReplacement(ctx context.Context, u User, proof string) (Enrollment, error) {
+	st, err := s.Status(ctx, u.ID)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	if st.Factor(FactorTOTP).State != On {
+		return Enrollment{}, ErrNotEnrolled
+	}
+	if err := s.checkProof(u.ID, proof, NeedFactor); err != nil {
+		return Enrollment{}, err
+	}
+	secret, err := totp.NewSecret(s.cfg.Rand)
+	if err != nil {
+		return Enrollment{}, unavailable(err)
+	}
+	sealed, err := s.sealer.Seal(secret, u.ID)
+	if err != nil {
+		return Enrollment{}, unavailable(err)
+	}
+	switch err := s.store.SaveReplacementTOTP(ctx, u.ID, sealed, s.cfg.Now()); {
+	case errors.Is(err, totp.ErrNotEnrolled):
+		return Enrollment{}, ErrNotEnrolled // removed meanwhile
+	case err != nil:
+		return Enrollment{}, unavailable(err)
+	}
+	s.log.InfoContext(ctx, "portalmfa: totp replacement begun", "user", u.ID)
+	return s.enrollment(u, secret), nil
+}
+
+// PendingTOTP returns the enrollment begun by [Service.BeginTOTP], or the
+// replacement begun by [Service.BeginTOTPReplacement], to show the wizard
+// again. It returns [ErrNotEnrolled] when none is pending. Every step of
+// the wizard needs the proof its beginning needed: a session alone must
+// not finish an enrollment someone left half-way.
 func (s *Service) PendingTOTP(ctx context.Context, u User, proof string) (Enrollment, error) {
 	st, err := s.Status(ctx, u.ID)
 	if err != nil {
 		return Enrollment{}, err
 	}
-	if st.Factor(FactorTOTP).State != Pending {
-		return Enrollment{}, ErrNotEnrolled
-	}
-	if err := s.checkProof(u.ID, proof, changeNeed(st, AddFactor)); err != nil {
-		return Enrollment{}, err
-	}
-	_, secret, err := s.loadTOTP(ctx, u.ID)
+	need, err := wizardNeed(st)
 	if err != nil {
 		return Enrollment{}, err
 	}
+	if err := s.checkProof(u.ID, proof, need); err != nil {
+		return Enrollment{}, err
+	}
+	e, secret, err := s.loadTOTP(ctx, u.ID)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	if e.Active {
+		if secret, err = s.openReplacement(ctx, e); err != nil {
+			return Enrollment{}, err
+		}
+	}
 	return s.enrollment(u, secret), nil
+}
+
+// wizardNeed is the verification every step of a TOTP wizard under way
+// needs, that of its beginning; [ErrNotEnrolled] when none is.
+func wizardNeed(st Status) (Need, error) {
+	switch f := st.Factor(FactorTOTP); {
+	case f.State == Pending:
+		return changeNeed(st, AddFactor), nil
+	case f.Replacing:
+		return NeedFactor, nil
+	}
+	return 0, ErrNotEnrolled
+}
+
+// openReplacement opens the replacement being set up of the active
+// enrollment e; ErrNotEnrolled when there is none.
+func (s *Service) openReplacement(ctx context.Context, e totp.Enrollment) ([]byte, error) {
+	if e.Replacement == nil {
+		return nil, ErrNotEnrolled
+	}
+	secret, err := s.sealer.Open(e.Replacement, e.UserID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "portalmfa: cannot open totp replacement", "user", e.UserID, "err", err)
+		return nil, unavailable(err)
+	}
+	return secret, nil
 }
 
 // TOTPQRCode returns the pending enrollment's otpauth URI as a PNG QR code.
@@ -138,12 +207,22 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code, proof string, c
 	if err != nil {
 		return err
 	}
-	if st.Factor(FactorTOTP).State == On {
+	if f := st.Factor(FactorTOTP); f.State == On && !f.Replacing {
 		return ErrAlreadyEnabled
 	}
-	if err := s.checkProof(userID, proof, changeNeed(st, AddFactor)); err != nil {
+	need, err := wizardNeed(st)
+	if errors.Is(err, ErrNotEnrolled) {
+		// Nothing pending: say so once the code could have been checked,
+		// as a wizard restarted meanwhile does.
+		need, err = changeNeed(st, AddFactor), nil
+	}
+	if err != nil {
 		return err
 	}
+	if err := s.checkProof(userID, proof, need); err != nil {
+		return err
+	}
+	replacing := st.Factor(FactorTOTP).Replacing
 	first := !st.Enabled()
 	if first && !st.BackupCodesShown {
 		return ErrNoBackupCodes
@@ -153,15 +232,29 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code, proof string, c
 		if err != nil {
 			return err
 		}
-		if e.Active {
+		sealed := e.Secret
+		switch {
+		case e.Active && !replacing:
 			return ErrAlreadyEnabled
+		case e.Active:
+			// Confirmed or cancelled meanwhile: ErrNotEnrolled.
+			if secret, err = s.openReplacement(ctx, e); err != nil {
+				return err
+			}
+			sealed = e.Replacement
 		}
 		step, err := totp.Verify(secret, code, s.cfg.Now())
 		if err != nil {
 			return err
 		}
-		if err := s.activate(ctx, userID, e.Secret, secret, step); err != nil {
+		if err := s.activate(ctx, userID, sealed, secret, step); err != nil {
 			return err
+		}
+		if e.Active {
+			s.event(ctx, c, history.Event{UserID: userID, Kind: history.TOTPReplaced})
+			s.notify(ctx, c, Notification{Kind: NotifyTOTPReplaced, UserID: userID})
+			s.log.InfoContext(ctx, "portalmfa: totp replaced", "user", userID)
+			return nil
 		}
 		// TOTP is on now, so the confirmation stands whatever follows: a
 		// failure below is logged, and the overview then shows no codes
@@ -295,7 +388,7 @@ func (f totpFactor) status(ctx context.Context, userID string) (Factor, error) {
 	case !e.Active:
 		return Factor{Kind: FactorTOTP, State: Pending}, nil
 	}
-	return Factor{Kind: FactorTOTP, State: On, Since: e.ActivatedAt, Count: 1}, nil
+	return Factor{Kind: FactorTOTP, State: On, Since: e.ActivatedAt, Count: 1, Replacing: e.Replacement != nil}, nil
 }
 
 func (f totpFactor) removeAll(ctx context.Context, userID string) error {

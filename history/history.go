@@ -15,6 +15,7 @@ const (
 	TwoFactorDisabled Kind = "2fa-disabled" // the last factor removed
 	TOTPEnabled       Kind = "totp-enabled"
 	TOTPDisabled      Kind = "totp-disabled"
+	TOTPReplaced      Kind = "totp-replaced" // a new app confirmed in place of the old
 	PasskeyAdded      Kind = "passkey-added"
 	PasskeyRemoved    Kind = "passkey-removed"
 	// PasskeyCloned: a login was refused because the passkey's signature
@@ -35,7 +36,7 @@ const (
 // SecurityKinds returns every kind but Attempt: the security events. A new
 // kind is added here, beside its constant.
 func SecurityKinds() []Kind {
-	return []Kind{TwoFactorEnabled, TwoFactorDisabled, TOTPEnabled, TOTPDisabled,
+	return []Kind{TwoFactorEnabled, TwoFactorDisabled, TOTPEnabled, TOTPDisabled, TOTPReplaced,
 		PasskeyAdded, PasskeyRemoved, PasskeyCloned, CodesRegenerated, CodeUsed,
 		DeviceTrusted, DeviceRevoked, LockedOut, CodesSuspended, AdminReset, NotMe}
 }

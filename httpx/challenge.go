@@ -131,7 +131,7 @@ func (h *Handler) challengeResult(w http.ResponseWriter, r *http.Request, userID
 // disabled, and a page without a message says why before a code is typed.
 func (h *Handler) challengeView(w http.ResponseWriter, r *http.Request, userID string, lang, status int, a *alert) (*view, error) {
 	v := &view{Alert: a, Focus: true, LoginURL: h.cfg.LoginURL, Trust: r.PostForm.Get("trust") == "1",
-		Locked: status == http.StatusTooManyRequests}
+		Locked: status == http.StatusTooManyRequests, HelpURL: h.cfg.HelpURL}
 	v.TrustDays, v.TrustHours = h.trustPeriod()
 	if a == nil {
 		locked, err := h.svc.LockedOut(r.Context(), userID)

@@ -60,6 +60,11 @@ type Config struct {
 	// PasswordlessPath is where the host mounts [Handler.Passwordless].
 	// Optional: "/login/passkey".
 	PasswordlessPath string
+	// HelpURL is the host's page for a user who cannot sign in with any
+	// factor left (no phone, no backup codes, no passkey): the challenge's
+	// last line links to it. Optional: the line then says to contact
+	// support.
+	HelpURL string
 	// ChangePasswordURL is the host's page for changing the password. After
 	// "this wasn't me" the security page links to it: whoever made the
 	// attempt knew the password. Optional: no link.

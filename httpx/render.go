@@ -54,7 +54,7 @@ type view struct {
 
 	// Overview.
 	Enabled    bool   // two-factor authentication is on: a factor is
-	TOTP       string // "off", "pending" or "on" (at the challenge: "on" or "")
+	TOTP       string // "off", "pending", "on" or "replacing" (at the challenge: "on" or "")
 	Since      string // the date TOTP was turned on, formatted for the language
 	PasskeysOn bool   // the Service offers passkeys
 	Passkeys   []passkeyView
@@ -81,6 +81,7 @@ type view struct {
 	// Setup wizard.
 	Step        int      // 1 scan, 2 save the backup codes, 3 confirm; 0 outside the wizard
 	WizardCodes bool     // the wizard has step 2: TOTP is the first factor
+	Replacing   bool     // the wizard sets up a new app in place of the one on
 	Key         string   // the base32 secret, for the Copy button
 	KeyGroups   []string // the secret in groups of four, for reading
 	// OTPAuthURI is the otpauth:// URI, a link that opens the app on a
@@ -113,6 +114,7 @@ type view struct {
 	// Forms.
 	Focus    bool   // put the cursor in the code field
 	Locked   bool   // the user's attempts are refused for now: the form is disabled
+	HelpURL  string // Config.HelpURL, for a user with nothing left to sign in with
 	Username string // for password managers on the disable form
 
 	// Error page.
@@ -438,6 +440,8 @@ func doneMessage(v string) string {
 		return msgDoneTOTPOn
 	case "totp-off":
 		return msgDoneTOTPOff
+	case "totp-replaced":
+		return msgDoneTOTPReplaced
 	case "device-renamed":
 		return msgDoneDeviceRenamed
 	case "device-revoked":

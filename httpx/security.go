@@ -16,6 +16,7 @@ func (h *Handler) securityHandler() http.Handler {
 	mux.HandleFunc("GET /verify", h.withUser(h.verifyPage))
 	mux.HandleFunc("POST /verify", h.withUser(h.verify))
 	mux.HandleFunc("POST /totp/begin", h.withUser(h.beginTOTP))
+	mux.HandleFunc("POST /totp/replace", h.withUser(h.replaceTOTP))
 	mux.HandleFunc("GET /totp/setup", h.withUser(h.setupPage))
 	mux.HandleFunc("GET /totp/qr.png", h.withUser(h.qrCode))
 	mux.HandleFunc("POST /totp/codes", h.withUser(h.toWizardCodes))
@@ -111,6 +112,9 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 	switch tf := st.Factor(portalmfa.FactorTOTP); tf.State {
 	case portalmfa.On:
 		v.TOTP, v.Since = "on", h.formatDate(lang, tf.Since)
+		if tf.Replacing {
+			v.TOTP = "replacing"
+		}
 	case portalmfa.Pending:
 		v.TOTP = "pending"
 	}
@@ -188,7 +192,7 @@ func (h *Handler) flashAlert(lang int, done string, st portalmfa.Status, v *view
 	}
 	var show bool
 	switch id {
-	case msgDoneTOTPOn:
+	case msgDoneTOTPOn, msgDoneTOTPReplaced:
 		show = st.Factor(portalmfa.FactorTOTP).State == portalmfa.On
 	case msgDoneTOTPOff:
 		show = st.Factor(portalmfa.FactorTOTP).State != portalmfa.On
@@ -240,23 +244,52 @@ func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, u portalmfa.
 	}
 }
 
+// replaceTOTP starts setting up a new app in place of the one on (a lost
+// phone), or starts it again with a new key; the old app works meanwhile.
+func (h *Handler) replaceTOTP(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	_, err := h.svc.BeginTOTPReplacement(r.Context(), u, h.proof(r))
+	switch {
+	case err == nil:
+		h.to(w, r, "/totp/setup")
+	case isProofError(err):
+		h.needs(w, r, u, lang, portalmfa.AddFactor, replaceSetup)
+	case isUserError(err, portalmfa.ErrNotEnrolled):
+		h.to(w, r, "/")
+	default:
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+	}
+}
+
+// replaceSetup is step 1 of the wizard asked to replace the app: where the
+// verify page comes back to after a replacement needed it.
+const replaceSetup = "/totp/setup?replace=1"
+
 func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
 	h.showSetup(w, r, u, lang, http.StatusOK, nil)
 }
 
-// showSetup renders step 1 of the wizard for the pending enrollment, with a
-// message when there is one. Every step of the wizard needs the recent
-// verification its beginning needs, pending enrollment or not; without a
-// pending one, it begins one (the page the verify page comes back to). With
-// TOTP on, the user goes back to the overview.
+// showSetup renders step 1 of the wizard for the pending enrollment or
+// replacement, with a message when there is one. Every step of the wizard
+// needs the recent verification its beginning needs, pending enrollment or
+// not; without a pending one, it begins one (the page the verify page
+// comes back to): a replacement when asked (replaceSetup). With TOTP on
+// and nothing being set up, the user goes back to the overview.
 func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, status int, a *alert) {
 	ctx := r.Context()
-	st, ok := h.wizardAllowed(w, r, u, lang, "/totp/setup")
+	back := "/totp/setup"
+	if r.URL.Query().Has("replace") {
+		back = replaceSetup
+	}
+	st, ok := h.wizardAllowed(w, r, u, lang, back)
 	if !ok {
 		return
 	}
+	replacing := st.Factor(portalmfa.FactorTOTP).State == portalmfa.On
 	e, err := h.svc.PendingTOTP(ctx, u, h.proof(r))
-	if isUserError(err, portalmfa.ErrNotEnrolled) {
+	switch {
+	case isUserError(err, portalmfa.ErrNotEnrolled) && replacing:
+		e, err = h.svc.BeginTOTPReplacement(ctx, u, h.proof(r))
+	case isUserError(err, portalmfa.ErrNotEnrolled):
 		e, err = h.svc.BeginTOTP(ctx, u, h.proof(r))
 	}
 	if err != nil {
@@ -266,6 +299,7 @@ func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, u portalmfa.
 	h.render(w, r, kindSecurity, lang, "setup.html", status, &view{
 		Alert:       a,
 		Step:        1,
+		Replacing:   replacing,
 		WizardCodes: !st.Enabled(),
 		Key:         e.Key,
 		KeyGroups:   keyGroups(e.Key),
@@ -278,11 +312,12 @@ func (h *Handler) showSetup(w http.ResponseWriter, r *http.Request, u portalmfa.
 // answered: the overview, or the verify page coming back to back.
 func (h *Handler) wizardAllowed(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, back string) (portalmfa.Status, bool) {
 	st, err := h.svc.Status(r.Context(), u.ID)
+	f := st.Factor(portalmfa.FactorTOTP)
 	switch {
 	case err != nil:
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 		return st, false
-	case st.Factor(portalmfa.FactorTOTP).State == portalmfa.On:
+	case f.State == portalmfa.On && !f.Replacing && back != replaceSetup:
 		h.to(w, r, "/")
 		return st, false
 	}
@@ -349,9 +384,9 @@ func (h *Handler) cancelTOTP(w http.ResponseWriter, r *http.Request, u portalmfa
 // Service's to check when the code is posted.
 func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
 	st, ok := h.wizardAllowed(w, r, u, lang, "/totp/confirm")
-	switch {
+	switch f := st.Factor(portalmfa.FactorTOTP); {
 	case !ok:
-	case st.Factor(portalmfa.FactorTOTP).State != portalmfa.Pending:
+	case f.State != portalmfa.Pending && !f.Replacing:
 		h.to(w, r, "/")
 	case !st.Enabled() && !st.BackupCodesShown:
 		// Step 2 was skipped: back to step 1, whose Next shows the codes.
@@ -365,8 +400,13 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, u portalmf
 	if !h.postForm(w, r, kindSecurity, lang) {
 		return
 	}
-	err := h.svc.ConfirmTOTP(r.Context(), u.ID, r.PostForm.Get("code"), h.proof(r), h.client(r))
+	st, err := h.svc.Status(r.Context(), u.ID)
+	if err == nil {
+		err = h.svc.ConfirmTOTP(r.Context(), u.ID, r.PostForm.Get("code"), h.proof(r), h.client(r))
+	}
 	switch {
+	case err == nil && st.Factor(portalmfa.FactorTOTP).Replacing:
+		h.to(w, r, "/?done=totp-replaced")
 	case err == nil:
 		h.to(w, r, "/?done=totp-on")
 	case isProofError(err):
@@ -381,7 +421,6 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, u portalmf
 		// Step 2 was skipped: back to step 1, whose Next shows the codes.
 		h.showSetup(w, r, u, lang, http.StatusConflict, &alert{Kind: "warning", Text: h.text(lang, msgCodesFirst)})
 	default:
-		st, _ := h.svc.Status(r.Context(), u.ID)
 		status, a := h.problem(w, r, lang, err)
 		h.render(w, r, kindSecurity, lang, "confirm.html", status, &view{Step: 3, WizardCodes: !st.Enabled(), Alert: a, Focus: true})
 	}

@@ -16,6 +16,10 @@ type Enrollment struct {
 	LastStep    int64
 	CreatedAt   time.Time
 	ActivatedAt time.Time // zero while pending
+	// Replacement is the sealed secret of a new app being set up to
+	// replace an active one (a lost phone), nil otherwise; the active
+	// secret keeps working until the replacement is confirmed.
+	Replacement []byte
 }
 
 // Store keeps TOTP enrollments. Implementations must make each method one
@@ -31,10 +35,19 @@ type Store interface {
 	// [ErrNotEnrolled].
 	TOTPEnrollment(ctx context.Context, userID string) (Enrollment, error)
 
+	// SaveReplacementTOTP stores sealed as the replacement of the user's
+	// active enrollment, replacing any earlier replacement; the active
+	// secret stays as it is. It returns [ErrNotEnrolled], and changes
+	// nothing, unless the user has an active enrollment.
+	SaveReplacementTOTP(ctx context.Context, userID string, sealed []byte, now time.Time) error
+
 	// ActivateTOTP turns the user's pending enrollment into an active one,
 	// recording step as already used, provided its sealed secret still
 	// equals sealed (so a wizard restarted in another tab cannot activate a
-	// secret nobody confirmed). Otherwise it returns [ErrNotEnrolled].
+	// secret nobody confirmed). For an active enrollment whose Replacement
+	// equals sealed, it makes that the secret instead, in the same way: the
+	// old secret stops working, the replacement is cleared, LastStep is
+	// step and ActivatedAt now. Otherwise it returns [ErrNotEnrolled].
 	ActivateTOTP(ctx context.Context, userID string, sealed []byte, step int64, now time.Time) error
 
 	// AcceptTOTPStep records step as the user's last accepted step if, and
@@ -48,8 +61,9 @@ type Store interface {
 	DeleteTOTP(ctx context.Context, userID string) error
 
 	// DeletePendingTOTP removes the user's enrollment only while it is
-	// pending (a wizard cancelled); an active one stays. It returns
-	// [ErrNotEnrolled] when nothing pending was removed.
+	// pending (a wizard cancelled); of an active one, it removes the
+	// Replacement being set up, and the active secret stays. It returns
+	// [ErrNotEnrolled] when it removed nothing.
 	DeletePendingTOTP(ctx context.Context, userID string) error
 }
 

@@ -107,7 +107,7 @@ func TestOutboxMessages(t *testing.T) {
 		portalmfa.NotifyFewBackupCodes, portalmfa.NotifyRepeatedFailures, portalmfa.NotifyNotMe,
 		portalmfa.NotifyTwoFactorOn, portalmfa.NotifyTwoFactorOff, portalmfa.NotifyCodesRegenerated,
 		portalmfa.NotifyPasskeyAdded, portalmfa.NotifyPasskeyRemoved, portalmfa.NotifyPasskeyClone,
-		portalmfa.NotifyCodesSuspended,
+		portalmfa.NotifyCodesSuspended, portalmfa.NotifyTOTPReplaced,
 	}
 	english := map[portalmfa.NotificationKind]string{}
 	for _, lang := range []string{"en", "fr", "es", "de", "it", "nl"} {

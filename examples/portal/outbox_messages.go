@@ -73,6 +73,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"Codes from your authenticator app are paused",
 				"Hello {{.Name}},\n\nAfter many wrong codes in a row, the last on {{.When}} from {{.IP}}, codes from your authenticator app no longer sign in to your account. Someone who knows your password may be guessing them.\n\nTo turn them back on, sign in with a passkey or a backup code. Then change your password. If you have neither, contact support.",
 			},
+			portalmfa.NotifyTOTPReplaced: {
+				"Your authenticator app was replaced",
+				"Hello {{.Name}},\n\nA new authenticator app replaced the old one on {{.When}} from {{.IP}}{{with .Device}} ({{.}}){{end}}. Codes from the old app no longer work.\n\nNot you? Someone who knows your password and one of your sign-in methods did it: change your password now and check your sign-in methods under Connection & Security.",
+			},
 			portalmfa.NotifyPasskeyClone: {
 				"A sign-in with one of your passkeys was refused",
 				"Hello {{.Name}},\n\nOn {{.When}}, a sign-in from {{.IP}}{{with .Device}} ({{.}}){{end}} with one of your passkeys was refused: its signature counter had not increased, a sign that the passkey may have been copied.\n\nCheck your passkeys under Connection & Security, delete any you don't recognise or no longer trust, and change your password.",
@@ -126,6 +130,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			portalmfa.NotifyCodesSuspended: {
 				"Les codes de votre application d'authentification sont suspendus",
 				"Bonjour {{.Name}},\n\nAprès de nombreux codes erronés d'affilée, le dernier le {{.When}} depuis {{.IP}}, les codes de votre application d'authentification ne permettent plus de vous connecter. Quelqu'un qui connaît votre mot de passe essaie peut-être de les deviner.\n\nPour les réactiver, connectez-vous avec une clé d'accès ou un code de secours, puis changez votre mot de passe. Si vous n'avez ni l'un ni l'autre, contactez l'assistance.",
+			},
+			portalmfa.NotifyTOTPReplaced: {
+				"Votre application d'authentification a été remplacée",
+				"Bonjour {{.Name}},\n\nUne nouvelle application d'authentification a remplacé l'ancienne le {{.When}} depuis {{.IP}}{{with .Device}} ({{.}}){{end}}. Les codes de l'ancienne application ne fonctionnent plus.\n\nCe n'était pas vous ? Quelqu'un qui connaît votre mot de passe et l'un de vos moyens de connexion l'a fait : changez votre mot de passe maintenant et vérifiez vos moyens de connexion dans Connexion et sécurité.",
 			},
 			portalmfa.NotifyPasskeyClone: {
 				"Une connexion avec l'une de vos clés d'accès a été refusée",
@@ -181,6 +189,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"Los códigos de tu aplicación de autenticación están suspendidos",
 				"Hola, {{.Name}}:\n\nTras muchos códigos incorrectos seguidos, el último el {{.When}} desde {{.IP}}, los códigos de tu aplicación de autenticación ya no sirven para iniciar sesión en tu cuenta. Es posible que alguien que conoce tu contraseña esté intentando adivinarlos.\n\nPara reactivarlos, inicia sesión con una llave de acceso o un código de respaldo y después cambia tu contraseña. Si no tienes ninguno de los dos, contacta con el servicio de asistencia.",
 			},
+			portalmfa.NotifyTOTPReplaced: {
+				"Se ha sustituido tu aplicación de autenticación",
+				"Hola, {{.Name}}:\n\nEl {{.When}}, desde {{.IP}}{{with .Device}} ({{.}}){{end}}, una nueva aplicación de autenticación sustituyó a la antigua. Los códigos de la aplicación antigua ya no funcionan.\n\n¿No has sido tú? Alguien que conoce tu contraseña y uno de tus métodos de inicio de sesión lo ha hecho: cambia tu contraseña ahora y revisa tus métodos en Acceso y seguridad.",
+			},
 			portalmfa.NotifyPasskeyClone: {
 				"Se ha rechazado un inicio de sesión con una de tus llaves de acceso",
 				"Hola, {{.Name}}:\n\nEl {{.When}} se rechazó un inicio de sesión desde {{.IP}}{{with .Device}} ({{.}}){{end}} con una de tus llaves de acceso: su contador de firmas no había aumentado, una señal de que es posible que alguien la haya copiado.\n\nRevisa tus llaves de acceso en Acceso y seguridad, elimina las que no reconozcas o en las que ya no confíes y cambia tu contraseña.",
@@ -234,6 +246,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			portalmfa.NotifyCodesSuspended: {
 				"Codes aus Ihrer Authenticator-App sind ausgesetzt",
 				"Hallo {{.Name}},\n\nnach vielen falschen Codes in Folge, zuletzt am {{.When}} von {{.IP}} aus, melden Codes aus Ihrer Authenticator-App Sie nicht mehr an. Möglicherweise versucht jemand, der Ihr Passwort kennt, sie zu erraten.\n\nUm sie wieder einzuschalten, melden Sie sich mit einem Passkey oder einem Backup-Code an und ändern Sie danach Ihr Passwort. Wenn Sie keines von beiden haben, wenden Sie sich an den Support.",
+			},
+			portalmfa.NotifyTOTPReplaced: {
+				"Ihre Authenticator-App wurde ersetzt",
+				"Hallo {{.Name}},\n\nam {{.When}} hat eine neue Authenticator-App von {{.IP}}{{with .Device}} ({{.}}){{end}} aus die alte ersetzt. Codes aus der alten App funktionieren nicht mehr.\n\nWaren Sie das nicht? Dann hat es jemand getan, der Ihr Passwort und eine Ihrer Anmeldemethoden kennt: Ändern Sie jetzt Ihr Passwort und prüfen Sie Ihre Anmeldemethoden unter Anmeldung und Sicherheit.",
 			},
 			portalmfa.NotifyPasskeyClone: {
 				"Eine Anmeldung mit einem Ihrer Passkeys wurde abgelehnt",
@@ -289,6 +305,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"I codici della tua app di autenticazione sono sospesi",
 				"Ciao {{.Name}},\n\ndopo molti codici errati di seguito, l'ultimo il {{.When}} da {{.IP}}, i codici della tua app di autenticazione non consentono più di accedere al tuo account. Qualcuno che conosce la tua password potrebbe tentare di indovinarli.\n\nPer riattivarli, accedi con una passkey o un codice di backup, poi cambia la password. Se non hai né l'una né l'altro, contatta l'assistenza.",
 			},
+			portalmfa.NotifyTOTPReplaced: {
+				"La tua app di autenticazione è stata sostituita",
+				"Ciao {{.Name}},\n\nil {{.When}} una nuova app di autenticazione ha sostituito quella vecchia da {{.IP}}{{with .Device}} ({{.}}){{end}}. I codici della vecchia app non funzionano più.\n\nNon sei stato tu? Qualcuno che conosce la tua password e uno dei tuoi metodi di accesso l'ha fatto: cambia subito la password e controlla i metodi di accesso in Accesso e sicurezza.",
+			},
 			portalmfa.NotifyPasskeyClone: {
 				"È stato rifiutato un accesso con una delle tue passkey",
 				"Ciao {{.Name}},\n\nil {{.When}} è stato rifiutato un accesso da {{.IP}}{{with .Device}} ({{.}}){{end}} con una delle tue passkey: il suo contatore delle firme non era aumentato, segno che la passkey potrebbe essere stata copiata.\n\nControlla le tue passkey in Accesso e sicurezza, elimina quelle che non riconosci o di cui non ti fidi più e cambia la password.",
@@ -342,6 +362,10 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			portalmfa.NotifyCodesSuspended: {
 				"Codes uit je authenticator-app zijn opgeschort",
 				"Hallo {{.Name}},\n\nNa veel foute codes achter elkaar, de laatste op {{.When}} vanaf {{.IP}}, kun je niet meer inloggen met codes uit je authenticator-app. Misschien probeert iemand die je wachtwoord kent ze te raden.\n\nLog in met een passkey of een back-upcode om ze weer aan te zetten, en wijzig daarna je wachtwoord. Heb je geen van beide, neem dan contact op met support.",
+			},
+			portalmfa.NotifyTOTPReplaced: {
+				"Je authenticator-app is vervangen",
+				"Hallo {{.Name}},\n\nOp {{.When}} heeft een nieuwe authenticator-app vanaf {{.IP}}{{with .Device}} ({{.}}){{end}} de oude vervangen. Codes uit de oude app werken niet meer.\n\nWas jij dit niet? Dan heeft iemand die je wachtwoord en een van je inlogmethoden kent het gedaan: wijzig nu je wachtwoord en controleer je inlogmethoden bij Aanmelden en beveiliging.",
 			},
 			portalmfa.NotifyPasskeyClone: {
 				"Een inlogpoging met een van je passkeys is geweigerd",

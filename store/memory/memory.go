@@ -89,8 +89,21 @@ func (s *Store) TOTPEnrollment(_ context.Context, userID string) (totp.Enrollmen
 	if !ok {
 		return totp.Enrollment{}, totp.ErrNotEnrolled
 	}
-	e.Secret = bytes.Clone(e.Secret)
+	e.Secret, e.Replacement = bytes.Clone(e.Secret), bytes.Clone(e.Replacement)
 	return e, nil
+}
+
+// SaveReplacementTOTP implements [totp.Store].
+func (s *Store) SaveReplacementTOTP(_ context.Context, userID string, sealed []byte, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.totp[userID]
+	if !ok || !e.Active {
+		return totp.ErrNotEnrolled
+	}
+	e.Replacement = bytes.Clone(sealed)
+	s.totp[userID] = e
+	return nil
 }
 
 // ActivateTOTP implements [totp.Store].
@@ -98,7 +111,11 @@ func (s *Store) ActivateTOTP(_ context.Context, userID string, sealed []byte, st
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.totp[userID]
-	if !ok || e.Active || !bytes.Equal(e.Secret, sealed) {
+	switch {
+	case ok && !e.Active && bytes.Equal(e.Secret, sealed):
+	case ok && e.Active && e.Replacement != nil && bytes.Equal(e.Replacement, sealed):
+		e.Secret, e.Replacement = e.Replacement, nil
+	default:
 		return totp.ErrNotEnrolled
 	}
 	e.Active, e.LastStep, e.ActivatedAt = true, step, now
@@ -134,10 +151,16 @@ func (s *Store) DeleteTOTP(_ context.Context, userID string) error {
 func (s *Store) DeletePendingTOTP(_ context.Context, userID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.totp[userID]; !ok || e.Active {
+	e, ok := s.totp[userID]
+	switch {
+	case !ok || e.Active && e.Replacement == nil:
 		return totp.ErrNotEnrolled
+	case e.Active:
+		e.Replacement = nil
+		s.totp[userID] = e
+	default:
+		delete(s.totp, userID)
 	}
-	delete(s.totp, userID)
 	return nil
 }
 
