@@ -139,6 +139,7 @@ func plainIdentifier(name string) bool {
 // search_path (which a pool passed in may set to anything).
 type queries struct {
 	savePendingTOTP, totpEnrollment, activateTOTP, acceptTOTPStep, replayedTOTPStep, deleteTOTP, deletePendingTOTP string
+	saveReplacementTOTP                                                                                            string
 	saveBackupCodes, backupCodeSet, activateBackupCodes, redeemBackupCode, deleteBackupCodes                       string
 	deletePendingBackupCodes                                                                                       string
 	reserveAttempt, lockedAttempt, resetAttempts, releaseAttempt, pruneAttempts                                    string
@@ -153,6 +154,7 @@ func newQueries(schema string) queries {
 	return queries{
 		savePendingTOTP:          r.Replace(savePendingTOTP),
 		totpEnrollment:           r.Replace(totpEnrollment),
+		saveReplacementTOTP:      r.Replace(saveReplacementTOTP),
 		activateTOTP:             r.Replace(activateTOTP),
 		acceptTOTPStep:           r.Replace(acceptTOTPStep),
 		replayedTOTPStep:         r.Replace(replayedTOTPStep),

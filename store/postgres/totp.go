@@ -24,12 +24,23 @@ const (
 			WHERE NOT e.active`
 
 	totpEnrollment = `
-		SELECT secret, active, last_step, created_at, activated_at
+		SELECT secret, active, last_step, created_at, activated_at, replacement
 		FROM {schema}.totp_enrollments WHERE user_id = $1`
 
+	// A pending or missing enrollment is left as it is.
+	saveReplacementTOTP = `
+		UPDATE {schema}.totp_enrollments SET replacement = $1 WHERE user_id = $2 AND active`
+
+	// One update confirms either kind: a pending secret, or an active
+	// enrollment's replacement, which becomes its secret (SET reads the row
+	// as it was, so the CASE sees the old active). Of concurrent callers,
+	// those queued on the row lock re-check the WHERE clause against the
+	// row the winner left, which has no replacement: one matches.
 	activateTOTP = `
-		UPDATE {schema}.totp_enrollments SET active = true, last_step = $1, activated_at = $2
-		WHERE user_id = $3 AND NOT active AND secret = $4`
+		UPDATE {schema}.totp_enrollments
+		SET secret = CASE WHEN active THEN replacement ELSE secret END,
+			replacement = NULL, active = true, last_step = $1, activated_at = $2
+		WHERE user_id = $3 AND (NOT active AND secret = $4 OR active AND replacement = $4)`
 
 	// Concurrent updates of one row queue on its row lock, and each
 	// re-checks the WHERE clause against the row the one before it left:
@@ -41,8 +52,22 @@ const (
 	replayedTOTPStep = `
 		SELECT active AND last_step >= $1 FROM {schema}.totp_enrollments WHERE user_id = $2`
 
-	deleteTOTP        = `DELETE FROM {schema}.totp_enrollments WHERE user_id = $1`
-	deletePendingTOTP = `DELETE FROM {schema}.totp_enrollments WHERE user_id = $1 AND NOT active`
+	deleteTOTP = `DELETE FROM {schema}.totp_enrollments WHERE user_id = $1`
+
+	// One statement, two parts that see the same snapshot of the row: at
+	// most one of them matches it, pending or active, and that one waits
+	// out a concurrent change of the row and re-checks its WHERE clause
+	// against what the change left.
+	deletePendingTOTP = `
+		WITH deleted AS (
+			DELETE FROM {schema}.totp_enrollments WHERE user_id = $1 AND NOT active
+			RETURNING 1
+		), cleared AS (
+			UPDATE {schema}.totp_enrollments SET replacement = NULL
+			WHERE user_id = $1 AND active AND replacement IS NOT NULL
+			RETURNING 1
+		)
+		SELECT (SELECT count(*) FROM deleted) + (SELECT count(*) FROM cleared)`
 )
 
 // SavePendingTOTP implements [totp.Store].
@@ -63,7 +88,7 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 	var created int64
 	var activated *int64
 	err := s.pool.QueryRow(ctx, s.q.totpEnrollment, userID).
-		Scan(&e.Secret, &e.Active, &e.LastStep, &created, &activated)
+		Scan(&e.Secret, &e.Active, &e.LastStep, &created, &activated, &e.Replacement)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return totp.Enrollment{}, totp.ErrNotEnrolled
 	}
@@ -73,6 +98,19 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 	e.CreatedAt = fromMillis(created)
 	e.ActivatedAt = fromNullMillis(activated)
 	return e, nil
+}
+
+// SaveReplacementTOTP implements [totp.Store]. now is not kept: the
+// replacement's confirmation sets ActivatedAt.
+func (s *Store) SaveReplacementTOTP(ctx context.Context, userID string, sealed []byte, _ time.Time) error {
+	tag, err := s.pool.Exec(ctx, s.q.saveReplacementTOTP, bytea(sealed), userID)
+	if err != nil {
+		return fmt.Errorf("postgres: save replacement totp: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return totp.ErrNotEnrolled
+	}
+	return nil
 }
 
 // ActivateTOTP implements [totp.Store].
@@ -123,11 +161,11 @@ func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 
 // DeletePendingTOTP implements [totp.Store].
 func (s *Store) DeletePendingTOTP(ctx context.Context, userID string) error {
-	tag, err := s.pool.Exec(ctx, s.q.deletePendingTOTP, userID)
-	if err != nil {
+	var removed int64
+	if err := s.pool.QueryRow(ctx, s.q.deletePendingTOTP, userID).Scan(&removed); err != nil {
 		return fmt.Errorf("postgres: delete pending totp: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
+	if removed == 0 {
 		return totp.ErrNotEnrolled
 	}
 	return nil

@@ -37,9 +37,9 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 	var created int64
 	var activated sql.NullInt64
 	err := s.queryRow(ctx, `
-		SELECT secret, active, last_step, created_at, activated_at
+		SELECT secret, active, last_step, created_at, activated_at, replacement
 		FROM totp_enrollments WHERE user_id = ?1`, userID).
-		Scan(&e.Secret, &e.Active, &e.LastStep, &created, &activated)
+		Scan(&e.Secret, &e.Active, &e.LastStep, &created, &activated, &e.Replacement)
 	if errors.Is(err, sql.ErrNoRows) {
 		return totp.Enrollment{}, totp.ErrNotEnrolled
 	}
@@ -51,11 +51,33 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 	return e, nil
 }
 
-// ActivateTOTP implements [totp.Store].
+// SaveReplacementTOTP implements [totp.Store]. The update names an active
+// enrollment, so a pending or missing one is left as it is. now is not
+// kept: the replacement's confirmation sets ActivatedAt.
+func (s *Store) SaveReplacementTOTP(ctx context.Context, userID string, sealed []byte, _ time.Time) error {
+	res, err := s.exec(ctx, `
+		UPDATE totp_enrollments SET replacement = ?1 WHERE user_id = ?2 AND active = 1`,
+		blob(sealed), userID)
+	if err != nil {
+		return fmt.Errorf("sqlite: save replacement totp: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: save replacement totp: %w", err)
+	} else if n == 0 {
+		return totp.ErrNotEnrolled
+	}
+	return nil
+}
+
+// ActivateTOTP implements [totp.Store]. One update confirms either kind:
+// a pending secret, or an active enrollment's replacement, which becomes
+// its secret. SET reads the row as it was, so the CASE sees the old active.
 func (s *Store) ActivateTOTP(ctx context.Context, userID string, sealed []byte, step int64, now time.Time) error {
 	res, err := s.exec(ctx, `
-		UPDATE totp_enrollments SET active = 1, last_step = ?1, activated_at = ?2
-		WHERE user_id = ?3 AND active = 0 AND secret = ?4`,
+		UPDATE totp_enrollments
+		SET secret = CASE active WHEN 1 THEN replacement ELSE secret END,
+			replacement = NULL, active = 1, last_step = ?1, activated_at = ?2
+		WHERE user_id = ?3 AND (active = 0 AND secret = ?4 OR active = 1 AND replacement = ?4)`,
 		step, millis(now), userID, blob(sealed))
 	if err != nil {
 		return fmt.Errorf("sqlite: activate totp: %w", err)
@@ -109,18 +131,41 @@ func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 	return nil
 }
 
-// DeletePendingTOTP implements [totp.Store].
+// DeletePendingTOTP implements [totp.Store]: it deletes a pending
+// enrollment or, failing that, clears an active one's replacement. These
+// are two statements; the transaction holds the write lock from its start,
+// so nothing changes the row between them.
 func (s *Store) DeletePendingTOTP(ctx context.Context, userID string) error {
-	res, err := s.exec(ctx, `DELETE FROM totp_enrollments WHERE user_id = ?1 AND active = 0`, userID)
+	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see dsn
 	if err != nil {
 		return fmt.Errorf("sqlite: delete pending totp: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	n, err := rowsAffected(tx.ExecContext(ctx, `
+		DELETE FROM totp_enrollments WHERE user_id = ?1 AND active = 0`, userID))
+	if err == nil && n == 0 {
+		n, err = rowsAffected(tx.ExecContext(ctx, `
+			UPDATE totp_enrollments SET replacement = NULL
+			WHERE user_id = ?1 AND active = 1 AND replacement IS NOT NULL`, userID))
+	}
+	if err != nil {
 		return fmt.Errorf("sqlite: delete pending totp: %w", err)
-	} else if n == 0 {
+	}
+	if n == 0 {
 		return totp.ErrNotEnrolled
 	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: delete pending totp: %w", err)
+	}
 	return nil
+}
+
+// rowsAffected is the number of rows a statement changed.
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // blob binds b as a BLOB: the driver binds a nil slice as NULL.

@@ -11,13 +11,14 @@ import (
 )
 
 // RunTOTP checks a [totp.Store]: enrollments pending and active, their
-// activation once, and each time step accepted once, with concurrent
-// callers. newStore must return a new, empty store each time it is called;
+// activation once, the replacement of an active one, and each time step
+// accepted once, with concurrent callers. newStore must return a new, empty store each time it is called;
 // it may register cleanups on the t it is given.
 func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 	var (
 		secretA = []byte("sealed-secret-A\x00\xff")
 		secretB = []byte("sealed-secret-B\x00\xfe")
+		secretC = []byte("sealed-secret-C\x00\xfd")
 		t1      = t0.Add(time.Minute)
 		t2      = t0.Add(2 * time.Minute)
 	)
@@ -32,6 +33,13 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 		t.Helper()
 		pending(t, s, user)
 		wantErr(t, "ActivateTOTP", s.ActivateTOTP(t.Context(), user, secretA, 100, t1), nil)
+	}
+	// replacing stores an active enrollment as active does, then secretB
+	// as its replacement at t2.
+	replacing := func(t *testing.T, s totp.Store, user string) {
+		t.Helper()
+		active(t, s, user)
+		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), user, secretB, t2), nil)
 	}
 	// check compares the user's enrollment with want.
 	check := func(t *testing.T, s totp.Store, want totp.Enrollment) {
@@ -52,6 +60,9 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 		}
 		sameTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
 		sameTime(t, "ActivatedAt", got.ActivatedAt, want.ActivatedAt)
+		if !bytes.Equal(got.Replacement, want.Replacement) {
+			t.Errorf("Replacement = %q, want %q", got.Replacement, want.Replacement)
+		}
 	}
 	// missing checks that the user has no enrollment.
 	missing := func(t *testing.T, s totp.Store, user string) {
@@ -61,6 +72,8 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 	}
 	wantPending := totp.Enrollment{UserID: "alice", Secret: secretA, CreatedAt: t0}
 	wantActive := totp.Enrollment{UserID: "alice", Secret: secretA, Active: true, LastStep: 100, CreatedAt: t0, ActivatedAt: t1}
+	wantReplacing := wantActive
+	wantReplacing.Replacement = secretB
 
 	t.Run("MissIsNotEnrolled", func(t *testing.T) {
 		s := newStore(t)
@@ -253,6 +266,121 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 		missing(t, s, "carol")
 	})
 
+	t.Run("SaveReplacementNeedsActive", func(t *testing.T) {
+		// A replacement replaces an app in use; a wizard under way is
+		// restarted with SavePendingTOTP instead.
+		s := newStore(t)
+		err := s.SaveReplacementTOTP(t.Context(), "alice", secretB, t2)
+		wantErr(t, "SaveReplacementTOTP(missing)", err, totp.ErrNotEnrolled)
+		missing(t, s, "alice")
+		pending(t, s, "alice")
+		err = s.SaveReplacementTOTP(t.Context(), "alice", secretB, t2)
+		wantErr(t, "SaveReplacementTOTP(pending)", err, totp.ErrNotEnrolled)
+		check(t, s, wantPending)
+	})
+
+	t.Run("SaveReplacementThenRead", func(t *testing.T) {
+		s := newStore(t)
+		active(t, s, "bob")
+		active(t, s, "alice")
+		in := bytes.Clone(secretB)
+		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), "alice", in, t2), nil)
+		in[0] ^= 0xff
+		got, err := s.TOTPEnrollment(t.Context(), "alice")
+		wantErr(t, "TOTPEnrollment", err, nil)
+		if len(got.Replacement) > 0 {
+			got.Replacement[0] ^= 0xff
+		}
+		check(t, s, wantReplacing)
+		wantBob := wantActive
+		wantBob.UserID = "bob"
+		check(t, s, wantBob)
+	})
+
+	t.Run("SaveReplacementReplacesReplacement", func(t *testing.T) {
+		// A replacement wizard restarted: the newer secret is the one to
+		// confirm.
+		s := newStore(t)
+		replacing(t, s, "alice")
+		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), "alice", secretC, t2), nil)
+		want := wantActive
+		want.Replacement = secretC
+		check(t, s, want)
+	})
+
+	t.Run("OldSecretWorksDuringReplacement", func(t *testing.T) {
+		s := newStore(t)
+		replacing(t, s, "alice")
+		wantErr(t, "AcceptTOTPStep(101)", s.AcceptTOTPStep(t.Context(), "alice", 101), nil)
+		wantErr(t, "AcceptTOTPStep(101) again", s.AcceptTOTPStep(t.Context(), "alice", 101), totp.ErrReplayed)
+		want := wantReplacing
+		want.LastStep = 101
+		check(t, s, want)
+	})
+
+	t.Run("ActivateReplacement", func(t *testing.T) {
+		s := newStore(t)
+		replacing(t, s, "alice")
+		// The old app's last code was a step ahead of the new app's
+		// confirming one: the new secret's steps are its own, so LastStep
+		// is the confirming step, not the later of the two.
+		wantErr(t, "AcceptTOTPStep", s.AcceptTOTPStep(t.Context(), "alice", 301), nil)
+		wantErr(t, "ActivateTOTP", s.ActivateTOTP(t.Context(), "alice", secretB, 300, t2), nil)
+		want := totp.Enrollment{UserID: "alice", Secret: secretB, Active: true, LastStep: 300, CreatedAt: t0, ActivatedAt: t2}
+		check(t, s, want)
+		wantErr(t, "AcceptTOTPStep(300)", s.AcceptTOTPStep(t.Context(), "alice", 300), totp.ErrReplayed)
+		wantErr(t, "ActivateTOTP again", s.ActivateTOTP(t.Context(), "alice", secretB, 400, t2), totp.ErrNotEnrolled)
+		wantErr(t, "ActivateTOTP(old)", s.ActivateTOTP(t.Context(), "alice", secretA, 400, t2), totp.ErrNotEnrolled)
+		wantErr(t, "DeletePendingTOTP", s.DeletePendingTOTP(t.Context(), "alice"), totp.ErrNotEnrolled)
+		check(t, s, want)
+	})
+
+	t.Run("ActivateReplacementWrongSecret", func(t *testing.T) {
+		// Only the latest replacement is confirmed: not the active secret,
+		// nor a replacement a restarted wizard replaced.
+		s := newStore(t)
+		replacing(t, s, "alice")
+		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), "alice", secretC, t2), nil)
+		for _, sealed := range [][]byte{secretA, secretB, secretC[:len(secretC)-1], append(bytes.Clone(secretC), 0), nil} {
+			err := s.ActivateTOTP(t.Context(), "alice", sealed, 200, t2)
+			wantErr(t, fmt.Sprintf("ActivateTOTP(%q)", sealed), err, totp.ErrNotEnrolled)
+		}
+		want := wantActive
+		want.Replacement = secretC
+		check(t, s, want)
+	})
+
+	t.Run("DeletePendingClearsReplacement", func(t *testing.T) {
+		// A cancelled replacement wizard: the active app stays as it was.
+		s := newStore(t)
+		replacing(t, s, "alice")
+		wantErr(t, "DeletePendingTOTP", s.DeletePendingTOTP(t.Context(), "alice"), nil)
+		check(t, s, wantActive)
+		wantErr(t, "DeletePendingTOTP again", s.DeletePendingTOTP(t.Context(), "alice"), totp.ErrNotEnrolled)
+		for _, sealed := range [][]byte{secretB, nil} {
+			err := s.ActivateTOTP(t.Context(), "alice", sealed, 200, t2)
+			wantErr(t, fmt.Sprintf("ActivateTOTP(%q)", sealed), err, totp.ErrNotEnrolled)
+		}
+		wantErr(t, "AcceptTOTPStep", s.AcceptTOTPStep(t.Context(), "alice", 101), nil)
+		want := wantActive
+		want.LastStep = 101
+		check(t, s, want)
+	})
+
+	t.Run("DeleteRemovesReplacement", func(t *testing.T) {
+		s := newStore(t)
+		replacing(t, s, "alice")
+		wantErr(t, "DeleteTOTP", s.DeleteTOTP(t.Context(), "alice"), nil)
+		missing(t, s, "alice")
+		err := s.ActivateTOTP(t.Context(), "alice", secretB, 200, t2)
+		wantErr(t, "ActivateTOTP after delete", err, totp.ErrNotEnrolled)
+		// A new enrollment starts without the old replacement.
+		wantErr(t, "SavePendingTOTP", s.SavePendingTOTP(t.Context(), "alice", secretC, t2), nil)
+		check(t, s, totp.Enrollment{UserID: "alice", Secret: secretC, CreatedAt: t2})
+		wantErr(t, "ActivateTOTP", s.ActivateTOTP(t.Context(), "alice", secretC, 200, t2), nil)
+		check(t, s, totp.Enrollment{UserID: "alice", Secret: secretC, Active: true, LastStep: 200, CreatedAt: t2, ActivatedAt: t2})
+	})
+
 	t.Run("ConcurrentAcceptSameStep", func(t *testing.T) {
 		// However many requests carry the same code at once, one wins.
 		s := newStore(t)
@@ -299,6 +427,41 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 		winner := countOutcomes(t, errs, totp.ErrNotEnrolled, 1)
 		if len(winner) == 1 {
 			check(t, s, totp.Enrollment{UserID: "alice", Secret: secretA, Active: true, LastStep: int64(100 + winner[0]), CreatedAt: t0, ActivatedAt: t1})
+		}
+	})
+
+	t.Run("ConcurrentActivateReplacement", func(t *testing.T) {
+		s := newStore(t)
+		replacing(t, s, "alice")
+		const n = 50
+		errs := Together(n, func(i int) error {
+			return s.ActivateTOTP(t.Context(), "alice", secretB, int64(200+i), t2)
+		})
+		winner := countOutcomes(t, errs, totp.ErrNotEnrolled, 1)
+		if len(winner) == 1 {
+			check(t, s, totp.Enrollment{UserID: "alice", Secret: secretB, Active: true, LastStep: int64(200 + winner[0]), CreatedAt: t0, ActivatedAt: t2})
+		}
+	})
+
+	t.Run("ConcurrentActivateAndCancelReplacement", func(t *testing.T) {
+		// The new app confirmed in one tab while the wizard is cancelled in
+		// another: one of them happens, and the other finds nothing to do.
+		s := newStore(t)
+		replacing(t, s, "alice")
+		const n = 50
+		errs := Together(n, func(i int) error {
+			if i%2 == 0 {
+				return s.DeletePendingTOTP(t.Context(), "alice")
+			}
+			return s.ActivateTOTP(t.Context(), "alice", secretB, 200, t2)
+		})
+		winner := countOutcomes(t, errs, totp.ErrNotEnrolled, 1)
+		switch {
+		case len(winner) != 1:
+		case winner[0]%2 == 0:
+			check(t, s, wantActive)
+		default:
+			check(t, s, totp.Enrollment{UserID: "alice", Secret: secretB, Active: true, LastStep: 200, CreatedAt: t0, ActivatedAt: t2})
 		}
 	})
 }
