@@ -87,7 +87,7 @@ func (s *Service) BeginTOTPReplacement(ctx context.Context, u User, proof string
 	if err != nil {
 		return Enrollment{}, unavailable(err)
 	}
-	switch err := s.store.SaveReplacementTOTP(ctx, u.ID, sealed, s.cfg.Now()); {
+	switch err := s.store.SaveReplacementTOTP(ctx, u.ID, sealed); {
 	case errors.Is(err, totp.ErrNotEnrolled):
 		return Enrollment{}, ErrNotEnrolled // removed meanwhile
 	case err != nil:

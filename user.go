@@ -1,6 +1,10 @@
 package portalmfa
 
-import "context"
+import (
+	"context"
+	"time"
+	_ "time/tzdata" // see User.Location
+)
 
 // User is what the Service needs to know of a portal user. The host owns
 // users; the library keeps only second-factor data keyed by ID.
@@ -13,6 +17,24 @@ type User struct {
 	// Language is the user's preferred language tag ("fr", "de-CH"), or
 	// empty to let the browser's Accept-Language decide.
 	Language string
+	// TimeZone is the user's IANA time zone ("Europe/Paris"): pages and
+	// notifications show times in it. Empty (or unknown) for UTC, which
+	// they then name.
+	TimeZone string
+}
+
+// Location is the user's time zone: TimeZone, or UTC when it is empty or
+// unknown. The zone database is built in (time/tzdata), so a host on a
+// system without one still shows local times.
+func (u User) Location() *time.Location {
+	if u.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(u.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // AccountLabel names the account to the user: Email, else Name, else ID.

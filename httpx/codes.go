@@ -32,7 +32,7 @@ func (h *Handler) showCodes(w http.ResponseWriter, r *http.Request, u portalmfa.
 // codesHeading is the line above the codes, on the page, on paper and in
 // the downloaded file: whose they are, and from when.
 func (h *Handler) codesHeading(lang int, u portalmfa.User) string {
-	s := h.text(lang, msgCodesHeading, "Site", h.svc.Issuer(), "Account", u.AccountLabel(), "Date", h.formatDate(lang, h.svc.Now()))
+	s := h.text(lang, msgCodesHeading, "Site", h.svc.Issuer(), "Account", u.AccountLabel(), "Date", h.formatDate(lang, h.location(u), h.svc.Now()))
 	// The account name is the host's data: keep the heading one line.
 	return strings.Map(func(c rune) rune {
 		if c < ' ' || c == 0x7f {

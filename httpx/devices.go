@@ -108,7 +108,7 @@ type deviceView struct {
 	Alert    *alert // the page's message, when it is about this device
 }
 
-func (h *Handler) deviceViews(r *http.Request, lang int, ds []devices.Device, invalid string) (views []deviceView, active int) {
+func (h *Handler) deviceViews(r *http.Request, lang int, loc *time.Location, ds []devices.Device, invalid string) (views []deviceView, active int) {
 	now := h.svc.Now()
 	current := h.currentDeviceID(r)
 	for _, d := range ds {
@@ -120,9 +120,9 @@ func (h *Handler) deviceViews(r *http.Request, lang int, ds []devices.Device, in
 			ID:       d.ID,
 			Name:     d.Name,
 			IP:       d.IP,
-			LastUsed: h.formatDate(lang, d.LastUsedAt),
-			Expires:  h.formatDate(lang, d.ExpiresAt),
-			Revoked:  h.formatDate(lang, d.RevokedAt),
+			LastUsed: h.formatDate(lang, loc, d.LastUsedAt),
+			Expires:  h.formatDate(lang, loc, d.ExpiresAt),
+			Revoked:  h.formatDate(lang, loc, d.RevokedAt),
 			Status:   string(st),
 			Current:  current != "" && d.ID == current,
 			Invalid:  d.ID == invalid,

@@ -111,6 +111,25 @@ type Handler struct {
 	// proxyWarning, with the default ClientIP, warns once that requests
 	// come through a proxy: then every client has the proxy's address.
 	proxyWarning *sync.Once
+
+	// zones caches users' time zones by name: loading one reads the zone
+	// database. (Its entries are the zones of a portal's users: bounded.)
+	zones sync.Map
+}
+
+// location is u's time zone, loaded once per name.
+func (h *Handler) location(u portalmfa.User) *time.Location {
+	if u.TimeZone == "" {
+		return time.UTC
+	}
+	if loc, ok := h.zones.Load(u.TimeZone); ok {
+		return loc.(*time.Location)
+	}
+	loc := u.Location()
+	if loc != time.UTC { // an unknown name is not kept: it may be made up
+		h.zones.Store(u.TimeZone, loc)
+	}
+	return loc
 }
 
 // New checks cfg, fills in defaults, loads the locales and parses every

@@ -24,12 +24,12 @@ type historyView struct {
 
 // historyViews lists es for the overview; current is the ID of the entry
 // of this browser's sign-in, if known.
-func (h *Handler) historyViews(lang int, es []portalmfa.SignIn, current string) []historyView {
+func (h *Handler) historyViews(lang int, loc *time.Location, es []portalmfa.SignIn, current string) []historyView {
 	views := make([]historyView, 0, len(es))
 	for _, e := range es {
 		v := historyView{
 			ID:       e.ID,
-			When:     h.formatDateTime(lang, e.At),
+			When:     h.formatDateTime(lang, loc, e.At),
 			Datetime: e.At.Format(time.RFC3339),
 			Method:   h.text(lang, methodMessage(e.Method)),
 			Success:  e.Success,
@@ -133,7 +133,7 @@ func (h *Handler) notMePage(w http.ResponseWriter, r *http.Request, u portalmfa.
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
-	for _, v := range h.historyViews(lang, es, "") {
+	for _, v := range h.historyViews(lang, h.location(u), es, "") {
 		if v.ID == r.PathValue("id") {
 			h.render(w, r, kindSecurity, lang, "not-me.html", http.StatusOK, &view{
 				History: []historyView{v}, EndsSessions: h.cfg.EndOtherSessions != nil,

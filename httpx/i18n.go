@@ -234,7 +234,7 @@ func (h *Handler) textPlural(lang int, id string, count int) string {
 // formatDate shows a date the way the language writes it; the layout
 // (a Go time layout, digits only so no month names need translating) is a
 // message of its own.
-func (h *Handler) formatDate(lang int, t time.Time) string {
+func (h *Handler) formatDate(lang int, loc *time.Location, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
@@ -242,14 +242,14 @@ func (h *Handler) formatDate(lang int, t time.Time) string {
 	if !strings.Contains(layout, "2006") {
 		layout = time.DateOnly
 	}
-	// Stores give back times in UTC, the memory store in the zone it was
-	// given: show every backend's times the same way.
-	return t.UTC().Format(layout)
+	// In the user's zone (UTC, named, when the host gave none): every
+	// backend's times the same way, whatever zone a store hands back.
+	return t.In(loc).Format(layout)
 }
 
 // formatDateTime is formatDate with the time of day and the zone, for the
 // sign-in history.
-func (h *Handler) formatDateTime(lang int, t time.Time) string {
+func (h *Handler) formatDateTime(lang int, loc *time.Location, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
@@ -257,7 +257,7 @@ func (h *Handler) formatDateTime(lang int, t time.Time) string {
 	if !strings.Contains(layout, "2006") || !strings.Contains(layout, "04") {
 		layout = "2006-01-02 15:04 MST"
 	}
-	// Stores give back times in UTC, the memory store in the zone it was
-	// given: show every backend's times the same way.
-	return t.UTC().Format(layout)
+	// In the user's zone (UTC, named, when the host gave none): every
+	// backend's times the same way, whatever zone a store hands back.
+	return t.In(loc).Format(layout)
 }

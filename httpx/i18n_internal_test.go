@@ -65,10 +65,25 @@ func TestDateFormats(t *testing.T) {
 	}
 	for lang, tag := range h.langs {
 		t.Run(tag.String(), func(t *testing.T) {
-			assert.Equal(t, want[tag.String()], h.formatDate(lang, day))
+			assert.Equal(t, want[tag.String()], h.formatDate(lang, time.UTC, day))
 		})
 	}
-	assert.Empty(t, h.formatDate(0, time.Time{}))
+	assert.Empty(t, h.formatDate(0, time.UTC, time.Time{}))
+}
+
+// Times show in the user's zone, named; UTC, named too, without one. The
+// day changes with the zone.
+func TestTimesInTheUsersZone(t *testing.T) {
+	h := newTestHandler(t)
+	at := time.Date(2026, 3, 14, 23, 30, 0, 0, time.UTC)
+	paris := h.location(portalmfa.User{TimeZone: "Europe/Paris"})
+	assert.Equal(t, "Mar 15, 2026, 12:30 AM CET", h.formatDateTime(0, paris, at))
+	assert.Equal(t, "Mar 15, 2026", h.formatDate(0, paris, at))
+	ny := h.location(portalmfa.User{TimeZone: "America/New_York"})
+	assert.Equal(t, "Mar 14, 2026, 7:30 PM EDT", h.formatDateTime(0, ny, at))
+	assert.Equal(t, "Mar 14, 2026, 11:30 PM UTC", h.formatDateTime(0, h.location(portalmfa.User{}), at))
+	assert.Equal(t, time.UTC, h.location(portalmfa.User{TimeZone: "Mars/Olympus_Mons"}), "unknown: UTC")
+	assert.Same(t, paris, h.location(portalmfa.User{TimeZone: "Europe/Paris"}), "loaded once")
 }
 
 func TestPickLanguage(t *testing.T) {

@@ -251,13 +251,13 @@ type passkeyView struct {
 	Alert       *alert // the page's message, when it is about this passkey
 }
 
-func (h *Handler) passkeyViews(lang int, ps []portalmfa.Passkey, invalid string) []passkeyView {
+func (h *Handler) passkeyViews(lang int, loc *time.Location, ps []portalmfa.Passkey, invalid string) []passkeyView {
 	views := make([]passkeyView, len(ps))
 	for i, p := range ps {
 		views[i] = passkeyView{
 			ID: p.ID, Name: p.Name, SecurityKey: p.SecurityKey, Synced: p.Synced, CreatedOn: p.CreatedOn,
-			Created:  h.formatDate(lang, p.CreatedAt),
-			LastUsed: h.formatDate(lang, p.LastUsedAt),
+			Created:  h.formatDate(lang, loc, p.CreatedAt),
+			LastUsed: h.formatDate(lang, loc, p.LastUsedAt),
 			Invalid:  "passkey-"+p.ID == invalid,
 		}
 	}

@@ -111,7 +111,7 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 	v := &view{TOTP: "off", Alert: a, Enabled: st.Enabled(), PasskeysOn: h.svc.PasskeysEnabled()}
 	switch tf := st.Factor(portalmfa.FactorTOTP); tf.State {
 	case portalmfa.On:
-		v.TOTP, v.Since = "on", h.formatDate(lang, tf.Since)
+		v.TOTP, v.Since = "on", h.formatDate(lang, h.location(u), tf.Since)
 		if tf.Replacing {
 			v.TOTP = "replacing"
 		}
@@ -122,13 +122,14 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 		v.BackupCodes, v.BackupCodesLow = st.BackupCodes, st.BackupCodesLow
 		v.RegenerateURL = h.cfg.SecurityPath + "/backup-codes/regenerate"
 	}
-	v.Passkeys = h.passkeyViews(lang, ps, invalid)
-	v.Devices, v.ActiveDevices = h.deviceViews(r, lang, ds, invalid)
+	loc := h.location(u)
+	v.Passkeys = h.passkeyViews(lang, loc, ps, invalid)
+	v.Devices, v.ActiveDevices = h.deviceViews(r, lang, loc, ds, invalid)
 	current := ""
 	if c, err := r.Cookie(signInCookie); err == nil {
 		current = c.Value
 	}
-	v.History = h.historyViews(lang, es, current)
+	v.History = h.historyViews(lang, loc, es, current)
 	if a == nil {
 		v.Alert = h.flash(lang, r.URL.Query(), st, v)
 	}

@@ -39,7 +39,7 @@ type Store interface {
 	// active enrollment, replacing any earlier replacement; the active
 	// secret stays as it is. It returns [ErrNotEnrolled], and changes
 	// nothing, unless the user has an active enrollment.
-	SaveReplacementTOTP(ctx context.Context, userID string, sealed []byte, now time.Time) error
+	SaveReplacementTOTP(ctx context.Context, userID string, sealed []byte) error
 
 	// ActivateTOTP turns the user's pending enrollment into an active one,
 	// recording step as already used, provided its sealed secret still

@@ -362,3 +362,22 @@ func TestHistoryWithoutSecondFactor(t *testing.T) {
 		t.Error("history says it is empty")
 	}
 }
+
+// Messages give the time in the user's zone, named; UTC, named, without one.
+func TestOutboxLocalTime(t *testing.T) {
+	at := time.Date(2026, 3, 14, 23, 30, 0, 0, time.UTC)
+	o, err := newOutbox(func() time.Time { return at })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for zone, want := range map[string]string{"Europe/Paris": "15/03/2026 00:30 CET", "": "14/03/2026 23:30 UTC"} {
+		n := portalmfa.Notification{Kind: portalmfa.NotifyTOTPReplaced, UserID: "1002", At: at, IP: "192.0.2.1",
+			User: portalmfa.User{ID: "1002", Name: "Bruno", Email: "bruno@example.com", Language: "fr", TimeZone: zone}}
+		if err := o.Notify(t.Context(), n); err != nil {
+			t.Fatal(err)
+		}
+		if body := o.messages()[0].Body; !strings.Contains(body, want) {
+			t.Errorf("zone %q: %q lacks %q", zone, body, want)
+		}
+	}
+}

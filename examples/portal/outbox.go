@@ -82,6 +82,7 @@ func (o *outbox) Notify(_ context.Context, n portalmfa.Notification) error {
 	if at.IsZero() {
 		at = o.now()
 	}
+	at = at.In(n.User.Location()) // the user's local time; UTC, named, without a zone
 	d := mailData{
 		Name:      cmp.Or(n.User.Name, n.User.Email, n.UserID),
 		When:      at.Format(mailTimeLayout(lang)),

@@ -13,26 +13,31 @@ import (
 // demoUser is a seeded account, with the password printed at start so
 // anyone can try the demo.
 type demoUser struct {
-	ID, Name, Email, Language, Password string
+	ID, Name, Email, Language, TimeZone, Password string
 }
 
-// demoUsers returns the accounts the portal starts with: one preferring
-// English, one French, so both translations of the security pages show.
+// demoUsers returns the accounts the portal starts with: one per language
+// of the library, each in a time zone of its own, so every translation and
+// local times show without editing code.
 func demoUsers() []demoUser {
 	return []demoUser{
-		{ID: "1001", Name: "Alice Martin", Email: "alice@example.com", Language: "en", Password: "alice-demo-pass"},
-		{ID: "1002", Name: "Bruno Lefèvre", Email: "bruno@example.com", Language: "fr", Password: "bruno-demo-pass"},
+		{ID: "1001", Name: "Alice Martin", Email: "alice@example.com", Language: "en", TimeZone: "America/New_York", Password: "alice-demo-pass"},
+		{ID: "1002", Name: "Bruno Lefèvre", Email: "bruno@example.com", Language: "fr", TimeZone: "Europe/Paris", Password: "bruno-demo-pass"},
+		{ID: "1003", Name: "Carmen Ruiz", Email: "carmen@example.com", Language: "es", TimeZone: "America/Mexico_City", Password: "carmen-demo-pass"},
+		{ID: "1004", Name: "Dieter Schulz", Email: "dieter@example.com", Language: "de", TimeZone: "Europe/Berlin", Password: "dieter-demo-pass"},
+		{ID: "1005", Name: "Giulia Romano", Email: "giulia@example.com", Language: "it", TimeZone: "Europe/Rome", Password: "giulia-demo-pass"},
+		{ID: "1006", Name: "Noor de Vries", Email: "noor@example.com", Language: "nl", TimeZone: "Europe/Amsterdam", Password: "noor-demo-pass"},
 	}
 }
 
 // account is a portal user as the portal keeps it: only the password hash.
 type account struct {
-	ID, Name, Email, Language string
-	hash                      []byte
+	ID, Name, Email, Language, TimeZone string
+	hash                                []byte
 }
 
 func (a *account) mfaUser() portalmfa.User {
-	return portalmfa.User{ID: a.ID, Name: a.Name, Email: a.Email, Language: a.Language}
+	return portalmfa.User{ID: a.ID, Name: a.Name, Email: a.Email, Language: a.Language, TimeZone: a.TimeZone}
 }
 
 // directory is the portal's user list. The accounts are fixed; only their
@@ -59,7 +64,7 @@ func newDirectory(seeds []demoUser, cost int) (*directory, error) {
 		if err != nil {
 			return nil, fmt.Errorf("hashing the password of %s: %w", s.Email, err)
 		}
-		a := &account{ID: s.ID, Name: s.Name, Email: s.Email, Language: s.Language, hash: h}
+		a := &account{ID: s.ID, Name: s.Name, Email: s.Email, Language: s.Language, TimeZone: s.TimeZone, hash: h}
 		d.byID[a.ID] = a
 		d.byEmail[normalizeEmail(a.Email)] = a
 	}

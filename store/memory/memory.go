@@ -94,7 +94,7 @@ func (s *Store) TOTPEnrollment(_ context.Context, userID string) (totp.Enrollmen
 }
 
 // SaveReplacementTOTP implements [totp.Store].
-func (s *Store) SaveReplacementTOTP(_ context.Context, userID string, sealed []byte, _ time.Time) error {
+func (s *Store) SaveReplacementTOTP(_ context.Context, userID string, sealed []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.totp[userID]

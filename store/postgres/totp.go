@@ -102,7 +102,7 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 
 // SaveReplacementTOTP implements [totp.Store]. now is not kept: the
 // replacement's confirmation sets ActivatedAt.
-func (s *Store) SaveReplacementTOTP(ctx context.Context, userID string, sealed []byte, _ time.Time) error {
+func (s *Store) SaveReplacementTOTP(ctx context.Context, userID string, sealed []byte) error {
 	tag, err := s.pool.Exec(ctx, s.q.saveReplacementTOTP, bytea(sealed), userID)
 	if err != nil {
 		return fmt.Errorf("postgres: save replacement totp: %w", err)

@@ -54,7 +54,7 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 // SaveReplacementTOTP implements [totp.Store]. The update names an active
 // enrollment, so a pending or missing one is left as it is. now is not
 // kept: the replacement's confirmation sets ActivatedAt.
-func (s *Store) SaveReplacementTOTP(ctx context.Context, userID string, sealed []byte, _ time.Time) error {
+func (s *Store) SaveReplacementTOTP(ctx context.Context, userID string, sealed []byte) error {
 	res, err := s.exec(ctx, `
 		UPDATE totp_enrollments SET replacement = ?1 WHERE user_id = ?2 AND active = 1`,
 		blob(sealed), userID)

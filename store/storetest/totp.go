@@ -39,7 +39,7 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 	replacing := func(t *testing.T, s totp.Store, user string) {
 		t.Helper()
 		active(t, s, user)
-		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), user, secretB, t2), nil)
+		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), user, secretB), nil)
 	}
 	// check compares the user's enrollment with want.
 	check := func(t *testing.T, s totp.Store, want totp.Enrollment) {
@@ -270,11 +270,11 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 		// A replacement replaces an app in use; a wizard under way is
 		// restarted with SavePendingTOTP instead.
 		s := newStore(t)
-		err := s.SaveReplacementTOTP(t.Context(), "alice", secretB, t2)
+		err := s.SaveReplacementTOTP(t.Context(), "alice", secretB)
 		wantErr(t, "SaveReplacementTOTP(missing)", err, totp.ErrNotEnrolled)
 		missing(t, s, "alice")
 		pending(t, s, "alice")
-		err = s.SaveReplacementTOTP(t.Context(), "alice", secretB, t2)
+		err = s.SaveReplacementTOTP(t.Context(), "alice", secretB)
 		wantErr(t, "SaveReplacementTOTP(pending)", err, totp.ErrNotEnrolled)
 		check(t, s, wantPending)
 	})
@@ -284,7 +284,7 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 		active(t, s, "bob")
 		active(t, s, "alice")
 		in := bytes.Clone(secretB)
-		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), "alice", in, t2), nil)
+		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), "alice", in), nil)
 		in[0] ^= 0xff
 		got, err := s.TOTPEnrollment(t.Context(), "alice")
 		wantErr(t, "TOTPEnrollment", err, nil)
@@ -302,7 +302,7 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 		// confirm.
 		s := newStore(t)
 		replacing(t, s, "alice")
-		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), "alice", secretC, t2), nil)
+		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), "alice", secretC), nil)
 		want := wantActive
 		want.Replacement = secretC
 		check(t, s, want)
@@ -340,7 +340,7 @@ func RunTOTP(t *testing.T, newStore func(t *testing.T) totp.Store) {
 		// nor a replacement a restarted wizard replaced.
 		s := newStore(t)
 		replacing(t, s, "alice")
-		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), "alice", secretC, t2), nil)
+		wantErr(t, "SaveReplacementTOTP", s.SaveReplacementTOTP(t.Context(), "alice", secretC), nil)
 		for _, sealed := range [][]byte{secretA, secretB, secretC[:len(secretC)-1], append(bytes.Clone(secretC), 0), nil} {
 			err := s.ActivateTOTP(t.Context(), "alice", sealed, 200, t2)
 			wantErr(t, fmt.Sprintf("ActivateTOTP(%q)", sealed), err, totp.ErrNotEnrolled)
