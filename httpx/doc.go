@@ -213,12 +213,16 @@
 //	lang                             the language tag, for <html lang>
 //	asset "portalmfa.css"            the versioned URL of our static file
 //
-// and read the page data: .User (the signed-in portalmfa.User on security
-// pages), .Alert (.Kind, .Text, .Link, .LinkText), .TOTP ("off",
-// "pending", "on"), .Since, .BackupCodes, .BackupCodesLow, .Devices (each
+// and the host's own: Config.Messages adds its texts (locale files in our
+// format, IDs of its own, such as "acme.nav.sign_out") to what t and tn
+// find, and Config.Funcs its template functions. They read the page data:
+// .User (the signed-in portalmfa.User on security pages), .Alert (.Kind,
+// .Text, .Link, .LinkText, .For), .TOTP ("off", "pending", "on",
+// "replacing"), .Since, .BackupCodes, .BackupCodesLow, .Devices (each
 // .ID, .Name, .IP, .LastUsed, .Expires, .Revoked, .Status, .Current,
-// .Invalid), .ActiveDevices, .History (each .ID, .When, .Datetime, .Method,
-// .Success, .Reason, .IP, .Device), .Step (1–3 in the wizard), .Key,
+// .Invalid, .Alert), .ActiveDevices, .History (each .ID, .When, .Datetime,
+// .Method, .Success, .Reason, .IP, .Device, .Reported, .Current), .Step
+// (1–3 in the wizard), .Key,
 // .KeyGroups, .Codes, .CodesHeading, .CodesText, .Regenerated,
 // .ContinueURL, .RegenerateURL, .Trust, .TrustDays, .TrustHours, .Focus,
 // .Username, .SignIn, .LoginURL.

@@ -73,6 +73,16 @@ type Config struct {
 	// same name, e.g. "layout.html" to wrap the pages in the portal's own
 	// chrome. Optional.
 	Templates fs.FS
+	// Messages holds the host's own texts for its templates, as locale
+	// files in our format (en.json, fr.json …, go-i18n's JSON): a host's
+	// layout calls {{t "acme.nav.sign_out"}} as ours do, in the page's
+	// language, plurals included ({{tn}}). A file must be of one of our
+	// languages, and an ID may not be one of ours. Optional.
+	Messages fs.FS
+	// Funcs are template functions of the host's, for its templates (and
+	// ours). Their names may not be ours: t, tn, mount, lang, asset.
+	// Optional.
+	Funcs template.FuncMap
 	// ClientIP returns the client address of a request, for the per-IP
 	// lockout and the history. Optional: the host part of r.RemoteAddr.
 	// X-Forwarded-For is never trusted unless this function does so.
@@ -175,6 +185,11 @@ func New(cfg Config) (*Handler, error) {
 	loginURL, err := url.Parse(cfg.LoginURL)
 	if err != nil {
 		return nil, fmt.Errorf("httpx: Config.LoginURL: %w", err)
+	}
+	for name := range cfg.Funcs {
+		if _, ours := placeholderFuncs()[name]; ours {
+			return nil, fmt.Errorf("httpx: Config.Funcs: %q is one of our template functions", name)
+		}
 	}
 
 	h := &Handler{cfg: cfg, svc: cfg.Service, log: cfg.Logger, loginURL: loginURL}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"path"
 	"slices"
@@ -87,24 +88,27 @@ const (
 func (h *Handler) loadLocales() error {
 	bundle := i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
-	entries, err := fs.ReadDir(localeFiles, "locales")
+	ours, err := fs.Sub(localeFiles, "locales")
 	if err != nil {
 		return fmt.Errorf("httpx: locales: %w", err)
 	}
-	var tags []language.Tag
-	var fixed []map[string]string
-	for _, e := range entries {
-		name := path.Join("locales", e.Name())
-		mf, err := bundle.LoadMessageFileFS(localeFiles, name)
+	tags, fixed, ids, err := loadLocaleFiles(bundle, ours, nil)
+	if err != nil {
+		return fmt.Errorf("httpx: locale %w", err)
+	}
+	if h.cfg.Messages != nil {
+		// The host's texts: in our languages, under IDs of their own.
+		theirs, more, _, err := loadLocaleFiles(bundle, h.cfg.Messages, ids)
 		if err != nil {
-			return fmt.Errorf("httpx: locale %s: %w", e.Name(), err)
+			return fmt.Errorf("httpx: Config.Messages: %w", err)
 		}
-		tags = append(tags, mf.Tag)
-		f, err := fixedMessages(name)
-		if err != nil {
-			return fmt.Errorf("httpx: locale %s: %w", e.Name(), err)
+		for i, tag := range theirs {
+			j := slices.Index(tags, tag)
+			if j < 0 {
+				return fmt.Errorf("httpx: Config.Messages: %s is not one of our languages", tag)
+			}
+			maps.Copy(fixed[j], more[i])
 		}
-		fixed = append(fixed, f)
 	}
 	// English leads: the matcher falls back to the first tag.
 	i := slices.Index(tags, language.English)
@@ -121,14 +125,48 @@ func (h *Handler) loadLocales() error {
 	return nil
 }
 
+// loadLocaleFiles loads every .json file of fsys into bundle and returns
+// their languages, their plain messages (see fixedMessages) and every
+// message ID they hold; an ID of taken is refused.
+func loadLocaleFiles(bundle *i18n.Bundle, fsys fs.FS, taken map[string]bool) ([]language.Tag, []map[string]string, map[string]bool, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var tags []language.Tag
+	var fixed []map[string]string
+	ids := map[string]bool{}
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".json" {
+			continue
+		}
+		src, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		mf, err := bundle.ParseMessageFileBytes(src, e.Name())
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		for _, m := range mf.Messages {
+			if taken[m.ID] {
+				return nil, nil, nil, fmt.Errorf("%s: %q is one of our message IDs", e.Name(), m.ID)
+			}
+			ids[m.ID] = true
+		}
+		f, err := fixedMessages(src)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		tags, fixed = append(tags, mf.Tag), append(fixed, f)
+	}
+	return tags, fixed, ids, nil
+}
+
 // fixedMessages returns the messages of a locale file that are plain text:
 // no placeholder, no plural. Most of a page is such text, and it is
 // looked up here rather than run through go-i18n on every request.
-func fixedMessages(name string) (map[string]string, error) {
-	src, err := localeFiles.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
+func fixedMessages(src []byte) (map[string]string, error) {
 	var all map[string]any
 	if err := json.Unmarshal(src, &all); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package httpx_test
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -222,6 +223,24 @@ func TestNew(t *testing.T) {
 		{"other files of the host are ignored", func(c *httpx.Config) {
 			c.Templates = fstest.MapFS{"unrelated.txt": {Data: []byte(`{{`)}}
 		}, true},
+		{"host messages", func(c *httpx.Config) {
+			c.Messages = fstest.MapFS{"en.json": {Data: []byte(`{"acme.hello": "Hello"}`)}}
+		}, true},
+		{"a host message with one of our IDs", func(c *httpx.Config) {
+			c.Messages = fstest.MapFS{"en.json": {Data: []byte(`{"security.title": "Mine"}`)}}
+		}, false},
+		{"host messages in a language we lack", func(c *httpx.Config) {
+			c.Messages = fstest.MapFS{"pt.json": {Data: []byte(`{"acme.hello": "Olá"}`)}}
+		}, false},
+		{"host messages that do not parse", func(c *httpx.Config) {
+			c.Messages = fstest.MapFS{"en.json": {Data: []byte(`{"acme.hello": `)}}
+		}, false},
+		{"a host function named as ours", func(c *httpx.Config) {
+			c.Funcs = template.FuncMap{"t": func() string { return "" }}
+		}, false},
+		{"a page using a host function it was not given", func(c *httpx.Config) {
+			c.Templates = fstest.MapFS{"error.html": {Data: []byte(`{{define "content"}}{{shout "x"}}{{end}}`)}}
+		}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -270,4 +289,26 @@ func TestTemplateOverride(t *testing.T) {
 	hs.mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/account/security", nil))
 	assert.Contains(t, []int{http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect}, rec.Code)
 	assert.Equal(t, "/account/security/", rec.Header().Get("Location"))
+}
+
+// A host's layout speaks the page's language with its own messages, and
+// calls its own functions, as a host's templates cannot otherwise (found in
+// the demo: Go maps and `if eq lang "fr"` chains in its layout).
+func TestHostMessagesAndFuncs(t *testing.T) {
+	messages := fstest.MapFS{
+		"en.json": {Data: []byte(`{"acme.sign_out": "Sign out", "acme.items": {"one": "{{.Count}} item", "other": "{{.Count}} items"}}`)},
+		"fr.json": {Data: []byte(`{"acme.sign_out": "Se déconnecter", "acme.items": {"one": "{{.Count}} élément", "other": "{{.Count}} éléments"}}`)},
+	}
+	layout := `<!doctype html><html lang="{{lang}}"><title>{{block "title" .}}{{end}}</title>` +
+		`<nav>{{t "acme.sign_out"}} · {{tn "acme.items" 2}} · {{shout "acme"}}</nav>{{template "content" .}}</html>`
+	hs := newHost(t, withTemplates(fstest.MapFS{"layout.html": {Data: []byte(layout)}}), func(c *httpx.Config) {
+		c.Messages = messages
+		c.Funcs = template.FuncMap{"shout": strings.ToUpper}
+	})
+	body := hs.do(http.MethodGet, "/my/security/", nil, as("alice")).Body.String()
+	assert.Contains(t, body, "<nav>Sign out · 2 items · ACME</nav>")
+	body = hs.do(http.MethodGet, "/my/security/", nil, as("alice"), withHeader("Accept-Language", "fr")).Body.String()
+	assert.Contains(t, body, "<nav>Se déconnecter · 2 éléments · ACME</nav>")
+	body = hs.do(http.MethodGet, "/my/security/", nil, as("alice"), withHeader("Accept-Language", "de")).Body.String()
+	assert.Contains(t, body, "<nav>Sign out · 2 items · ACME</nav>", "a language the host lacks falls back to English")
 }

@@ -168,7 +168,7 @@ func (h *Handler) loadTemplates() error {
 			if parsed[page] != nil {
 				continue
 			}
-			t, err := parsePage(fsys, page)
+			t, err := parsePage(fsys, page, h.cfg.Funcs)
 			if err != nil {
 				return err
 			}
@@ -195,8 +195,8 @@ func (h *Handler) loadTemplates() error {
 	return nil
 }
 
-func parsePage(fsys fs.FS, page string) (*template.Template, error) {
-	t := template.New("layout.html").Funcs(placeholderFuncs())
+func parsePage(fsys fs.FS, page string, hostFuncs template.FuncMap) (*template.Template, error) {
+	t := template.New("layout.html").Funcs(hostFuncs).Funcs(placeholderFuncs())
 	for i, name := range []string{"layout.html", "partials.html", page} {
 		src, err := fs.ReadFile(fsys, name)
 		if err != nil {
@@ -238,7 +238,7 @@ func (h *Handler) funcs(k kind, lang int) template.FuncMap {
 		mount = h.cfg.ChallengePath
 	}
 	tag := h.langs[lang].String()
-	return template.FuncMap{
+	return template.FuncMap{ // the host's functions are in from parsing
 		"t":     func(id string, args ...any) (string, error) { return h.translate(lang, id, args...) },
 		"tn":    func(id string, n int) (string, error) { return h.translatePlural(lang, id, n) },
 		"mount": func() string { return mount },

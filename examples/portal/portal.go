@@ -25,7 +25,7 @@ import (
 
 const portalName = "Acme Customer Portal"
 
-//go:embed templates static
+//go:embed templates static messages
 var assets embed.FS
 
 // portalConfig is what newPortal needs; tests fill it without flags.
@@ -158,13 +158,20 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 	if err != nil {
 		return nil, err
 	}
+	messages, err := fs.Sub(assets, "messages")
+	if err != nil {
+		return nil, err
+	}
 	p.mfa, err = httpx.New(httpx.Config{
 		Service:            p.svc,
 		CurrentUser:        p.currentMFAUser,
 		SecondFactorPassed: p.secondFactorPassed,
 		// A passkey with user verification signs in without the password.
 		PasswordlessPassed: p.secondFactorPassed,
-		Templates:          layout,
+		// The portal's chrome around the library's pages, in the page's
+		// language: its layout, and the layout's words.
+		Templates: layout,
+		Messages:  messages,
 		// After "this wasn't me", the security page links here, and the
 		// user's other sessions end.
 		ChangePasswordURL: "/account/password",
