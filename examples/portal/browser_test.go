@@ -268,7 +268,7 @@ func TestBrowserEnrollAndLogin(t *testing.T) {
 
 	signIn("/account")
 	if got := text(`#twostep-status`); got != "Off" {
-		t.Fatalf("account tile says two-step verification is %q, want Off", got)
+		t.Fatalf("account tile says two-factor authentication is %q, want Off", got)
 	}
 	screenshot("account")
 
@@ -325,7 +325,7 @@ func TestBrowserEnrollAndLogin(t *testing.T) {
 	do("typing the login code", chromedp.SendKeys(chromedp.CSS(selCodeInput), totp.Code(secret, clock.now())))
 	click("passing the challenge", "/account", chromedp.Submit(chromedp.CSS(selCodeInput)))
 	if got := text(`#twostep-status`); got != "On" {
-		t.Fatalf("account tile says two-step verification is %q, want On", got)
+		t.Fatalf("account tile says two-factor authentication is %q, want On", got)
 	}
 	if got := text(`#nav-user`); got != "Alice Martin" {
 		t.Fatalf("navbar shows %q, want Alice Martin", got)

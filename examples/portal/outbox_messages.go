@@ -31,7 +31,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyTOTPDisabled: {
 				"The authenticator app was removed",
-				"Hello {{.Name}},\n\nThe authenticator app was removed from two-step verification on {{.When}} from {{.IP}}{{with .Device}} ({{.}}){{end}}. Its codes no longer work for signing in.\n\nNot you? Change your password and set the app up again under Connection & Security.",
+				"Hello {{.Name}},\n\nThe authenticator app was removed from two-factor authentication on {{.When}} from {{.IP}}{{with .Device}} ({{.}}){{end}}. Its codes no longer work for signing in.\n\nNot you? Change your password and set the app up again under Connection & Security.",
 			},
 			portalmfa.NotifyBackupCodeUsed: {
 				"A backup code was used",
@@ -50,12 +50,12 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"Hello {{.Name}},\n\nOn {{.When}} you told us a sign-in attempt wasn't yours. We signed out all your trusted devices. Change your password if you haven't yet.",
 			},
 			portalmfa.NotifyTwoFactorOn: {
-				"Two-step verification was turned on",
-				"Hello {{.Name}},\n\nTwo-step verification was turned on for your account on {{.When}} from {{.IP}}{{with .Device}} ({{.}}){{end}}. From now on, signing in asks for a second step after your password.\n\nNot you? Someone who knows your password may have done it: change your password now and check your sign-in methods under Connection & Security.",
+				"Two-factor authentication was turned on",
+				"Hello {{.Name}},\n\nTwo-factor authentication was turned on for your account on {{.When}} from {{.IP}}{{with .Device}} ({{.}}){{end}}. From now on, signing in asks for a second step after your password.\n\nNot you? Someone who knows your password may have done it: change your password now and check your sign-in methods under Connection & Security.",
 			},
 			portalmfa.NotifyTwoFactorOff: {
-				"Two-step verification was turned off",
-				"Hello {{.Name}},\n\nTwo-step verification was turned off on {{.When}} from {{.IP}}{{with .Device}} ({{.}}){{end}}: no authenticator app or passkey is left on your account. Your backup codes no longer work and your devices are no longer trusted. Your account is now protected by your password only.\n\nNot you? Change your password and turn two-step verification on again under Connection & Security.",
+				"Two-factor authentication was turned off",
+				"Hello {{.Name}},\n\nTwo-factor authentication was turned off on {{.When}} from {{.IP}}{{with .Device}} ({{.}}){{end}}: no authenticator app or passkey is left on your account. Your backup codes no longer work and your devices are no longer trusted. Your account is now protected by your password only.\n\nNot you? Change your password and turn two-factor authentication on again under Connection & Security.",
 			},
 			portalmfa.NotifyCodesRegenerated: {
 				"New backup codes were created",
@@ -89,7 +89,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyTOTPDisabled: {
 				"L'application d'authentification a été retirée",
-				"Bonjour {{.Name}},\n\nL'application d'authentification a été retirée de la validation en deux étapes le {{.When}} depuis {{.IP}}{{with .Device}} ({{.}}){{end}}. Ses codes ne permettent plus de vous connecter.\n\nCe n'était pas vous ? Changez votre mot de passe et configurez à nouveau l'application dans Connexion et sécurité.",
+				"Bonjour {{.Name}},\n\nL'application d'authentification a été retirée de l'authentification à deux facteurs le {{.When}} depuis {{.IP}}{{with .Device}} ({{.}}){{end}}. Ses codes ne permettent plus de vous connecter.\n\nCe n'était pas vous ? Changez votre mot de passe et configurez à nouveau l'application dans Connexion et sécurité.",
 			},
 			portalmfa.NotifyBackupCodeUsed: {
 				"Un code de secours a été utilisé",
@@ -108,12 +108,12 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"Bonjour {{.Name}},\n\nLe {{.When}}, vous nous avez signalé une tentative de connexion qui n'était pas la vôtre. Nous avons déconnecté tous vos appareils de confiance. Changez votre mot de passe si ce n'est pas déjà fait.",
 			},
 			portalmfa.NotifyTwoFactorOn: {
-				"La validation en deux étapes a été activée",
-				"Bonjour {{.Name}},\n\nLa validation en deux étapes a été activée sur votre compte le {{.When}} depuis {{.IP}}{{with .Device}} ({{.}}){{end}}. Désormais, chaque connexion demande une seconde étape après votre mot de passe.\n\nCe n'était pas vous ? Une personne qui connaît votre mot de passe l'a peut-être activée : changez votre mot de passe dès maintenant et vérifiez vos méthodes de connexion dans Connexion et sécurité.",
+				"L'authentification à deux facteurs a été activée",
+				"Bonjour {{.Name}},\n\nL'authentification à deux facteurs a été activée sur votre compte le {{.When}} depuis {{.IP}}{{with .Device}} ({{.}}){{end}}. Désormais, chaque connexion demande une seconde étape après votre mot de passe.\n\nCe n'était pas vous ? Une personne qui connaît votre mot de passe l'a peut-être activée : changez votre mot de passe dès maintenant et vérifiez vos moyens de connexion dans Connexion et sécurité.",
 			},
 			portalmfa.NotifyTwoFactorOff: {
-				"La validation en deux étapes a été désactivée",
-				"Bonjour {{.Name}},\n\nLa validation en deux étapes a été désactivée le {{.When}} depuis {{.IP}}{{with .Device}} ({{.}}){{end}} : il ne reste plus aucune application d'authentification ni clé d'accès sur votre compte. Vos codes de secours ne fonctionnent plus et vos appareils ne sont plus de confiance. Votre compte n'est plus protégé que par votre mot de passe.\n\nCe n'était pas vous ? Changez votre mot de passe et réactivez la validation en deux étapes dans Connexion et sécurité.",
+				"L'authentification à deux facteurs a été désactivée",
+				"Bonjour {{.Name}},\n\nL'authentification à deux facteurs a été désactivée le {{.When}} depuis {{.IP}}{{with .Device}} ({{.}}){{end}} : il ne reste plus aucune application d'authentification ni clé d'accès sur votre compte. Vos codes de secours ne fonctionnent plus et vos appareils ne sont plus de confiance. Votre compte n'est plus protégé que par votre mot de passe.\n\nCe n'était pas vous ? Changez votre mot de passe et réactivez l'authentification à deux facteurs dans Connexion et sécurité.",
 			},
 			portalmfa.NotifyCodesRegenerated: {
 				"De nouveaux codes de secours ont été générés",
@@ -205,7 +205,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyTOTPDisabled: {
 				"Die Authenticator-App wurde entfernt",
-				"Hallo {{.Name}},\n\ndie Authenticator-App wurde am {{.When}} von {{.IP}}{{with .Device}} ({{.}}){{end}} aus entfernt und gehört nicht mehr zu Ihrer Bestätigung in zwei Schritten. Die Codes der App gelten bei der Anmeldung nicht mehr.\n\nDas waren nicht Sie? Ändern Sie Ihr Passwort und richten Sie die App unter Anmeldung und Sicherheit wieder ein.",
+				"Hallo {{.Name}},\n\ndie Authenticator-App wurde am {{.When}} von {{.IP}}{{with .Device}} ({{.}}){{end}} aus entfernt und gehört nicht mehr zu Ihrer Zwei-Faktor-Authentifizierung. Die Codes der App gelten bei der Anmeldung nicht mehr.\n\nDas waren nicht Sie? Ändern Sie Ihr Passwort und richten Sie die App unter Anmeldung und Sicherheit wieder ein.",
 			},
 			portalmfa.NotifyBackupCodeUsed: {
 				"Ein Backup-Code wurde verwendet",
@@ -224,12 +224,12 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"Hallo {{.Name}},\n\nam {{.When}} haben Sie uns gemeldet, dass ein Anmeldeversuch nicht von Ihnen war. Wir haben alle Ihre vertrauenswürdigen Geräte abgemeldet. Ändern Sie Ihr Passwort, falls noch nicht geschehen.",
 			},
 			portalmfa.NotifyTwoFactorOn: {
-				"Die Bestätigung in zwei Schritten wurde eingeschaltet",
-				"Hallo {{.Name}},\n\ndie Bestätigung in zwei Schritten wurde am {{.When}} von {{.IP}}{{with .Device}} ({{.}}){{end}} aus für Ihr Konto eingeschaltet. Ab jetzt verlangt jede Anmeldung nach dem Passwort einen zweiten Schritt.\n\nDas waren nicht Sie? Dann kennt womöglich jemand Ihr Passwort: Ändern Sie es jetzt und prüfen Sie Ihre Anmeldemethoden unter Anmeldung und Sicherheit.",
+				"Die Zwei-Faktor-Authentifizierung wurde eingeschaltet",
+				"Hallo {{.Name}},\n\ndie Zwei-Faktor-Authentifizierung wurde am {{.When}} von {{.IP}}{{with .Device}} ({{.}}){{end}} aus für Ihr Konto eingeschaltet. Ab jetzt verlangt jede Anmeldung nach dem Passwort einen zweiten Schritt.\n\nDas waren nicht Sie? Dann kennt womöglich jemand Ihr Passwort: Ändern Sie es jetzt und prüfen Sie Ihre Anmeldemethoden unter Anmeldung und Sicherheit.",
 			},
 			portalmfa.NotifyTwoFactorOff: {
-				"Die Bestätigung in zwei Schritten wurde ausgeschaltet",
-				"Hallo {{.Name}},\n\ndie Bestätigung in zwei Schritten wurde am {{.When}} von {{.IP}}{{with .Device}} ({{.}}){{end}} aus ausgeschaltet: Ihr Konto hat keine Authenticator-App und keinen Passkey mehr. Ihre Backup-Codes funktionieren nicht mehr und Ihre Geräte sind nicht mehr vertrauenswürdig. Ihr Konto ist jetzt nur noch durch Ihr Passwort geschützt.\n\nDas waren nicht Sie? Ändern Sie Ihr Passwort und schalten Sie die Bestätigung in zwei Schritten unter Anmeldung und Sicherheit wieder ein.",
+				"Die Zwei-Faktor-Authentifizierung wurde ausgeschaltet",
+				"Hallo {{.Name}},\n\ndie Zwei-Faktor-Authentifizierung wurde am {{.When}} von {{.IP}}{{with .Device}} ({{.}}){{end}} aus ausgeschaltet: Ihr Konto hat keine Authenticator-App und keinen Passkey mehr. Ihre Backup-Codes funktionieren nicht mehr und Ihre Geräte sind nicht mehr vertrauenswürdig. Ihr Konto ist jetzt nur noch durch Ihr Passwort geschützt.\n\nDas waren nicht Sie? Ändern Sie Ihr Passwort und schalten Sie die Zwei-Faktor-Authentifizierung unter Anmeldung und Sicherheit wieder ein.",
 			},
 			portalmfa.NotifyCodesRegenerated: {
 				"Neue Backup-Codes wurden erstellt",
@@ -263,7 +263,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyTOTPDisabled: {
 				"L'app di autenticazione è stata rimossa",
-				"Ciao {{.Name}},\n\nil {{.When}}, da {{.IP}}{{with .Device}} ({{.}}){{end}}, l'app di autenticazione è stata rimossa dalla verifica in due passaggi. I suoi codici non servono più per accedere.\n\nNon sei stato tu? Cambia la password e configura di nuovo l'app in Accesso e sicurezza.",
+				"Ciao {{.Name}},\n\nil {{.When}}, da {{.IP}}{{with .Device}} ({{.}}){{end}}, l'app di autenticazione è stata rimossa dall'autenticazione a due fattori. I suoi codici non servono più per accedere.\n\nNon sei stato tu? Cambia la password e configura di nuovo l'app in Accesso e sicurezza.",
 			},
 			portalmfa.NotifyBackupCodeUsed: {
 				"È stato usato un codice di backup",
@@ -271,7 +271,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyFewBackupCodes: {
 				"Stai per finire i codici di backup",
-				"Ciao {{.Name}},\n\n{{if eq .Remaining 0}}Non ti restano più codici di backup.{{else if eq .Remaining 1}}Resta solo 1 codice di backup.{{else}}Restano solo {{.Remaining}} codici di backup.{{end}} Creane di nuovi in Accesso e sicurezza.",
+				"Ciao {{.Name}},\n\n{{if eq .Remaining 0}}Non ti restano più codici di backup.{{else if eq .Remaining 1}}Resta solo 1 codice di backup.{{else}}Restano solo {{.Remaining}} codici di backup.{{end}} Generane di nuovi in Accesso e sicurezza.",
 			},
 			portalmfa.NotifyRepeatedFailures: {
 				"Tentativi di accesso non riusciti ripetuti",
@@ -282,16 +282,16 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"Ciao {{.Name}},\n\nil {{.When}} ci hai segnalato che un tentativo di accesso non era tuo. Abbiamo disconnesso tutti i tuoi dispositivi attendibili. Cambia la password, se non l'hai ancora fatto.",
 			},
 			portalmfa.NotifyTwoFactorOn: {
-				"La verifica in due passaggi è stata attivata",
-				"Ciao {{.Name}},\n\nla verifica in due passaggi è stata attivata sul tuo account il {{.When}} da {{.IP}}{{with .Device}} ({{.}}){{end}}. D'ora in poi, a ogni accesso ti verrà chiesto un secondo passaggio dopo la password.\n\nNon sei stato tu? Potrebbe averla attivata qualcuno che conosce la tua password: cambiala subito e controlla i tuoi metodi di accesso in Accesso e sicurezza.",
+				"L'autenticazione a due fattori è stata attivata",
+				"Ciao {{.Name}},\n\nl'autenticazione a due fattori è stata attivata sul tuo account il {{.When}} da {{.IP}}{{with .Device}} ({{.}}){{end}}. D'ora in poi, a ogni accesso ti verrà chiesto un secondo passaggio dopo la password.\n\nNon sei stato tu? Potrebbe averla attivata qualcuno che conosce la tua password: cambiala subito e controlla i tuoi metodi di accesso in Accesso e sicurezza.",
 			},
 			portalmfa.NotifyTwoFactorOff: {
-				"La verifica in due passaggi è stata disattivata",
-				"Ciao {{.Name}},\n\nla verifica in due passaggi è stata disattivata il {{.When}} da {{.IP}}{{with .Device}} ({{.}}){{end}}: sul tuo account non restano più app di autenticazione né passkey. I tuoi codici di backup non funzionano più e i tuoi dispositivi non sono più attendibili. Ora il tuo account è protetto solo dalla password.\n\nNon sei stato tu? Cambia la password e riattiva la verifica in due passaggi in Accesso e sicurezza.",
+				"L'autenticazione a due fattori è stata disattivata",
+				"Ciao {{.Name}},\n\nl'autenticazione a due fattori è stata disattivata il {{.When}} da {{.IP}}{{with .Device}} ({{.}}){{end}}: sul tuo account non restano più app di autenticazione né passkey. I tuoi codici di backup non funzionano più e i tuoi dispositivi non sono più attendibili. Ora il tuo account è protetto solo dalla password.\n\nNon sei stato tu? Cambia la password e riattiva l'autenticazione a due fattori in Accesso e sicurezza.",
 			},
 			portalmfa.NotifyCodesRegenerated: {
-				"Sono stati creati nuovi codici di backup",
-				"Ciao {{.Name}},\n\nil {{.When}} sono stati creati nuovi codici di backup da {{.IP}}{{with .Device}} ({{.}}){{end}}. I tuoi vecchi codici di backup non funzionano più.\n\nNon sei stato tu? Cambia la password e creane di nuovi in Accesso e sicurezza.",
+				"Sono stati generati nuovi codici di backup",
+				"Ciao {{.Name}},\n\nil {{.When}} sono stati generati nuovi codici di backup da {{.IP}}{{with .Device}} ({{.}}){{end}}. I tuoi vecchi codici di backup non funzionano più.\n\nNon sei stato tu? Cambia la password e generane di nuovi in Accesso e sicurezza.",
 			},
 			portalmfa.NotifyPasskeyAdded: {
 				"È stata aggiunta una passkey al tuo account",
@@ -321,7 +321,7 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 			},
 			portalmfa.NotifyTOTPDisabled: {
 				"De authenticator-app is verwijderd",
-				"Hallo {{.Name}},\n\nDe authenticator-app is op {{.When}} vanaf {{.IP}}{{with .Device}} ({{.}}){{end}} verwijderd uit de verificatie in twee stappen. De codes van de app werken niet meer om in te loggen.\n\nWas jij dit niet? Wijzig je wachtwoord en stel de app opnieuw in bij Aanmelden en beveiliging.",
+				"Hallo {{.Name}},\n\nDe authenticator-app is op {{.When}} vanaf {{.IP}}{{with .Device}} ({{.}}){{end}} verwijderd uit de tweestapsverificatie. De codes van de app werken niet meer om in te loggen.\n\nWas jij dit niet? Wijzig je wachtwoord en stel de app opnieuw in bij Aanmelden en beveiliging.",
 			},
 			portalmfa.NotifyBackupCodeUsed: {
 				"Er is een back-upcode gebruikt",
@@ -340,12 +340,12 @@ func mailCatalog() map[string]map[portalmfa.NotificationKind]mailText {
 				"Hallo {{.Name}},\n\nOp {{.When}} heb je ons laten weten dat een inlogpoging niet van jou was. We hebben al je vertrouwde apparaten afgemeld. Wijzig je wachtwoord als je dat nog niet hebt gedaan.",
 			},
 			portalmfa.NotifyTwoFactorOn: {
-				"Verificatie in twee stappen is ingeschakeld",
-				"Hallo {{.Name}},\n\nVerificatie in twee stappen is op {{.When}} vanaf {{.IP}}{{with .Device}} ({{.}}){{end}} ingeschakeld voor je account. Voortaan wordt bij het inloggen na je wachtwoord om een tweede stap gevraagd.\n\nWas jij dit niet? Misschien heeft iemand die je wachtwoord kent dit gedaan: wijzig nu je wachtwoord en controleer je inlogmethoden bij Aanmelden en beveiliging.",
+				"Tweestapsverificatie is aangezet",
+				"Hallo {{.Name}},\n\nTweestapsverificatie is op {{.When}} vanaf {{.IP}}{{with .Device}} ({{.}}){{end}} aangezet voor je account. Voortaan wordt bij het inloggen na je wachtwoord om een tweede stap gevraagd.\n\nWas jij dit niet? Misschien heeft iemand die je wachtwoord kent dit gedaan: wijzig nu je wachtwoord en controleer je inlogmethoden bij Aanmelden en beveiliging.",
 			},
 			portalmfa.NotifyTwoFactorOff: {
-				"Verificatie in twee stappen is uitgeschakeld",
-				"Hallo {{.Name}},\n\nVerificatie in twee stappen is op {{.When}} vanaf {{.IP}}{{with .Device}} ({{.}}){{end}} uitgeschakeld: er staat geen authenticator-app of passkey meer op je account. Je back-upcodes werken niet meer en je apparaten worden niet meer vertrouwd. Je account is nu alleen nog met je wachtwoord beveiligd.\n\nWas jij dit niet? Wijzig je wachtwoord en schakel verificatie in twee stappen weer in bij Aanmelden en beveiliging.",
+				"Tweestapsverificatie is uitgezet",
+				"Hallo {{.Name}},\n\nTweestapsverificatie is op {{.When}} vanaf {{.IP}}{{with .Device}} ({{.}}){{end}} uitgezet: er staat geen authenticator-app of passkey meer op je account. Je back-upcodes werken niet meer en je apparaten worden niet meer vertrouwd. Je account is nu alleen nog met je wachtwoord beveiligd.\n\nWas jij dit niet? Wijzig je wachtwoord en zet tweestapsverificatie weer aan bij Aanmelden en beveiliging.",
 			},
 			portalmfa.NotifyCodesRegenerated: {
 				"Er zijn nieuwe back-upcodes gemaakt",

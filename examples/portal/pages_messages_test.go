@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -173,7 +175,7 @@ func TestAccountPageInFrench(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<html lang="fr">`, "<title>Mon compte · " + portalName, `id="nav-account">Mon compte<`, `id="logout">Se déconnecter<`,
-		"Bon retour parmi nous, Bruno Lefèvre.", "Connexion et sécurité", `Validation en deux étapes :`,
+		"Bon retour parmi nous, Bruno Lefèvre.", "Connexion et sécurité", `Authentification à deux facteurs :`,
 		`id="twostep-status">Désactivée<`, "<dt>Langue</dt><dd>Français</dd>", "Changer de mot de passe",
 		"Commandes et factures", "Rien ici n&#39;est réel.",
 	} {
@@ -218,5 +220,70 @@ func TestLoginPageFollowsBrowser(t *testing.T) {
 	req.Header.Set("Accept-Language", "es")
 	if r := b.do(req); r.status != http.StatusUnauthorized || !strings.Contains(r.body, "El correo electrónico o la contraseña no son correctos.") {
 		t.Errorf("refused login in Spanish: %d\n%s", r.status, r.body)
+	}
+}
+
+// competingTerms are, by language, the words the demo once used (or could
+// drift to) for what portalmfa's pages name otherwise: the feature itself
+// above all, which the library calls "two-factor authentication",
+// "authentification à deux facteurs", "verificación en dos pasos",
+// "Zwei-Faktor-Authentifizierung", "autenticazione a due fattori" and
+// "tweestapsverificatie". Two names on neighbouring pages read as two
+// features. Matched case-insensitively.
+var competingTerms = map[string][]string{
+	"en": {"two-step", "two step", "2-step", "2fa", "multi-factor", "two-factor verification"},
+	"fr": {"deux étapes", "validation en deux", "vérification en deux", "double authentification",
+		"appareils approuvés", "approuvés pour", "méthodes de connexion"},
+	"es": {"dos factores", "doble factor", "dos etapas", "autenticación en dos pasos", "segundo factor", "clave de acceso", "claves de acceso"},
+	"de": {"zwei schritten", "zwei-schritt", "zweistufig", "zweifaktor", "zwei-faktor-authentisierung", "bestätigung in zwei"},
+	"it": {"due passaggi", "due fasi", "verifica in due", "autenticazione in due"},
+	"nl": {"twee stappen", "tweestaps verificatie", "twee-staps", "tweefactor", "twee factoren", "tweede factor", "verificatie in twee"},
+}
+
+// TestOneTermPerLanguage: neither the pages nor the emails of the demo, in
+// any language, use a competing term for what the library's pages name.
+func TestOneTermPerLanguage(t *testing.T) {
+	mails := mailCatalog()
+	for _, lang := range pageLanguages {
+		terms := competingTerms[lang]
+		if len(terms) == 0 {
+			t.Errorf("%s: no competing terms listed", lang)
+		}
+		check := func(where, text string) {
+			lower := strings.ToLower(text)
+			for _, term := range terms {
+				if strings.Contains(lower, strings.ToLower(term)) {
+					t.Errorf("%s %s says %q: %q", lang, where, term, text)
+				}
+			}
+		}
+		for key, msg := range pageCatalog[lang] {
+			check("page text "+key, msg)
+		}
+		if len(mails[lang]) == 0 {
+			t.Errorf("%s: no emails", lang)
+		}
+		for kind, m := range mails[lang] {
+			check(fmt.Sprintf("email %v subject", kind), m.subject)
+			check(fmt.Sprintf("email %v body", kind), m.body)
+		}
+
+		// And the account tile names the feature as the library's
+		// security page does.
+		b, err := os.ReadFile(filepath.Join("..", "..", "httpx", "locales", lang+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var locale map[string]json.RawMessage
+		var title string
+		if err := json.Unmarshal(b, &locale); err != nil {
+			t.Fatalf("%s.json: %v", lang, err)
+		}
+		if err := json.Unmarshal(locale["security.title"], &title); err != nil || title == "" {
+			t.Fatalf("%s.json: security.title: %q, %v", lang, title, err)
+		}
+		if got := pageCatalog[lang]["account.twostep"]; !strings.Contains(strings.ToLower(got), strings.ToLower(title)) {
+			t.Errorf("%s: account.twostep is %q, which does not name the library's %q", lang, got, title)
+		}
 	}
 }

@@ -111,7 +111,7 @@ func TestBrowserPasskeys(t *testing.T) {
 	screenshot("challenge-passkey")
 	click("passing the challenge with the passkey", "/account", chromedp.Click(chromedp.CSS(selUsePasskey)))
 	if got := text(`#twostep-status`); got != "On" {
-		t.Fatalf("account tile says two-step verification is %q, want On", got)
+		t.Fatalf("account tile says two-factor authentication is %q, want On", got)
 	}
 
 	// Passwordless: the login page asks the browser for a passkey in
