@@ -30,15 +30,20 @@
 // What the demo wires together:
 //
 //   - its own login form, password check (bcrypt) and session cookie;
-//   - its own pages in the signed-in user's language, else the browser's
+//   - six demo users, one per language, each in a time zone of its own;
+//   - its own pages in the signed-in user's language, else the one the
+//     switcher at the foot of every page chose, else the browser's
 //     (Accept-Language), else English: a small catalog in
-//     pages_messages.go (en, fr, es, de, it, nl), read by {{t "key"}};
+//     pages_messages.go (en, fr, es, de, it, nl), read by {{t "key"}}; the
+//     switcher sets a signed-in user's preference, which the library's pages
+//     follow too;
 //   - after the password, [portalmfa.Service.SecondFactorRequired]: on an
 //     error the login stops with "try again later" (fail closed), never
 //     skipping the second factor; when a factor is on, the httpx challenge
 //     takes over and calls the portal back once it passes;
 //   - the httpx security pages mounted at /my/security/, wrapped in the
-//     portal's own navbar through a layout.html override;
+//     portal's own navbar through a layout.html override, whose words are
+//     the portal's own messages (messages/*.json, httpx Config.Messages);
 //   - a SQLite file (-db) for everything portalmfa stores, so enrollments
 //     survive a restart;
 //   - a [portalmfa.Notifier] that renders each notification (new trusted

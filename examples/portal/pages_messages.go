@@ -26,10 +26,17 @@ var pageMatcher = func() language.Matcher {
 }()
 
 // pageLanguage picks the language of a page: the signed-in user's (a may be
-// nil), else the browser's Accept-Language, else English.
+// nil), else the one the switcher chose, else the browser's
+// Accept-Language, else English.
 func pageLanguage(r *http.Request, a *account) string {
-	if a != nil && a.Language != "" {
-		if t, err := language.Parse(a.Language); err == nil {
+	pref := ""
+	if a != nil {
+		pref = a.Language()
+	} else if c, err := r.Cookie(languageCookie); err == nil {
+		pref = c.Value // the switcher's choice, signed out
+	}
+	if pref != "" {
+		if t, err := language.Parse(pref); err == nil {
 			if _, i, c := pageMatcher.Match(t); c != language.No {
 				return pageLanguages[i]
 			}
@@ -78,6 +85,8 @@ var pageCatalog = map[string]map[string]string{
 		"nav.sign_out":            "Sign out",
 		"footer.demo":             "%s is a demo of",
 		"footer.not_real":         "Nothing here is real.",
+		"footer.language":         "Language",
+		"footer.language_change":  "Change",
 		"title.login":             "Sign in",
 		"title.account":           "My Account",
 		"title.password":          "Change password",
@@ -148,6 +157,8 @@ var pageCatalog = map[string]map[string]string{
 		"nav.sign_out":            "Se déconnecter",
 		"footer.demo":             "%s est une démo de",
 		"footer.not_real":         "Rien ici n'est réel.",
+		"footer.language":         "Langue",
+		"footer.language_change":  "Changer",
 		"title.login":             "Connexion",
 		"title.account":           "Mon compte",
 		"title.password":          "Changer de mot de passe",
@@ -218,6 +229,8 @@ var pageCatalog = map[string]map[string]string{
 		"nav.sign_out":            "Cerrar sesión",
 		"footer.demo":             "%s es una demo de",
 		"footer.not_real":         "Nada aquí es real.",
+		"footer.language":         "Idioma",
+		"footer.language_change":  "Cambiar",
 		"title.login":             "Iniciar sesión",
 		"title.account":           "Mi cuenta",
 		"title.password":          "Cambiar la contraseña",
@@ -288,6 +301,8 @@ var pageCatalog = map[string]map[string]string{
 		"nav.sign_out":            "Abmelden",
 		"footer.demo":             "%s ist eine Demo von",
 		"footer.not_real":         "Nichts hier ist echt.",
+		"footer.language":         "Sprache",
+		"footer.language_change":  "Ändern",
 		"title.login":             "Anmelden",
 		"title.account":           "Mein Konto",
 		"title.password":          "Passwort ändern",
@@ -358,6 +373,8 @@ var pageCatalog = map[string]map[string]string{
 		"nav.sign_out":            "Esci",
 		"footer.demo":             "%s è una demo di",
 		"footer.not_real":         "Niente qui è reale.",
+		"footer.language":         "Lingua",
+		"footer.language_change":  "Cambia",
 		"title.login":             "Accedi",
 		"title.account":           "Il mio account",
 		"title.password":          "Cambia password",
@@ -428,6 +445,8 @@ var pageCatalog = map[string]map[string]string{
 		"nav.sign_out":            "Afmelden",
 		"footer.demo":             "%s is een demo van",
 		"footer.not_real":         "Niets hier is echt.",
+		"footer.language":         "Taal",
+		"footer.language_change":  "Wijzigen",
 		"title.login":             "Inloggen",
 		"title.account":           "Mijn account",
 		"title.password":          "Wachtwoord wijzigen",

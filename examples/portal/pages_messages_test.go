@@ -136,7 +136,12 @@ func TestPagesRenderInEveryLanguage(t *testing.T) {
 }
 
 func TestPageLanguage(t *testing.T) {
-	fr := &account{Language: "fr"}
+	prefers := func(lang string) *account {
+		a := &account{}
+		a.language.Store(lang)
+		return a
+	}
+	fr := prefers("fr")
 	for _, tc := range []struct {
 		user   *account
 		accept string
@@ -149,8 +154,8 @@ func TestPageLanguage(t *testing.T) {
 		{nil, "garbage;;q=x", "en"},
 		{fr, "", "fr"},
 		{fr, "de", "fr"},                       // the user's choice wins
-		{&account{Language: "pt"}, "nl", "nl"}, // not one of ours: the browser's
-		{&account{Language: "de-CH"}, "", "de"},
+		{prefers("pt"), "nl", "nl"}, // not one of ours: the browser's
+		{prefers("de-CH"), "", "de"},
 	} {
 		r, _ := http.NewRequest(http.MethodGet, "/", nil)
 		if tc.accept != "" {

@@ -206,6 +206,7 @@ func (p *portal) routes() http.Handler {
 	mux.HandleFunc("GET /account", p.accountPage)
 	mux.HandleFunc("GET /account/password", p.passwordPage)
 	mux.Handle("POST /account/password", cop.Handler(http.HandlerFunc(p.changePassword)))
+	mux.Handle("POST /language", cop.Handler(http.HandlerFunc(p.switchLanguage)))
 	mux.HandleFunc("GET /dev/outbox", p.outboxPage)
 
 	static, _ := fs.Sub(assets, "static") // cannot fail: the directory is embedded
@@ -374,7 +375,7 @@ func (p *portal) logout(w http.ResponseWriter, r *http.Request) {
 type accountData struct {
 	User     *account
 	TwoStep  string // "on", "off" or "unknown"
-	Since    string // the date two-step verification was turned on, or ""
+	Since    string // the date two-factor authentication was turned on, or ""
 	Language string // the user's language, named in the page's
 	Notice   string
 }
@@ -386,7 +387,7 @@ func (p *portal) accountPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := pageLanguage(r, a)
-	d := accountData{User: a, TwoStep: "off", Language: languageNameIn(lang, a.Language)}
+	d := accountData{User: a, TwoStep: "off", Language: languageNameIn(lang, a.Language())}
 	if r.URL.Query().Get("done") == "password" {
 		d.Notice = mustPageText(lang, "account.password_done")
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -32,12 +33,19 @@ func demoUsers() []demoUser {
 
 // account is a portal user as the portal keeps it: only the password hash.
 type account struct {
-	ID, Name, Email, Language, TimeZone string
-	hash                                []byte
+	ID, Name, Email, TimeZone string
+	language                  atomic.Value // string: the preferred language, which the switcher changes
+	hash                      []byte
+}
+
+// Language is the account's preferred language tag.
+func (a *account) Language() string {
+	s, _ := a.language.Load().(string)
+	return s
 }
 
 func (a *account) mfaUser() portalmfa.User {
-	return portalmfa.User{ID: a.ID, Name: a.Name, Email: a.Email, Language: a.Language, TimeZone: a.TimeZone}
+	return portalmfa.User{ID: a.ID, Name: a.Name, Email: a.Email, Language: a.Language(), TimeZone: a.TimeZone}
 }
 
 // directory is the portal's user list. The accounts are fixed; only their
@@ -64,7 +72,8 @@ func newDirectory(seeds []demoUser, cost int) (*directory, error) {
 		if err != nil {
 			return nil, fmt.Errorf("hashing the password of %s: %w", s.Email, err)
 		}
-		a := &account{ID: s.ID, Name: s.Name, Email: s.Email, Language: s.Language, TimeZone: s.TimeZone, hash: h}
+		a := &account{ID: s.ID, Name: s.Name, Email: s.Email, TimeZone: s.TimeZone, hash: h}
+		a.language.Store(s.Language)
 		d.byID[a.ID] = a
 		d.byEmail[normalizeEmail(a.Email)] = a
 	}
