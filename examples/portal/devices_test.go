@@ -370,7 +370,7 @@ func TestOutboxLocalTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for zone, want := range map[string]string{"Europe/Paris": "15/03/2026 00:30 CET", "": "14/03/2026 23:30 UTC"} {
+	for zone, want := range map[string]string{"Europe/Paris": "15/03/2026 à 00:30 CET", "": "14/03/2026 à 23:30 UTC"} {
 		n := portalmfa.Notification{Kind: portalmfa.NotifyTOTPReplaced, UserID: "1002", At: at, IP: "192.0.2.1",
 			User: portalmfa.User{ID: "1002", Name: "Bruno", Email: "bruno@example.com", Language: "fr", TimeZone: zone}}
 		if err := o.Notify(t.Context(), n); err != nil {

@@ -9,11 +9,14 @@ import "github.com/portalmfa/portalmfa"
 
 type mailText struct{ subject, body string }
 
-// mailTimeLayout is how the messages of a language write a time.
+// mailTimeLayout is how the messages of a language write a time: as the
+// security pages do (httpx's format.datetime), so a user meets one style.
 func mailTimeLayout(lang string) string {
 	switch lang {
-	case "fr", "es", "it":
-		return "02/01/2006 15:04 MST"
+	case "fr":
+		return "02/01/2006 à 15:04 MST"
+	case "es", "it":
+		return "02/01/2006, 15:04 MST"
 	case "de":
 		return "02.01.2006, 15:04 MST"
 	case "nl":

@@ -112,7 +112,7 @@ var pageCatalog = map[string]map[string]string{
 		"account.twostep_off":     "Off",
 		"account.twostep_unknown": "Unknown",
 		"account.since":           "Since %s",
-		"account.date_layout":     "2 January 2006",
+		"account.date_layout":     "Jan 2, 2006",
 		"account.profile":         "Profile",
 		"account.name":            "Name",
 		"account.email":           "Email",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -289,6 +290,31 @@ func TestOneTermPerLanguage(t *testing.T) {
 		}
 		if got := pageCatalog[lang]["account.twostep"]; !strings.Contains(strings.ToLower(got), strings.ToLower(title)) {
 			t.Errorf("%s: account.twostep is %q, which does not name the library's %q", lang, got, title)
+		}
+	}
+}
+
+// One date style: the demo writes dates and times as the library's pages
+// do, in every language.
+func TestOneDateStyle(t *testing.T) {
+	for _, lang := range pageLanguages {
+		src, err := os.ReadFile(filepath.Join("..", "..", "httpx", "locales", lang+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ours map[string]json.RawMessage
+		if err := json.Unmarshal(src, &ours); err != nil {
+			t.Fatal(err)
+		}
+		var date, datetime struct{ Other string }
+		if err := errors.Join(json.Unmarshal(ours["format.date"], &date), json.Unmarshal(ours["format.datetime"], &datetime)); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := mustPageText(lang, "account.date_layout"), date.Other; got != want {
+			t.Errorf("%s: the account page writes dates as %q, the security pages as %q", lang, got, want)
+		}
+		if got, want := mailTimeLayout(lang), datetime.Other; got != want {
+			t.Errorf("%s: the emails write times as %q, the security pages as %q", lang, got, want)
 		}
 	}
 }
