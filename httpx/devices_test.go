@@ -434,6 +434,7 @@ func TestRevokeDevice(t *testing.T) {
 
 		w = hs.do(http.MethodGet, "/my/security/?device="+id+"&done=device-revoked", nil, as("alice"))
 		row := itemOf(t, w.Body.String(), "portalmfa-device-"+id)
+		assert.Contains(t, row, `<li class="list-group-item portalmfa-device portalmfa-inactive"`, "greyed while it stays listed")
 		assert.Contains(t, row, `<div class="alert alert-success mt-3 mb-0" id="portalmfa-device-`+id+`-message" role="status">The device is no longer trusted.`)
 		w = hs.do(http.MethodGet, "/my/security/?done=device-revoked", nil, as("alice"))
 		assert.Contains(t, w.Body.String(), `id="portalmfa-devices-message" role="status">The device is no longer trusted.`, "without a device, in the card")
