@@ -215,7 +215,10 @@
 //
 // and the host's own: Config.Messages adds its texts (locale files in our
 // format, IDs of its own, such as "acme.nav.sign_out") to what t and tn
-// find, and Config.Funcs its template functions. They read the page data:
+// find, and Config.Funcs its template functions. The host's own pages can
+// speak the same way: [Handler.TemplateFuncs] gives them t, tn and lang
+// bound to the language ours would pick, and [Handler.Translate] a
+// message outside a template. Our templates read the page data:
 // .User (the signed-in portalmfa.User on security pages), .Alert (.Kind,
 // .Text, .Link, .LinkText, .For), .TOTP ("off", "pending", "on",
 // "replacing"), .Since, .BackupCodes, .BackupCodesLow, .Devices (each

@@ -312,3 +312,35 @@ func TestHostMessagesAndFuncs(t *testing.T) {
 	body = hs.do(http.MethodGet, "/my/security/", nil, as("alice"), withHeader("Accept-Language", "de")).Body.String()
 	assert.Contains(t, body, "<nav>Sign out · 2 items · ACME</nav>", "a language the host lacks falls back to English")
 }
+
+// A host's own pages use our translator with its messages: one catalog,
+// one plural rule, one language choice with ours.
+func TestHostPagesTranslate(t *testing.T) {
+	hs := newHost(t, func(c *httpx.Config) {
+		c.Messages = fstest.MapFS{
+			"en.json": {Data: []byte(`{"acme.left": {"one": "{{.Count}} code left", "other": "{{.Count}} codes left"}, "acme.hi": "Hello {{.Name}}"}`)},
+			"fr.json": {Data: []byte(`{"acme.left": {"one": "{{.Count}} code restant", "other": "{{.Count}} codes restants"}, "acme.hi": "Bonjour {{.Name}}"}`)},
+		}
+	})
+	page := template.Must(template.New("p").Funcs(hs.h.TemplateFuncs(httptest.NewRequest(http.MethodGet, "/", nil), "")).
+		Parse(`<html lang="{{lang}}">{{t "acme.hi" "Name" .}} · {{tn "acme.left" 2}} · {{t "security.title"}}</html>`))
+	for _, tc := range []struct{ accept, user, want string }{
+		{"", "", `<html lang="en">Hello Zoë · 2 codes left · Two-factor authentication</html>`},
+		{"fr", "", `<html lang="fr">Bonjour Zoë · 2 codes restants · Authentification à deux facteurs</html>`},
+		{"fr", "en", `<html lang="en">Hello Zoë · 2 codes left · Two-factor authentication</html>`},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Accept-Language", tc.accept)
+		clone := template.Must(page.Clone()).Funcs(hs.h.TemplateFuncs(r, tc.user))
+		var b strings.Builder
+		require.NoError(t, clone.Execute(&b, "Zoë"))
+		assert.Equal(t, tc.want, b.String())
+	}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Accept-Language", "fr")
+	s, err := hs.h.Translate(r, "", "acme.hi", "Name", "Zoë")
+	require.NoError(t, err)
+	assert.Equal(t, "Bonjour Zoë", s)
+	_, err = hs.h.Translate(r, "", "acme.nope")
+	assert.Error(t, err)
+}
