@@ -324,7 +324,7 @@ func TestDeviceList(t *testing.T) {
 
 	item := func(token string) string {
 		t.Helper()
-		re := regexp.MustCompile(`(?s)<li class="list-group-item portalmfa-device" id="portalmfa-device-` + hs.svc.DeviceID(token) + `">.*?</li>`)
+		re := regexp.MustCompile(`(?s)<li class="list-group-item portalmfa-device[^"]*" id="portalmfa-device-` + hs.svc.DeviceID(token) + `">.*?</li>`)
 		m := re.FindString(body)
 		require.NotEmpty(t, m, "device listed")
 		return m
@@ -361,7 +361,8 @@ func TestDeviceList(t *testing.T) {
 		assert.Less(t, strings.Index(body, hs.svc.DeviceID(current)), strings.Index(body, hs.svc.DeviceID(old)))
 		assert.NotContains(t, body, hs.svc.DeviceID(bobs))
 		assert.NotContains(t, body, "192.0.2.200")
-		assert.Equal(t, 3, strings.Count(body, `class="list-group-item portalmfa-device"`))
+		assert.Equal(t, 3, strings.Count(body, `class="list-group-item portalmfa-device`))
+		assert.Equal(t, 2, strings.Count(body, `portalmfa-device portalmfa-inactive"`), "the revoked and the expired, greyed")
 	})
 	t.Run("revoke all while one is active", func(t *testing.T) {
 		assert.Contains(t, body, `<form method="post" action="/my/security/devices/revoke-all">`)
