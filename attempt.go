@@ -55,10 +55,55 @@ var (
 // user's second-step failures in a row: at Config.SuspendAfter, guessable
 // codes are refused unevaluated (reserved atomically too, so a burst cannot
 // pass the cap), while a passkey or a backup code still signs in.
-func (s *Service) attempt(ctx context.Context, userID string, c Client, kind attemptKind, check func() error) (err error) {
+//
+// With a store that can ([TxStore]), all of it is one transaction: one
+// commit per attempt, and a failure of ours rolls back what it counted.
+// Notifications wait for the commit. (Not for a password: its check is
+// slow on purpose, and must not hold a transaction open.)
+func (s *Service) attempt(ctx context.Context, userID string, c Client, kind attemptKind, check func(ctx context.Context) error) error {
 	if userID == "" {
 		return ErrNotEnrolled
 	}
+	if s.tx == nil || kind.password {
+		return s.attemptOnce(ctx, userID, c, kind, check)
+	}
+	var result error
+	out := new(outbox)
+	err := s.tx.InTx(context.WithValue(ctx, outboxKey{}, out), func(ctx context.Context) error {
+		result = s.attemptOnce(ctx, userID, c, kind, check)
+		if errors.Is(result, ErrUnavailable) {
+			return result // rolled back: counted against nobody
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrUnavailable) && kind.method != "":
+		s.recordAttempt(ctx, userID, c, kind.method, err) // its entry went with the rollback
+		return err
+	case err != nil && !errors.Is(err, ErrUnavailable):
+		return unavailable(err) // the commit failed: nothing happened
+	case err != nil:
+		return err
+	}
+	for _, n := range out.held {
+		s.notify(ctx, n.c, n.n)
+	}
+	return result
+}
+
+// outbox holds the notifications of an attempt until its transaction
+// commits: a Notifier that wrote to the same database meanwhile would wait
+// for it, and one that sends mail should not tell of what rolled back.
+type outbox struct {
+	held []struct {
+		c Client
+		n Notification
+	}
+}
+
+type outboxKey struct{}
+
+func (s *Service) attemptOnce(ctx context.Context, userID string, c Client, kind attemptKind, check func(ctx context.Context) error) (err error) {
 	if kind.method != "" {
 		defer func() {
 			if locked, ok := errors.AsType[*LockedOutError](err); ok && !s.firstOf(ctx, "refused:"+userID, locked.Until) {
@@ -104,7 +149,7 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 		s.release(ctx, ipKey, ip)
 		s.release(ctx, runKey, run)
 	}
-	checked := check
+	checked := func() error { return check(ctx) }
 	if kind.guessable {
 		run, err = s.store.ReserveAttempt(ctx, runKey, s.suspendLimit(), now)
 		switch {

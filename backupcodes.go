@@ -124,7 +124,7 @@ func (s *Service) VerifyBackupCode(ctx context.Context, userID, code string, c C
 	if err != nil {
 		return 0, err
 	}
-	err = s.attempt(ctx, userID, c, loginBackupCode, func() error {
+	err = s.attempt(ctx, userID, c, loginBackupCode, func(ctx context.Context) error {
 		remaining, err = s.redeemBackupCode(ctx, userID, n)
 		return err
 	})

@@ -58,6 +58,13 @@ func (s *Service) notify(ctx context.Context, c Client, n Notification) {
 	if s.cfg.Notifier == nil {
 		return
 	}
+	if out, ok := ctx.Value(outboxKey{}).(*outbox); ok {
+		out.held = append(out.held, struct {
+			c Client
+			n Notification
+		}{c, n})
+		return
+	}
 	n.At, n.IP, n.Device = s.cfg.Now(), c.IP, s.deviceNames.name(c.UserAgent)
 	n.User = User{ID: n.UserID}
 	if s.cfg.LookupUser != nil {

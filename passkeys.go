@@ -395,7 +395,7 @@ func (s *Service) finishPasskeyLogin(ctx context.Context, userID, purpose, token
 	if err != nil {
 		return err // not a guess: nothing was signed
 	}
-	return s.attempt(ctx, userID, c, kind, func() error {
+	return s.attempt(ctx, userID, c, kind, func(ctx context.Context) error {
 		cu, err := s.ceremonyUser(ctx, User{ID: userID})
 		if err != nil {
 			return err

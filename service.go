@@ -188,6 +188,19 @@ type Service struct {
 	passkeys *passkeyService  // nil without passkeys
 	releaser lockout.Releaser // nil when the store cannot take attempts back
 	resealer totp.ResealStore // nil when the store cannot walk its secrets
+	tx       TxStore          // nil when the store has no transactions
+}
+
+// TxStore is a [Store] that runs several of its calls in one transaction.
+// It is optional: with it, each attempt at a factor (its reservations, the
+// check, the counters' reset and the history entry) is one transaction, one
+// commit. store/sqlite and store/postgres have it; the memory store needs
+// none.
+type TxStore interface {
+	// InTx runs fn in one transaction: every call of the store made with
+	// the context fn receives belongs to it. It commits when fn returns
+	// nil; otherwise it rolls back and returns fn's error.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Now is the Service's clock, so pages show times consistent with its
@@ -303,6 +316,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("portalmfa: Config.Keys: %w", err)
 	}
 	s.resealer, _ = cfg.Store.(totp.ResealStore)
+	s.tx, _ = cfg.Store.(TxStore)
 	s.releaser, _ = cfg.Store.(lockout.Releaser)
 	s.factors = []factor{totpFactor{s}}
 	if cfg.Passkeys.RPID != "" || len(cfg.Passkeys.Origins) > 0 {

@@ -227,7 +227,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code, proof string, c
 	if first && !st.BackupCodesShown {
 		return ErrNoBackupCodes
 	}
-	return s.attempt(ctx, userID, c, enrolling, func() error {
+	return s.attempt(ctx, userID, c, enrolling, func(ctx context.Context) error {
 		e, secret, err := s.loadTOTP(ctx, userID)
 		if err != nil {
 			return err
@@ -308,7 +308,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string, c Client)
 	if _, err := totp.Normalize(code); err != nil {
 		return err
 	}
-	return s.attempt(ctx, userID, c, loginTOTP, func() error {
+	return s.attempt(ctx, userID, c, loginTOTP, func(ctx context.Context) error {
 		return s.checkTOTP(ctx, userID, code)
 	})
 }

@@ -101,7 +101,7 @@ func (s *Service) ReverifyPassword(ctx context.Context, userID, password, prev s
 	if password == "" {
 		return "", ErrWrongPassword
 	}
-	err = s.attempt(ctx, userID, c, passwordCheck, func() error { return s.checkPassword(ctx, userID, password) })
+	err = s.attempt(ctx, userID, c, passwordCheck, func(ctx context.Context) error { return s.checkPassword(ctx, userID, password) })
 	if err != nil {
 		return "", err
 	}
@@ -118,7 +118,7 @@ func (s *Service) ReverifyPassword(ctx context.Context, userID, password, prev s
 // stolen session could find the password by guessing on the password page,
 // then turn 2FA off.
 func (s *Service) PasswordAttempt(ctx context.Context, account string, c Client, check func() (bool, error)) error {
-	return s.attempt(ctx, account, c, passwordCheck, func() error {
+	return s.attempt(ctx, account, c, passwordCheck, func(ctx context.Context) error {
 		ok, err := check()
 		switch {
 		case err != nil:
@@ -153,7 +153,7 @@ func (s *Service) ReverifyCode(ctx context.Context, userID, code, prev string, c
 		} else if st.Factor(FactorTOTP).State != On {
 			return "", ErrInvalidCode
 		}
-		err = s.attempt(ctx, userID, c, reverifyingTOTP, func() error { return s.checkTOTP(ctx, userID, code) })
+		err = s.attempt(ctx, userID, c, reverifyingTOTP, func(ctx context.Context) error { return s.checkTOTP(ctx, userID, code) })
 		if err != nil {
 			return "", err
 		}
@@ -164,7 +164,7 @@ func (s *Service) ReverifyCode(ctx context.Context, userID, code, prev string, c
 		return "", ErrMalformedCode
 	}
 	var remaining int
-	err = s.attempt(ctx, userID, c, reverifying, func() error {
+	err = s.attempt(ctx, userID, c, reverifying, func(ctx context.Context) error {
 		remaining, err = s.redeemBackupCode(ctx, userID, n)
 		return err
 	})
