@@ -98,10 +98,7 @@ func mustURL(t *testing.T, s string) *url.URL {
 // and a user's language picks it.
 func TestOutboxMessages(t *testing.T) {
 	now := time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
-	o, err := newOutbox(func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := newOutbox(func() time.Time { return now }, testCatalog(t))
 	kinds := []portalmfa.NotificationKind{
 		portalmfa.NotifyNewTrustedDevice, portalmfa.NotifyTOTPDisabled, portalmfa.NotifyBackupCodeUsed,
 		portalmfa.NotifyFewBackupCodes, portalmfa.NotifyRepeatedFailures, portalmfa.NotifyNotMe,
@@ -366,10 +363,7 @@ func TestHistoryWithoutSecondFactor(t *testing.T) {
 // Messages give the time in the user's zone, named; UTC, named, without one.
 func TestOutboxLocalTime(t *testing.T) {
 	at := time.Date(2026, 3, 14, 23, 30, 0, 0, time.UTC)
-	o, err := newOutbox(func() time.Time { return at })
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := newOutbox(func() time.Time { return at }, testCatalog(t))
 	for zone, want := range map[string]string{"Europe/Paris": "15/03/2026 à 00:30 CET", "": "14/03/2026 à 23:30 UTC"} {
 		n := portalmfa.Notification{Kind: portalmfa.NotifyTOTPReplaced, UserID: "1002", At: at, IP: "192.0.2.1",
 			User: portalmfa.User{ID: "1002", Name: "Bruno", Email: "bruno@example.com", Language: "fr", TimeZone: zone}}

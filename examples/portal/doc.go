@@ -33,10 +33,15 @@
 //   - six demo users, one per language, each in a time zone of its own;
 //   - its own pages in the signed-in user's language, else the one the
 //     switcher at the foot of every page chose, else the browser's
-//     (Accept-Language), else English: a small catalog in
-//     pages_messages.go (en, fr, es, de, it, nl), read by {{t "key"}}; the
-//     switcher sets a signed-in user's preference, which the library's pages
-//     follow too;
+//     (Accept-Language), else English, with the library's translator: its
+//     words are go-i18n files, messages/*.json (en, fr, es, de, it, nl,
+//     IDs under "acme."), which httpx loads beside its own
+//     (Config.Messages); the templates read them with httpx's t, tn and
+//     lang ([httpx.Handler.TemplateFuncs]), the handlers with
+//     [httpx.Handler.Translate], so a page of the portal and one of the
+//     library pick one language, from one catalog format, with one plural
+//     rule. The switcher sets a signed-in user's preference, which the
+//     library's pages follow too;
 //   - after the password, [portalmfa.Service.SecondFactorRequired]: on an
 //     error the login stops with "try again later" (fail closed), never
 //     skipping the second factor; when a factor is on, the httpx challenge
@@ -46,11 +51,13 @@
 //     the portal's own messages (messages/*.json, httpx Config.Messages);
 //   - a SQLite file (-db) for everything portalmfa stores, so enrollments
 //     survive a restart;
-//   - a [portalmfa.Notifier] that renders each notification (new trusted
+//   - a [portalmfa.Notifier] that writes each notification (new trusted
 //     device, 2FA turned off, backup code used, few codes left, repeated
 //     failures, "this wasn't me") in the user's language, found through
 //     Config.LookupUser, into an in-memory outbox shown at /dev/outbox, a
 //     development page in place of the emails a real portal would send;
+//     its words are messages of the same files, read with a go-i18n bundle
+//     of its own, since no request is there to pick a language;
 //   - a password page, /account/password (bcrypt, in memory), which calls
 //     [portalmfa.Service.PasswordChanged] so every trusted device is
 //     revoked; the security page links to it after "this wasn't me";

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
 
 func main() {
@@ -134,7 +136,7 @@ func printBanner(w io.Writer, url, db string, p *portal) {
 	fmt.Fprintf(w, "  Key file  %s (%s)\n\n", p.keyPath, key)
 	fmt.Fprintf(w, "  Demo users (email / password):\n")
 	for _, u := range demoUsers() {
-		fmt.Fprintf(w, "    %-20s %-18s %s, prefers %s\n", u.Email, u.Password, u.Name, languageName(u.Language))
+		fmt.Fprintf(w, "    %-20s %-18s %s, prefers %s\n", u.Email, u.Password, u.Name, englishLanguageName(p.messages, u.Language))
 	}
 	fmt.Fprintln(w)
 	if strings.HasPrefix(url, "http://") {
@@ -143,4 +145,14 @@ func printBanner(w io.Writer, url, db string, p *portal) {
 		fmt.Fprintln(w, "  to store on http. Put the portal behind TLS in production.")
 		fmt.Fprintln(w)
 	}
+}
+
+// englishLanguageName names a language tag in English, for the banner,
+// from the demo's messages; a tag they do not name is shown as it is.
+func englishLanguageName(messages *i18n.Bundle, tag string) string {
+	s, err := i18n.NewLocalizer(messages, "en").Localize(&i18n.LocalizeConfig{MessageID: "acme.language_name." + tag})
+	if err != nil {
+		return tag
+	}
+	return s
 }

@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
-	"text/template"
 	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"github.com/portalmfa/portalmfa"
 )
@@ -17,17 +17,17 @@ import (
 const outboxSize = 50
 
 // outbox is the demo's portalmfa.Notifier. A real portal would send an
-// email; the demo renders the same message, in the user's language, and
+// email; the demo writes the same message, in the user's language, and
 // keeps it in memory for the development outbox page (/dev/outbox).
 type outbox struct {
-	now   func() time.Time
-	texts map[string]map[portalmfa.NotificationKind]mailTemplate // by language
+	now     func() time.Time
+	catalog *i18n.Bundle // the demo's messages (loadMessages): acme.mail.<kind>.subject, .body, …
 
 	mu   sync.Mutex
 	mail []mail // oldest first
 }
 
-// mail is one rendered notification.
+// mail is one written notification.
 type mail struct {
 	At       time.Time
 	To       string // "Alice Martin <alice@example.com>"
@@ -37,65 +37,60 @@ type mail struct {
 	Body     string
 }
 
-type mailTemplate struct {
-	subject, body *template.Template
+func newOutbox(now func() time.Time, catalog *i18n.Bundle) *outbox {
+	return &outbox{now: now, catalog: catalog}
 }
 
-// mailData is what the message templates read.
-type mailData struct {
-	Name      string // the user's name
-	When      string // the time of the event, in the language's format
-	IP        string
-	Device    string // "" when unknown
-	Remaining int    // backup codes left
-}
-
-func newOutbox(now func() time.Time) (*outbox, error) {
-	o := &outbox{now: now, texts: map[string]map[portalmfa.NotificationKind]mailTemplate{}}
-	for lang, msgs := range mailCatalog() {
-		o.texts[lang] = map[portalmfa.NotificationKind]mailTemplate{}
-		for kind, m := range msgs {
-			name := lang + "/" + string(kind)
-			subject, err := template.New(name).Parse(m.subject)
-			if err != nil {
-				return nil, fmt.Errorf("outbox: %s subject: %w", name, err)
-			}
-			body, err := template.New(name).Parse(m.body)
-			if err != nil {
-				return nil, fmt.Errorf("outbox: %s body: %w", name, err)
-			}
-			o.texts[lang][kind] = mailTemplate{subject, body}
-		}
-	}
-	return o, nil
-}
-
-// Notify implements portalmfa.Notifier: it renders n in the language of
-// its user (English when the demo has no text in it) into the outbox.
+// Notify implements portalmfa.Notifier: it writes n in the language of
+// its user (the nearest the messages have, else English) into the outbox.
 func (o *outbox) Notify(_ context.Context, n portalmfa.Notification) error {
-	lang := o.language(n.User.Language)
-	t, ok := o.texts[lang][n.Kind]
-	if !ok {
-		return fmt.Errorf("outbox: no message for %q", n.Kind)
+	words := i18n.NewLocalizer(o.catalog, n.User.Language)
+	localize := func(lc *i18n.LocalizeConfig) (string, error) {
+		// A message missing in the user's language comes back in English,
+		// with an error: the tests keep that from happening.
+		s, err := words.Localize(lc)
+		if err != nil {
+			return "", fmt.Errorf("outbox: %w", err)
+		}
+		return s, nil
+	}
+	layout, tag, err := words.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: "acme.mail.time_layout"})
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
 	}
 	at := n.At
 	if at.IsZero() {
 		at = o.now()
 	}
 	at = at.In(n.User.Location()) // the user's local time; UTC, named, without a zone
-	d := mailData{
-		Name:      cmp.Or(n.User.Name, n.User.Email, n.UserID),
-		When:      at.Format(mailTimeLayout(lang)),
-		IP:        n.IP,
-		Device:    n.Device,
-		Remaining: n.Remaining,
+
+	id := "acme.mail." + string(n.Kind)
+	// The backup codes left, a sentence of the body: a plural message, and
+	// one of its own for none.
+	var left string
+	switch {
+	case n.Kind == portalmfa.NotifyFewBackupCodes && n.Remaining == 0:
+		left, err = localize(&i18n.LocalizeConfig{MessageID: id + ".none"})
+	case n.Kind == portalmfa.NotifyFewBackupCodes || n.Kind == portalmfa.NotifyBackupCodeUsed:
+		left, err = localize(&i18n.LocalizeConfig{MessageID: id + ".left",
+			PluralCount: n.Remaining, TemplateData: map[string]any{"Count": n.Remaining}})
 	}
-	var subject, body strings.Builder
-	if err := t.subject.Execute(&subject, d); err != nil {
-		return fmt.Errorf("outbox: %s: %w", n.Kind, err)
+	if err != nil {
+		return err
 	}
-	if err := t.body.Execute(&body, d); err != nil {
-		return fmt.Errorf("outbox: %s: %w", n.Kind, err)
+	subject, err := localize(&i18n.LocalizeConfig{MessageID: id + ".subject"})
+	if err != nil {
+		return err
+	}
+	body, err := localize(&i18n.LocalizeConfig{MessageID: id + ".body", TemplateData: map[string]any{
+		"Name":   cmp.Or(n.User.Name, n.User.Email, n.UserID),
+		"When":   at.Format(layout),
+		"IP":     n.IP,
+		"Device": n.Device, // "" when unknown
+		"Left":   left,
+	}})
+	if err != nil {
+		return err
 	}
 	to := cmp.Or(n.User.Email, n.UserID)
 	if n.User.Name != "" && n.User.Email != "" {
@@ -103,7 +98,7 @@ func (o *outbox) Notify(_ context.Context, n portalmfa.Notification) error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.mail = append(o.mail, mail{At: at, To: to, Language: lang, Kind: n.Kind, Subject: subject.String(), Body: body.String()})
+	o.mail = append(o.mail, mail{At: at, To: to, Language: tag.String(), Kind: n.Kind, Subject: subject, Body: body})
 	if len(o.mail) > outboxSize {
 		o.mail = slices.Delete(o.mail, 0, len(o.mail)-outboxSize)
 	}
@@ -117,14 +112,4 @@ func (o *outbox) messages() []mail {
 	out := slices.Clone(o.mail)
 	slices.Reverse(out)
 	return out
-}
-
-// language picks the catalog's language for a user's language tag
-// ("de-CH" gets German, one the demo lacks English).
-func (o *outbox) language(tag string) string {
-	base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-	if _, ok := o.texts[base]; ok {
-		return base
-	}
-	return "en"
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/portalmfa/portalmfa"
@@ -60,7 +61,8 @@ type portal struct {
 	users    *directory
 	sessions *sessions
 	outbox   *outbox
-	pages    map[string]map[string]*template.Template // by language, then name
+	messages *i18n.Bundle                  // the demo's, for what no request asks (see messages.go)
+	pages    map[string]*template.Template // by name
 	log      *slog.Logger
 
 	keyPath    string
@@ -105,12 +107,14 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 	if p.users, err = newDirectory(demoUsers(), cfg.BcryptCost); err != nil {
 		return nil, err
 	}
-	if p.pages, err = parsePages(); err != nil {
+	messages, err := fs.Sub(assets, "messages")
+	if err != nil {
 		return nil, err
 	}
-	if p.outbox, err = newOutbox(cfg.Now); err != nil {
+	if p.messages, err = loadMessages(messages); err != nil {
 		return nil, err
 	}
+	p.outbox = newOutbox(cfg.Now, p.messages)
 
 	if p.store, err = openStore(ctx, cfg.DB); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", redactDB(cfg.DB), err)
@@ -158,18 +162,15 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 	if err != nil {
 		return nil, err
 	}
-	messages, err := fs.Sub(assets, "messages")
-	if err != nil {
-		return nil, err
-	}
 	p.mfa, err = httpx.New(httpx.Config{
 		Service:            p.svc,
 		CurrentUser:        p.currentMFAUser,
 		SecondFactorPassed: p.secondFactorPassed,
 		// A passkey with user verification signs in without the password.
 		PasswordlessPassed: p.secondFactorPassed,
-		// The portal's chrome around the library's pages, in the page's
-		// language: its layout, and the layout's words.
+		// The portal's chrome around the library's pages: its layout. And
+		// the portal's words, for that layout and for its own pages,
+		// which translate as the library's do (see render).
 		Templates: layout,
 		Messages:  messages,
 		// After "this wasn't me", the security page links here, and the
@@ -179,6 +180,9 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		Logger:            cfg.Logger,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if p.pages, err = p.parsePages(); err != nil {
 		return nil, err
 	}
 
@@ -196,7 +200,7 @@ func (p *portal) routes() http.Handler {
 	// The portal's own forms refuse cross-origin posts; httpx guards its own.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.render(w, r, http.StatusForbidden, "forbidden", "title.forbidden", nil)
+		p.render(w, r, http.StatusForbidden, "forbidden", "acme.title.forbidden", nil)
 	}))
 
 	mux.HandleFunc("GET /{$}", p.home)
@@ -279,12 +283,12 @@ func (p *portal) loginPage(w http.ResponseWriter, r *http.Request) {
 	// passwordless sign-in that failed.
 	switch r.URL.Query().Get("reason") {
 	case "expired":
-		d.Notice = p.text(r, "login.expired")
+		d.Notice = p.text(r, "acme.login.expired")
 	case "passkey":
-		d.Notice = p.text(r, "login.passkey_failed")
+		d.Notice = p.text(r, "acme.login.passkey_failed")
 	}
 	d.Passkeys = p.svc.PasswordlessEnabled()
-	p.render(w, r, http.StatusOK, "login", "title.login", d)
+	p.render(w, r, http.StatusOK, "login", "acme.title.login", d)
 }
 
 const maxFormBytes = 16 << 10
@@ -311,18 +315,18 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// A refused password is part of the user's sign-in history.
 		p.mfa.RecordSignIn(w, r, known, err)
-		status, key := http.StatusUnauthorized, "login.incorrect"
+		status, msg := http.StatusUnauthorized, "acme.login.incorrect"
 		switch {
 		case errors.Is(err, portalmfa.ErrLockedOut):
-			status, key = http.StatusTooManyRequests, "auth.locked"
+			status, msg = http.StatusTooManyRequests, "acme.auth.locked"
 		case errors.Is(err, portalmfa.ErrUnavailable):
 			p.unavailable(w, r, err)
 			return
 		}
 		p.log.InfoContext(r.Context(), "sign-in refused", "ip", r.RemoteAddr, "err", err)
-		p.render(w, r, status, "login", "title.login", loginData{
+		p.render(w, r, status, "login", "acme.title.login", loginData{
 			Email:    email,
-			Error:    p.text(r, key),
+			Error:    p.text(r, msg),
 			Demo:     demoUsers(),
 			Passkeys: p.svc.PasswordlessEnabled(),
 		})
@@ -386,10 +390,9 @@ func (p *portal) accountPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	lang := pageLanguage(r, a)
-	d := accountData{User: a, TwoStep: "off", Language: languageNameIn(lang, a.Language())}
+	d := accountData{User: a, TwoStep: "off", Language: p.languageName(r, a.Language())}
 	if r.URL.Query().Get("done") == "password" {
-		d.Notice = mustPageText(lang, "account.password_done")
+		d.Notice = p.text(r, "acme.account.password_done")
 	}
 	switch st, err := p.svc.Status(r.Context(), a.ID); {
 	case err != nil:
@@ -404,10 +407,12 @@ func (p *portal) accountPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if !since.IsZero() {
-			d.Since = since.Format(mustPageText(lang, "account.date_layout"))
+			// In the user's zone, as the library's date layout (format.date)
+			// writes it: the date the security page shows.
+			d.Since = since.In(a.mfaUser().Location()).Format(p.text(r, "format.date"))
 		}
 	}
-	p.render(w, r, http.StatusOK, "account", "title.account", d)
+	p.render(w, r, http.StatusOK, "account", "acme.title.account", d)
 }
 
 type passwordData struct {
@@ -424,7 +429,7 @@ func (p *portal) passwordPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	p.render(w, r, http.StatusOK, "password", "title.password", passwordData{Email: a.Email, MinLength: minPasswordLength})
+	p.render(w, r, http.StatusOK, "password", "acme.title.password", passwordData{Email: a.Email, MinLength: minPasswordLength})
 }
 
 // changePassword checks the current password, then tells portalmfa the
@@ -443,34 +448,33 @@ func (p *portal) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	current, next := r.PostFormValue("current"), r.PostFormValue("new")
-	lang := pageLanguage(r, a)
-	refuse := func(status int, key string, args ...any) {
-		p.render(w, r, status, "password", "title.password",
-			passwordData{Email: a.Email, Error: mustPageText(lang, key, args...), MinLength: minPasswordLength})
+	refuse := func(status int, msg string, args ...any) {
+		p.render(w, r, status, "password", "acme.title.password",
+			passwordData{Email: a.Email, Error: p.text(r, msg, args...), MinLength: minPasswordLength})
 	}
 	err := p.svc.PasswordAttempt(r.Context(), a.ID, clientOf(r), func() (bool, error) {
 		return p.users.checkPassword(a.ID, current), nil
 	})
 	switch {
 	case errors.Is(err, portalmfa.ErrLockedOut):
-		refuse(http.StatusTooManyRequests, "auth.locked")
+		refuse(http.StatusTooManyRequests, "acme.auth.locked")
 		return
 	case errors.Is(err, portalmfa.ErrWrongPassword):
-		refuse(http.StatusUnprocessableEntity, "password.wrong_current")
+		refuse(http.StatusUnprocessableEntity, "acme.password.wrong_current")
 		return
 	case err != nil:
-		refuse(http.StatusServiceUnavailable, "password.unavailable")
+		refuse(http.StatusServiceUnavailable, "acme.password.unavailable")
 		return
 	case next != r.PostFormValue("confirm"):
-		refuse(http.StatusUnprocessableEntity, "password.mismatch")
+		refuse(http.StatusUnprocessableEntity, "acme.password.mismatch")
 		return
 	case !validPassword(next):
-		refuse(http.StatusUnprocessableEntity, "password.invalid", minPasswordLength)
+		refuse(http.StatusUnprocessableEntity, "acme.password.invalid", "Min", minPasswordLength)
 		return
 	}
 	if err := p.svc.PasswordChanged(r.Context(), a.ID); err != nil {
 		p.log.ErrorContext(r.Context(), "revoking trusted devices", "user", a.ID, "err", err)
-		refuse(http.StatusServiceUnavailable, "password.unavailable")
+		refuse(http.StatusServiceUnavailable, "acme.password.unavailable")
 		return
 	}
 	if err := p.users.setPassword(a.ID, next); err != nil {
@@ -488,7 +492,7 @@ func (p *portal) changePassword(w http.ResponseWriter, r *http.Request) {
 // outboxPage shows what the portal would have emailed: the development
 // outbox. No sign-in needed; a real portal has no such page.
 func (p *portal) outboxPage(w http.ResponseWriter, r *http.Request) {
-	p.render(w, r, http.StatusOK, "outbox", "title.outbox", p.outbox.messages())
+	p.render(w, r, http.StatusOK, "outbox", "acme.title.outbox", p.outbox.messages())
 }
 
 // pruneHistory removes history entries older than portalmfa's retention:
@@ -514,71 +518,89 @@ func (p *portal) pruneHistory(ctx context.Context, every time.Duration) {
 	}
 }
 
-// languageName names a language tag of the portal's users in English, for
-// the banner.
-func languageName(tag string) string { return languageNameIn("en", tag) }
-
-// languageNameIn names a language tag of the portal's users in language
-// lang; a tag the catalog does not name is shown as it is.
-func languageNameIn(lang, tag string) string {
-	if s, err := pageText(lang, "language."+tag); err == nil {
-		return s
-	}
-	return tag
-}
-
 // unavailable answers "try again later" and logs why.
 func (p *portal) unavailable(w http.ResponseWriter, r *http.Request, err error) {
 	p.log.ErrorContext(r.Context(), "sign-in unavailable", "err", err)
-	p.render(w, r, http.StatusServiceUnavailable, "error", "title.error", nil)
+	p.render(w, r, http.StatusServiceUnavailable, "error", "acme.title.error", nil)
 }
 
 // page is what every template of the portal gets.
 type page struct {
-	Title string
-	User  *account // nil when signed out
-	Data  any
+	TitleID string   // the message ID of the page's title
+	User    *account // nil when signed out
+	Data    any
 }
 
 // pageNames are the portal's own pages, each templates/<name>.html.
 var pageNames = []string{"login", "account", "error", "forbidden", "password", "outbox"}
 
-// parsePages parses every page once per language, each with its own t (the
-// language's words, see pages_messages.go) and lang (its tag).
-func parsePages() (map[string]map[string]*template.Template, error) {
-	pages := map[string]map[string]*template.Template{}
-	for _, lang := range pageLanguages {
-		pages[lang] = map[string]*template.Template{}
-		for _, name := range pageNames {
-			t, err := template.New(name).Funcs(template.FuncMap{
-				"portalName": func() string { return portalName },
-				"lang":       func() string { return lang },
-				"t":          func(key string, args ...any) (string, error) { return pageText(lang, key, args...) },
-			}).ParseFS(assets, "templates/base.html", "templates/"+name+".html")
-			if err != nil {
-				return nil, err
-			}
-			pages[lang][name] = t
+// parsePages parses every page once. Their t, tn and lang are httpx's
+// (Handler.TemplateFuncs), so the portal's pages and the library's speak
+// one language, from one catalog, with one plural rule; here they are
+// bound to no request, and render binds them to each.
+func (p *portal) parsePages() (map[string]*template.Template, error) {
+	funcs := p.mfa.TemplateFuncs(&http.Request{}, "")
+	funcs["portalName"] = func() string { return portalName }
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/base.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
 		}
+		pages[name] = t
 	}
 	return pages, nil
 }
 
-// text is message key in the language of the page r gets.
-func (p *portal) text(r *http.Request, key string, args ...any) string {
-	u, _ := p.currentAccount(r)
-	return mustPageText(pageLanguage(r, u), key, args...)
+// userLanguage is the language the portal asks its pages for: the
+// signed-in user's (a may be nil), else the one the switcher chose, else
+// "" to let httpx follow the browser (Accept-Language), then English. A
+// tag httpx has no messages in counts as none.
+func userLanguage(r *http.Request, a *account) string {
+	if a != nil {
+		return a.Language()
+	}
+	if c, err := r.Cookie(languageCookie); err == nil {
+		return c.Value // the switcher's choice, signed out
+	}
+	return ""
 }
 
-// render answers with page name, titled by message titleKey, in the
-// signed-in user's language, else the browser's, else English.
-func (p *portal) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, data any) {
-	u, _ := p.currentAccount(r)
-	lang := pageLanguage(r, u)
-	title, err := pageText(lang, titleKey)
+// text is message id in the language of the page r gets, with args as
+// name, value pairs for its placeholders: for the words a handler puts in
+// a page (an error, a notice).
+func (p *portal) text(r *http.Request, id string, args ...any) string {
+	a, _ := p.currentAccount(r)
+	s, err := p.mfa.Translate(r, userLanguage(r, a), id, args...)
+	if err != nil {
+		// A bug of the catalog, which the tests catch: the page shows the
+		// message's ID meanwhile.
+		p.log.ErrorContext(r.Context(), "translating", "err", err)
+		return id
+	}
+	return s
+}
+
+// languageName names a language tag of the portal's users in the language
+// of the page r gets; a tag the messages do not name is shown as it is.
+func (p *portal) languageName(r *http.Request, tag string) string {
+	a, _ := p.currentAccount(r)
+	if s, err := p.mfa.Translate(r, userLanguage(r, a), "acme.language_name."+tag); err == nil {
+		return s
+	}
+	return tag
+}
+
+// render answers with page name, titled by message titleID, in the
+// language userLanguage and httpx pick.
+func (p *portal) render(w http.ResponseWriter, r *http.Request, status int, name, titleID string, data any) {
+	a, _ := p.currentAccount(r)
 	var buf bytes.Buffer
+	// A clone takes functions of its own before it runs: this request's.
+	t, err := p.pages[name].Clone()
 	if err == nil {
-		err = p.pages[lang][name].ExecuteTemplate(&buf, "base", page{Title: title, User: u, Data: data})
+		err = t.Funcs(p.mfa.TemplateFuncs(r, userLanguage(r, a))).
+			ExecuteTemplate(&buf, "base", page{TitleID: titleID, User: a, Data: data})
 	}
 	if err != nil {
 		p.log.ErrorContext(r.Context(), "rendering a page", "page", name, "err", err)

@@ -522,7 +522,7 @@ func TestRun(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"alice@example.com", "alice-demo-pass", "bruno@example.com", "bruno-demo-pass", db + ".key"} {
+	for _, want := range []string{"alice@example.com", "alice-demo-pass", "bruno@example.com", "bruno-demo-pass", "Bruno Lefèvre, prefers French", db + ".key"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, out.String())
 		}
