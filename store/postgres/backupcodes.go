@@ -62,7 +62,7 @@ func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte,
 	if active || len(sealed) == 0 {
 		sealed = nil // NULL: a pending set's only
 	}
-	tag, err := s.pool.Exec(ctx, s.q.saveBackupCodes, userID, bytea(salt), hs, sealed, active, millis(now))
+	tag, err := s.db(ctx).Exec(ctx, s.q.saveBackupCodes, userID, bytea(salt), hs, sealed, active, millis(now))
 	if err != nil {
 		return fmt.Errorf("postgres: save backup codes: %w", err)
 	}
@@ -76,7 +76,7 @@ func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte,
 func (s *Store) BackupCodes(ctx context.Context, userID string) (backupcodes.Set, error) {
 	var set backupcodes.Set
 	var created int64
-	err := s.pool.QueryRow(ctx, s.q.backupCodeSet, userID).Scan(&set.Salt, &set.Sealed, &set.Active, &set.Remaining, &created)
+	err := s.db(ctx).QueryRow(ctx, s.q.backupCodeSet, userID).Scan(&set.Salt, &set.Sealed, &set.Active, &set.Remaining, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return backupcodes.Set{}, backupcodes.ErrNoCodes
 	}
@@ -89,7 +89,7 @@ func (s *Store) BackupCodes(ctx context.Context, userID string) (backupcodes.Set
 
 // ActivateBackupCodes implements [backupcodes.Store].
 func (s *Store) ActivateBackupCodes(ctx context.Context, userID string) error {
-	tag, err := s.pool.Exec(ctx, s.q.activateBackupCodes, userID)
+	tag, err := s.db(ctx).Exec(ctx, s.q.activateBackupCodes, userID)
 	if err != nil {
 		return fmt.Errorf("postgres: activate backup codes: %w", err)
 	}
@@ -101,7 +101,7 @@ func (s *Store) ActivateBackupCodes(ctx context.Context, userID string) error {
 
 // RedeemBackupCode implements [backupcodes.Store].
 func (s *Store) RedeemBackupCode(ctx context.Context, userID string, hash []byte, _ time.Time) (remaining int, err error) {
-	err = s.pool.QueryRow(ctx, s.q.redeemBackupCode, userID, bytea(hash)).Scan(&remaining)
+	err = s.db(ctx).QueryRow(ctx, s.q.redeemBackupCode, userID, bytea(hash)).Scan(&remaining)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, backupcodes.ErrInvalidCode
 	}
@@ -113,7 +113,7 @@ func (s *Store) RedeemBackupCode(ctx context.Context, userID string, hash []byte
 
 // DeletePendingBackupCodes implements [backupcodes.Store].
 func (s *Store) DeletePendingBackupCodes(ctx context.Context, userID string) error {
-	if _, err := s.pool.Exec(ctx, s.q.deletePendingBackupCodes, userID); err != nil {
+	if _, err := s.db(ctx).Exec(ctx, s.q.deletePendingBackupCodes, userID); err != nil {
 		return fmt.Errorf("postgres: delete pending backup codes: %w", err)
 	}
 	return nil
@@ -121,7 +121,7 @@ func (s *Store) DeletePendingBackupCodes(ctx context.Context, userID string) err
 
 // DeleteBackupCodes implements [backupcodes.Store].
 func (s *Store) DeleteBackupCodes(ctx context.Context, userID string) error {
-	if _, err := s.pool.Exec(ctx, s.q.deleteBackupCodes, userID); err != nil {
+	if _, err := s.db(ctx).Exec(ctx, s.q.deleteBackupCodes, userID); err != nil {
 		return fmt.Errorf("postgres: delete backup codes: %w", err)
 	}
 	return nil

@@ -52,7 +52,7 @@ const (
 // PruneDevices implements [devices.Pruner], in one statement.
 func (s *Store) PruneDevices(ctx context.Context, before time.Time) (int, error) {
 	// An hourly chore, not a request's work: built per call, as re-sealing's.
-	tag, err := s.pool.Exec(ctx, s.resealQuery(`
+	tag, err := s.db(ctx).Exec(ctx, s.resealQuery(`
 		DELETE FROM {schema}.trusted_devices WHERE revoked_at < $1 OR expires_at < $1`), millis(before))
 	if err != nil {
 		return 0, fmt.Errorf("postgres: prune devices: %w", err)
@@ -60,9 +60,29 @@ func (s *Store) PruneDevices(ctx context.Context, before time.Time) (int, error)
 	return int(tag.RowsAffected()), nil
 }
 
-// SaveDevice implements [devices.Store].
+// SaveDevice implements [devices.Store]. In InTx it runs in a savepoint:
+// the refusal of a stored ID or hash is a failed statement, which would
+// otherwise fail the whole transaction.
 func (s *Store) SaveDevice(ctx context.Context, d devices.Device, tokenHash []byte) error {
-	if _, err := s.pool.Exec(ctx, s.q.saveDevice, d.ID, d.UserID, d.Name, d.IP,
+	if s.txOf(ctx) == nil {
+		return s.saveDevice(ctx, s.pool, d, tokenHash)
+	}
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: save device: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	if err := s.saveDevice(ctx, tx, d, tokenHash); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: save device: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) saveDevice(ctx context.Context, db conn, d devices.Device, tokenHash []byte) error {
+	if _, err := db.Exec(ctx, s.q.saveDevice, d.ID, d.UserID, d.Name, d.IP,
 		millis(d.CreatedAt), millis(d.LastUsedAt), millis(d.ExpiresAt), nullMillis(d.RevokedAt),
 		bytea(tokenHash)); err != nil {
 		return fmt.Errorf("postgres: save device: %w", err)
@@ -72,7 +92,7 @@ func (s *Store) SaveDevice(ctx context.Context, d devices.Device, tokenHash []by
 
 // UseDevice implements [devices.Store].
 func (s *Store) UseDevice(ctx context.Context, userID string, tokenHash []byte, ip string, now time.Time) (devices.Device, error) {
-	d, err := scanDevice(s.pool.QueryRow(ctx, s.q.useDevice, millis(now), ip, bytea(tokenHash), userID))
+	d, err := scanDevice(s.db(ctx).QueryRow(ctx, s.q.useDevice, millis(now), ip, bytea(tokenHash), userID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return devices.Device{}, devices.ErrUnknownDevice
 	}
@@ -84,7 +104,7 @@ func (s *Store) UseDevice(ctx context.Context, userID string, tokenHash []byte, 
 
 // Devices implements [devices.Store].
 func (s *Store) Devices(ctx context.Context, userID string) ([]devices.Device, error) {
-	rows, err := s.pool.Query(ctx, s.q.listDevices, userID)
+	rows, err := s.db(ctx).Query(ctx, s.q.listDevices, userID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list devices: %w", err)
 	}
@@ -108,7 +128,7 @@ func (s *Store) RevokeDevice(ctx context.Context, userID, id string, now time.Ti
 // changeDevice runs update, which changes one device of a user, and
 // reports [devices.ErrUnknownDevice] when it matched none.
 func (s *Store) changeDevice(ctx context.Context, what, update string, args ...any) error {
-	tag, err := s.pool.Exec(ctx, update, args...)
+	tag, err := s.db(ctx).Exec(ctx, update, args...)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", what, err)
 	}
@@ -120,7 +140,7 @@ func (s *Store) changeDevice(ctx context.Context, what, update string, args ...a
 
 // RevokeAllDevices implements [devices.Store].
 func (s *Store) RevokeAllDevices(ctx context.Context, userID string, now time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, s.q.revokeAllDevices, millis(now), userID)
+	tag, err := s.db(ctx).Exec(ctx, s.q.revokeAllDevices, millis(now), userID)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: revoke all devices: %w", err)
 	}

@@ -49,6 +49,11 @@
 // holds; so the backends agree on every delay to the millisecond. Times
 // are stored as unix milliseconds.
 //
+// [Store.InTx] runs several calls in one transaction, which the context
+// carries: the Service makes each attempt at a factor one commit, one WAL
+// flush, rather than one per call. The rules above hold within it as
+// without; the row locks a call takes are then held until the commit.
+//
 // When the database cannot be reached, every method returns an error
 // (prefixed "postgres:"), never a result that could pass for "not
 // enrolled"; the Service turns it into portalmfa.ErrUnavailable. The pool

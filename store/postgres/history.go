@@ -44,7 +44,7 @@ DELETE FROM {schema}.history_events WHERE at < $1 OR id IN (
 // RecordEvent implements [history.Store]. The ID is the row's identity,
 // never given twice.
 func (s *Store) RecordEvent(ctx context.Context, e history.Event) error {
-	if _, err := s.pool.Exec(ctx, s.q.recordEvent, e.UserID, millis(e.At), string(e.Kind),
+	if _, err := s.db(ctx).Exec(ctx, s.q.recordEvent, e.UserID, millis(e.At), string(e.Kind),
 		string(e.Method), e.Success, string(e.Reason), e.IP, e.Device, e.Ref); err != nil {
 		return fmt.Errorf("postgres: record event: %w", err)
 	}
@@ -59,13 +59,13 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 	var rows pgx.Rows
 	var err error
 	if len(kinds) == 0 {
-		rows, err = s.pool.Query(ctx, s.q.events, userID, limit)
+		rows, err = s.db(ctx).Query(ctx, s.q.events, userID, limit)
 	} else {
 		ks := make([]string, len(kinds))
 		for i, k := range kinds {
 			ks[i] = string(k)
 		}
-		rows, err = s.pool.Query(ctx, s.q.eventsOfKinds, userID, limit, ks)
+		rows, err = s.db(ctx).Query(ctx, s.q.eventsOfKinds, userID, limit, ks)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read events: %w", err)
@@ -88,7 +88,7 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 
 // PruneEvents implements [history.Store].
 func (s *Store) PruneEvents(ctx context.Context, before time.Time, keep int) (int, error) {
-	tag, err := s.pool.Exec(ctx, s.q.pruneEvents, millis(before), keep)
+	tag, err := s.db(ctx).Exec(ctx, s.q.pruneEvents, millis(before), keep)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: prune events: %w", err)
 	}

@@ -75,7 +75,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 	for range 3 {
 		var a lockout.Attempt
 		var until *int64
-		err := s.pool.QueryRow(ctx, s.q.reserveAttempt, key, limit.Threshold, millis(now), ends).
+		err := s.db(ctx).QueryRow(ctx, s.q.reserveAttempt, key, limit.Threshold, millis(now), ends).
 			Scan(&a.Failures, &until)
 		if err == nil {
 			a.LockedUntil = fromNullMillis(until)
@@ -84,7 +84,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return lockout.Attempt{}, fmt.Errorf("postgres: reserve attempt: %w", err)
 		}
-		err = s.pool.QueryRow(ctx, s.q.lockedAttempt, key, millis(now)).Scan(&a.Failures, &until)
+		err = s.db(ctx).QueryRow(ctx, s.q.lockedAttempt, key, millis(now)).Scan(&a.Failures, &until)
 		if err == nil {
 			a.LockedUntil = fromNullMillis(until)
 			return a, lockout.ErrLockedOut
@@ -98,7 +98,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit lockout.Li
 
 // PruneAttempts implements [lockout.Store].
 func (s *Store) PruneAttempts(ctx context.Context, before time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, s.q.pruneAttempts, millis(before), lockout.KeepPrefix)
+	tag, err := s.db(ctx).Exec(ctx, s.q.pruneAttempts, millis(before), lockout.KeepPrefix)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: prune attempts: %w", err)
 	}
@@ -109,7 +109,7 @@ func (s *Store) PruneAttempts(ctx context.Context, before time.Time) (int, error
 func (s *Store) LockedUntil(ctx context.Context, key string, now time.Time) (time.Time, error) {
 	var failures int
 	var until *int64
-	err := s.pool.QueryRow(ctx, s.q.lockedAttempt, key, millis(now)).Scan(&failures, &until)
+	err := s.db(ctx).QueryRow(ctx, s.q.lockedAttempt, key, millis(now)).Scan(&failures, &until)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return time.Time{}, nil
@@ -125,7 +125,7 @@ func (s *Store) ReleaseAttempt(ctx context.Context, key string, a lockout.Attemp
 	if !a.LockedUntil.IsZero() {
 		lock = millis(a.LockedUntil)
 	}
-	if _, err := s.pool.Exec(ctx, s.q.releaseAttempt, key, lock); err != nil {
+	if _, err := s.db(ctx).Exec(ctx, s.q.releaseAttempt, key, lock); err != nil {
 		return fmt.Errorf("postgres: release attempt: %w", err)
 	}
 	return nil
@@ -136,7 +136,7 @@ func (s *Store) ResetAttempts(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	if _, err := s.pool.Exec(ctx, s.q.resetAttempts, keys); err != nil {
+	if _, err := s.db(ctx).Exec(ctx, s.q.resetAttempts, keys); err != nil {
 		return fmt.Errorf("postgres: reset attempts: %w", err)
 	}
 	return nil

@@ -91,13 +91,14 @@ const (
 // checks the ID, counts the user's passkeys and inserts: additions for one
 // user take turns, so the cap holds however many instances race, and
 // additions for different users do not wait for each other. A stored ID is
-// reported before a full list.
+// reported before a full list. In InTx the transaction is a savepoint, and
+// the advisory lock lasts until InTx's transaction ends.
 func (s *Store) AddPasskey(ctx context.Context, p passkeys.Passkey, max int) error {
 	transports := p.Transports
 	if transports == nil {
 		transports = []string{} // a nil slice binds as NULL
 	}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.begin(ctx) // a savepoint in InTx
 	if err != nil {
 		return fmt.Errorf("postgres: add passkey: %w", err)
 	}
@@ -132,7 +133,7 @@ func (s *Store) AddPasskey(ctx context.Context, p passkeys.Passkey, max int) err
 // Passkeys implements [passkeys.Store]. bytea compares byte by byte, a
 // prefix first, as the contract orders IDs.
 func (s *Store) Passkeys(ctx context.Context, userID string) ([]passkeys.Passkey, error) {
-	rows, err := s.pool.Query(ctx, s.q.listPasskeys, userID)
+	rows, err := s.db(ctx).Query(ctx, s.q.listPasskeys, userID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list passkeys: %w", err)
 	}
@@ -145,7 +146,7 @@ func (s *Store) Passkeys(ctx context.Context, userID string) ([]passkeys.Passkey
 
 // PasskeyByID implements [passkeys.Store].
 func (s *Store) PasskeyByID(ctx context.Context, id []byte) (passkeys.Passkey, error) {
-	p, err := scanPasskey(s.pool.QueryRow(ctx, s.q.passkeyByID, bytea(id)))
+	p, err := scanPasskey(s.db(ctx).QueryRow(ctx, s.q.passkeyByID, bytea(id)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return passkeys.Passkey{}, passkeys.ErrUnknownPasskey
 	}
@@ -158,7 +159,7 @@ func (s *Store) PasskeyByID(ctx context.Context, id []byte) (passkeys.Passkey, e
 // UsePasskey implements [passkeys.Store]. The update decides; when it
 // changes nothing, a read only picks which refusal to report.
 func (s *Store) UsePasskey(ctx context.Context, userID string, id []byte, prev, count uint32, backedUp bool, now time.Time) error {
-	tag, err := s.pool.Exec(ctx, s.q.usePasskey, int64(count), backedUp, millis(now), bytea(id), userID, int64(prev))
+	tag, err := s.db(ctx).Exec(ctx, s.q.usePasskey, int64(count), backedUp, millis(now), bytea(id), userID, int64(prev))
 	if err != nil {
 		return fmt.Errorf("postgres: use passkey: %w", err)
 	}
@@ -166,7 +167,7 @@ func (s *Store) UsePasskey(ctx context.Context, userID string, id []byte, prev, 
 		return nil
 	}
 	var found bool
-	err = s.pool.QueryRow(ctx, s.q.userHasPasskey, bytea(id), userID).Scan(&found)
+	err = s.db(ctx).QueryRow(ctx, s.q.userHasPasskey, bytea(id), userID).Scan(&found)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return passkeys.ErrUnknownPasskey
@@ -189,7 +190,7 @@ func (s *Store) DeletePasskey(ctx context.Context, userID string, id []byte) err
 // changePasskey runs change, which changes one passkey of a user, and
 // reports [passkeys.ErrUnknownPasskey] when it matched none.
 func (s *Store) changePasskey(ctx context.Context, what, change string, args ...any) error {
-	tag, err := s.pool.Exec(ctx, change, args...)
+	tag, err := s.db(ctx).Exec(ctx, change, args...)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", what, err)
 	}
@@ -201,7 +202,7 @@ func (s *Store) changePasskey(ctx context.Context, what, change string, args ...
 
 // SaveCeremony implements [passkeys.CeremonyStore].
 func (s *Store) SaveCeremony(ctx context.Context, key []byte, c passkeys.Ceremony) error {
-	tag, err := s.pool.Exec(ctx, s.q.saveCeremony, bytea(key), c.UserID, c.Purpose, bytea(c.Data), millis(c.Expires))
+	tag, err := s.db(ctx).Exec(ctx, s.q.saveCeremony, bytea(key), c.UserID, c.Purpose, bytea(c.Data), millis(c.Expires))
 	if err != nil {
 		return fmt.Errorf("postgres: save ceremony: %w", err)
 	}
@@ -218,7 +219,7 @@ func (s *Store) SaveCeremony(ctx context.Context, key []byte, c passkeys.Ceremon
 func (s *Store) TakeCeremony(ctx context.Context, key []byte, now time.Time) (passkeys.Ceremony, error) {
 	var c passkeys.Ceremony
 	var expires int64
-	err := s.pool.QueryRow(ctx, s.q.takeCeremony, bytea(key)).Scan(&c.UserID, &c.Purpose, &c.Data, &expires)
+	err := s.db(ctx).QueryRow(ctx, s.q.takeCeremony, bytea(key)).Scan(&c.UserID, &c.Purpose, &c.Data, &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return passkeys.Ceremony{}, passkeys.ErrNoCeremony
 	}
@@ -234,7 +235,7 @@ func (s *Store) TakeCeremony(ctx context.Context, key []byte, now time.Time) (pa
 
 // PruneCeremonies implements [passkeys.CeremonyStore].
 func (s *Store) PruneCeremonies(ctx context.Context, before time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, s.q.pruneCeremonies, millis(before))
+	tag, err := s.db(ctx).Exec(ctx, s.q.pruneCeremonies, millis(before))
 	if err != nil {
 		return 0, fmt.Errorf("postgres: prune ceremonies: %w", err)
 	}

@@ -38,7 +38,7 @@ func (s *Store) resealQuery(q string) string {
 
 // SealedTOTPSecrets implements [totp.ResealStore].
 func (s *Store) SealedTOTPSecrets(ctx context.Context, afterUserID string, limit int) ([]totp.SealedSecret, error) {
-	rows, err := s.pool.Query(ctx, s.resealQuery(sealedTOTPSecrets), afterUserID, max(limit, 0))
+	rows, err := s.db(ctx).Query(ctx, s.resealQuery(sealedTOTPSecrets), afterUserID, max(limit, 0))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list sealed totp secrets: %w", err)
 	}
@@ -55,7 +55,7 @@ func (s *Store) SealedTOTPSecrets(ctx context.Context, afterUserID string, limit
 
 // ResealTOTPSecret implements [totp.ResealStore].
 func (s *Store) ResealTOTPSecret(ctx context.Context, userID string, sealed, resealed []byte) error {
-	tag, err := s.pool.Exec(ctx, s.resealQuery(resealTOTPSecret), bytea(resealed), userID, bytea(sealed))
+	tag, err := s.db(ctx).Exec(ctx, s.resealQuery(resealTOTPSecret), bytea(resealed), userID, bytea(sealed))
 	if err != nil {
 		return fmt.Errorf("postgres: reseal totp secret: %w", err)
 	}

@@ -72,7 +72,7 @@ const (
 
 // SavePendingTOTP implements [totp.Store].
 func (s *Store) SavePendingTOTP(ctx context.Context, userID string, sealed []byte, now time.Time) error {
-	tag, err := s.pool.Exec(ctx, s.q.savePendingTOTP, userID, bytea(sealed), millis(now))
+	tag, err := s.db(ctx).Exec(ctx, s.q.savePendingTOTP, userID, bytea(sealed), millis(now))
 	if err != nil {
 		return fmt.Errorf("postgres: save pending totp: %w", err)
 	}
@@ -87,7 +87,7 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 	e := totp.Enrollment{UserID: userID}
 	var created int64
 	var activated *int64
-	err := s.pool.QueryRow(ctx, s.q.totpEnrollment, userID).
+	err := s.db(ctx).QueryRow(ctx, s.q.totpEnrollment, userID).
 		Scan(&e.Secret, &e.Active, &e.LastStep, &created, &activated, &e.Replacement)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return totp.Enrollment{}, totp.ErrNotEnrolled
@@ -103,7 +103,7 @@ func (s *Store) TOTPEnrollment(ctx context.Context, userID string) (totp.Enrollm
 // SaveReplacementTOTP implements [totp.Store]. now is not kept: the
 // replacement's confirmation sets ActivatedAt.
 func (s *Store) SaveReplacementTOTP(ctx context.Context, userID string, sealed []byte) error {
-	tag, err := s.pool.Exec(ctx, s.q.saveReplacementTOTP, bytea(sealed), userID)
+	tag, err := s.db(ctx).Exec(ctx, s.q.saveReplacementTOTP, bytea(sealed), userID)
 	if err != nil {
 		return fmt.Errorf("postgres: save replacement totp: %w", err)
 	}
@@ -115,7 +115,7 @@ func (s *Store) SaveReplacementTOTP(ctx context.Context, userID string, sealed [
 
 // ActivateTOTP implements [totp.Store].
 func (s *Store) ActivateTOTP(ctx context.Context, userID string, sealed []byte, step int64, now time.Time) error {
-	tag, err := s.pool.Exec(ctx, s.q.activateTOTP, step, millis(now), userID, bytea(sealed))
+	tag, err := s.db(ctx).Exec(ctx, s.q.activateTOTP, step, millis(now), userID, bytea(sealed))
 	if err != nil {
 		return fmt.Errorf("postgres: activate totp: %w", err)
 	}
@@ -128,7 +128,7 @@ func (s *Store) ActivateTOTP(ctx context.Context, userID string, sealed []byte, 
 // AcceptTOTPStep implements [totp.Store]. The update decides; when it
 // changes nothing, a read only picks which refusal to report.
 func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) error {
-	tag, err := s.pool.Exec(ctx, s.q.acceptTOTPStep, step, userID)
+	tag, err := s.db(ctx).Exec(ctx, s.q.acceptTOTPStep, step, userID)
 	if err != nil {
 		return fmt.Errorf("postgres: accept totp step: %w", err)
 	}
@@ -136,7 +136,7 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) e
 		return nil
 	}
 	var replayed bool
-	err = s.pool.QueryRow(ctx, s.q.replayedTOTPStep, step, userID).Scan(&replayed)
+	err = s.db(ctx).QueryRow(ctx, s.q.replayedTOTPStep, step, userID).Scan(&replayed)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return totp.ErrNotEnrolled
@@ -153,7 +153,7 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) e
 
 // DeleteTOTP implements [totp.Store].
 func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
-	if _, err := s.pool.Exec(ctx, s.q.deleteTOTP, userID); err != nil {
+	if _, err := s.db(ctx).Exec(ctx, s.q.deleteTOTP, userID); err != nil {
 		return fmt.Errorf("postgres: delete totp: %w", err)
 	}
 	return nil
@@ -162,7 +162,7 @@ func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 // DeletePendingTOTP implements [totp.Store].
 func (s *Store) DeletePendingTOTP(ctx context.Context, userID string) error {
 	var removed int64
-	if err := s.pool.QueryRow(ctx, s.q.deletePendingTOTP, userID).Scan(&removed); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, s.q.deletePendingTOTP, userID).Scan(&removed); err != nil {
 		return fmt.Errorf("postgres: delete pending totp: %w", err)
 	}
 	if removed == 0 {

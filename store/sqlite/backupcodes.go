@@ -16,7 +16,7 @@ import (
 // reader or redemption sees the old set's codes under the new set, or no
 // set at all. A hash given twice is one code.
 func (s *Store) SaveBackupCodes(ctx context.Context, userID string, salt []byte, hashes [][]byte, sealed []byte, active bool, now time.Time) error {
-	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see dsn
+	tx, err := s.begin(ctx) // BEGIN IMMEDIATE (see dsn), or a savepoint in InTx
 	if err != nil {
 		return fmt.Errorf("sqlite: save backup codes: %w", err)
 	}
@@ -115,7 +115,7 @@ func (s *Store) ActivateBackupCodes(ctx context.Context, userID string) error {
 // holds the write lock from its start, so it is the count this redemption
 // left, whatever other redemptions do at the same moment.
 func (s *Store) RedeemBackupCode(ctx context.Context, userID string, hash []byte, now time.Time) (int, error) {
-	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see dsn
+	tx, err := s.begin(ctx) // BEGIN IMMEDIATE (see dsn), or a savepoint in InTx
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: redeem backup code: %w", err)
 	}

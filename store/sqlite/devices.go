@@ -100,7 +100,7 @@ func (s *Store) RevokeDevice(ctx context.Context, userID, id string, now time.Ti
 // changeDevice runs update, which changes one device of a user, and
 // reports [devices.ErrUnknownDevice] when it matched none.
 func (s *Store) changeDevice(ctx context.Context, what, update string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, update, args...)
+	res, err := s.conn(ctx).ExecContext(ctx, update, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", what, err)
 	}

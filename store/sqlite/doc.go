@@ -20,4 +20,8 @@
 // adding a passkey is one too, counting the user's passkeys under the
 // write lock, so no more than the cap are ever added. Times are stored as
 // unix milliseconds.
+//
+// [Store.InTx] runs several calls in one transaction, which the context
+// carries: the Service makes each attempt at a factor one commit rather
+// than one per call. The rules above hold within it as without.
 package sqlite

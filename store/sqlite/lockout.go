@@ -117,7 +117,7 @@ func (s *Store) ResetAttempts(ctx context.Context, keys ...string) error {
 		args[i] = k
 	}
 	q := `DELETE FROM lockout_attempts WHERE key IN (?` + strings.Repeat(`, ?`, len(keys)-1) + `)`
-	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+	if _, err := s.conn(ctx).ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("sqlite: reset attempts: %w", err)
 	}
 	return nil

@@ -26,7 +26,7 @@ func (s *Store) AddPasskey(ctx context.Context, p passkeys.Passkey, max int) err
 	if err != nil {
 		return fmt.Errorf("sqlite: add passkey: %w", err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see dsn
+	tx, err := s.begin(ctx) // BEGIN IMMEDIATE (see dsn), or a savepoint in InTx
 	if err != nil {
 		return fmt.Errorf("sqlite: add passkey: %w", err)
 	}
@@ -142,7 +142,7 @@ func (s *Store) DeletePasskey(ctx context.Context, userID string, id []byte) err
 // changePasskey runs change, which changes one passkey of a user, and
 // reports [passkeys.ErrUnknownPasskey] when it matched none.
 func (s *Store) changePasskey(ctx context.Context, what, change string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, change, args...)
+	res, err := s.conn(ctx).ExecContext(ctx, change, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", what, err)
 	}

@@ -31,6 +31,9 @@ type Store struct {
 	// stmts holds the statements of fixed text, prepared once each (by
 	// query text): parsing SQL was a third of a challenge's cost.
 	stmts sync.Map
+	// deferred holds the text of statements a transaction of InTx ran
+	// unprepared, for the next InTx to prepare (see cached).
+	deferred sync.Map
 }
 
 var (
@@ -144,8 +147,39 @@ func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// exec, queryRow and query run a statement of fixed text, prepared once.
+// cached returns the statement of query if it is prepared already, for a
+// transaction of InTx to run. Otherwise it returns nil and notes query for
+// the next InTx to prepare, before it takes a connection: preparing takes
+// a connection of the pool, and a transaction waiting for one while it
+// holds the write lock could wait for ever, every other connection being
+// held by a caller that waits for the lock.
+func (s *Store) cached(query string) *sql.Stmt {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt)
+	}
+	s.deferred.Store(query, struct{}{})
+	return nil
+}
+
+// prepareDeferred prepares the statements cached noted. A failure leaves
+// the statement to run unprepared, and to be noted again.
+func (s *Store) prepareDeferred(ctx context.Context) {
+	s.deferred.Range(func(query, _ any) bool {
+		s.deferred.Delete(query)
+		s.prepared(ctx, query.(string)) //nolint:errcheck // see above
+		return true
+	})
+}
+
+// exec, queryRow and query run a statement of fixed text, prepared once;
+// on the transaction of InTx when ctx carries one.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t := s.txOf(ctx); t != nil {
+		if st := s.cached(query); st != nil {
+			return t.StmtContext(ctx, st).ExecContext(ctx, args...)
+		}
+		return t.ExecContext(ctx, query, args...)
+	}
 	st, err := s.prepared(ctx, query)
 	if err != nil {
 		return nil, err
@@ -154,6 +188,12 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 }
 
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if t := s.txOf(ctx); t != nil {
+		if st := s.cached(query); st != nil {
+			return t.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		}
+		return t.QueryRowContext(ctx, query, args...)
+	}
 	st, err := s.prepared(ctx, query)
 	if err != nil {
 		// The error surfaces from Scan, as a query's would.
@@ -163,6 +203,12 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 }
 
 func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t := s.txOf(ctx); t != nil {
+		if st := s.cached(query); st != nil {
+			return t.StmtContext(ctx, st).QueryContext(ctx, args...)
+		}
+		return t.QueryContext(ctx, query, args...)
+	}
 	st, err := s.prepared(ctx, query)
 	if err != nil {
 		return nil, err
@@ -195,7 +241,8 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 // one wait busy_timeout cannot cure: SQLITE_BUSY at once). Migrations use a
 // transaction, and instances opening one file together then take turns
 // (TestOpenConcurrently); so do [Store.SaveBackupCodes],
-// [Store.RedeemBackupCode] and [Store.AddPasskey].
+// [Store.RedeemBackupCode], [Store.AddPasskey], [Store.DeletePendingTOTP]
+// and [Store.InTx].
 func dsn(path string) string {
 	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	if strings.HasPrefix(p, "/") {

@@ -136,7 +136,7 @@ func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 // are two statements; the transaction holds the write lock from its start,
 // so nothing changes the row between them.
 func (s *Store) DeletePendingTOTP(ctx context.Context, userID string) error {
-	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see dsn
+	tx, err := s.begin(ctx) // BEGIN IMMEDIATE (see dsn), or a savepoint in InTx
 	if err != nil {
 		return fmt.Errorf("sqlite: delete pending totp: %w", err)
 	}
