@@ -38,6 +38,14 @@ func BenchmarkTakeCeremony(b *testing.B) {
 	storetest.BenchmarkTakeCeremony(b, openStore(b, freshSchema(b)))
 }
 
+func BenchmarkChallengeCalls(b *testing.B) {
+	storetest.BenchmarkChallengeCalls(b, openStore(b, freshSchema(b)))
+}
+
+func BenchmarkInTx(b *testing.B) {
+	storetest.BenchmarkInTx(b, openStore(b, freshSchema(b)))
+}
+
 // parallelism is how many callers per CPU the parallel benchmarks run: a
 // verification mostly waits for the database, so a handful of CPUs serve
 // many concurrent logins.

@@ -28,6 +28,9 @@ func TestConformance(t *testing.T) {
 	t.Parallel()
 	open := conformanceStores(t)
 	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
+	t.Run("Tx", func(t *testing.T) {
+		storetest.RunTx(t, func(t *testing.T) storetest.TxStore { return open(t) })
+	})
 }
 
 // conformanceStores returns a function that opens a store on a fresh

@@ -33,6 +33,11 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
 		return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
 	})
+	t.Run("Tx", func(t *testing.T) {
+		storetest.RunTx(t, func(t *testing.T) storetest.TxStore {
+			return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
+		})
+	})
 }
 
 // migrated returns the number of rows of the schema_migrations table of
@@ -173,4 +178,12 @@ func BenchmarkUsePasskey(b *testing.B) {
 
 func BenchmarkTakeCeremony(b *testing.B) {
 	storetest.BenchmarkTakeCeremony(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
+}
+
+func BenchmarkChallengeCalls(b *testing.B) {
+	storetest.BenchmarkChallengeCalls(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
+}
+
+func BenchmarkInTx(b *testing.B) {
+	storetest.BenchmarkInTx(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
 }
