@@ -45,7 +45,7 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 		q.WriteString(`)`)
 	}
 	q.WriteString(` ORDER BY at DESC, id DESC LIMIT ?2`)
-	rows, err := s.conn(ctx).QueryContext(ctx, q.String(), args...)
+	rows, err := s.query(ctx, q.String(), args...) // prepared once per kinds list: a handful of texts
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: read events: %w", err)
 	}
