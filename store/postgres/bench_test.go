@@ -51,9 +51,10 @@ func BenchmarkInTx(b *testing.B) {
 // many concurrent logins.
 const parallelism = 8
 
-// BenchmarkVerifyTOTP measures successful login challenges (VerifyTOTP:
-// two lockout reservations, reading the enrollment, the replay guard, two
-// resets) against PostgreSQL:
+// BenchmarkVerifyTOTP measures successful login challenges (VerifyTOTP, in
+// one transaction: three lockout reservations, reading the enrollment, the
+// replay guard, one reset of three keys, the history row) against
+// PostgreSQL:
 //
 //   - Serial: one caller after another, the latency of one challenge;
 //   - OneInstance: parallelism × GOMAXPROCS concurrent callers on one

@@ -28,7 +28,9 @@
 // store, and a Service whose store lacks it just does not offer it.
 // Passkeys are the first such capability: a store that is no
 // [passkeys.Store] and [passkeys.CeremonyStore] gives a Service without
-// passkeys; re-sealing ([totp.ResealStore], [RunReseal]) came next. Such
+// passkeys; re-sealing ([totp.ResealStore], [RunReseal]) came next, then
+// transactions ([RunTx]: a store with InTx runs each attempt of the
+// Service in one transaction; one without is called a call at a time). Such
 // a backend keeps compiling and passing the suites it runs;
 // it runs the new suite the day it implements the capability. [Store] and
 // [Run] grow with every capability, which is why only this repository's
