@@ -34,13 +34,9 @@ func (s *Service) BeginTOTP(ctx context.Context, u User, proof string) (Enrollme
 		return Enrollment{}, err
 	}
 	first := !st.Enabled()
-	secret, err := totp.NewSecret(s.cfg.Rand)
+	secret, sealed, err := s.newSecret(u.ID)
 	if err != nil {
-		return Enrollment{}, unavailable(err)
-	}
-	sealed, err := s.sealer.Seal(secret, u.ID)
-	if err != nil {
-		return Enrollment{}, unavailable(err)
+		return Enrollment{}, err
 	}
 	err = s.store.SavePendingTOTP(ctx, u.ID, sealed, s.cfg.Now())
 	if errors.Is(err, totp.ErrAlreadyActive) {
@@ -79,13 +75,9 @@ func (s *Service) BeginTOTPReplacement(ctx context.Context, u User, proof string
 	if err := s.checkProof(u.ID, proof, NeedFactor); err != nil {
 		return Enrollment{}, err
 	}
-	secret, err := totp.NewSecret(s.cfg.Rand)
+	secret, sealed, err := s.newSecret(u.ID)
 	if err != nil {
-		return Enrollment{}, unavailable(err)
-	}
-	sealed, err := s.sealer.Seal(secret, u.ID)
-	if err != nil {
-		return Enrollment{}, unavailable(err)
+		return Enrollment{}, err
 	}
 	switch err := s.store.SaveReplacementTOTP(ctx, u.ID, sealed); {
 	case errors.Is(err, totp.ErrNotEnrolled):
@@ -95,6 +87,18 @@ func (s *Service) BeginTOTPReplacement(ctx context.Context, u User, proof string
 	}
 	s.log.InfoContext(ctx, "portalmfa: totp replacement begun", "user", u.ID)
 	return s.enrollment(u, secret), nil
+}
+
+// newSecret returns a fresh TOTP secret for userID, and sealed for the
+// store.
+func (s *Service) newSecret(userID string) (secret, sealed []byte, err error) {
+	if secret, err = totp.NewSecret(s.cfg.Rand); err != nil {
+		return nil, nil, unavailable(err)
+	}
+	if sealed, err = s.sealer.Seal(secret, userID); err != nil {
+		return nil, nil, unavailable(err)
+	}
+	return secret, sealed, nil
 }
 
 // PendingTOTP returns the enrollment begun by [Service.BeginTOTP], or the
