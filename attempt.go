@@ -95,10 +95,12 @@ func (s *Service) attempt(ctx context.Context, userID string, c Client, kind att
 // commits: a Notifier that wrote to the same database meanwhile would wait
 // for it, and one that sends mail should not tell of what rolled back.
 type outbox struct {
-	held []struct {
-		c Client
-		n Notification
-	}
+	held []heldNotification
+}
+
+type heldNotification struct {
+	c Client
+	n Notification
 }
 
 type outboxKey struct{}

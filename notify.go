@@ -59,10 +59,7 @@ func (s *Service) notify(ctx context.Context, c Client, n Notification) {
 		return
 	}
 	if out, ok := ctx.Value(outboxKey{}).(*outbox); ok {
-		out.held = append(out.held, struct {
-			c Client
-			n Notification
-		}{c, n})
+		out.held = append(out.held, heldNotification{c, n})
 		return
 	}
 	n.At, n.IP, n.Device = s.cfg.Now(), c.IP, s.deviceNames.name(c.UserAgent)
