@@ -147,6 +147,7 @@ type queries struct {
 	recordEvent, events, eventsOfKinds, pruneEvents                                                                string
 	lockPasskeyUser, addPasskey, listPasskeys, passkeyByID, usePasskey, userHasPasskey                             string
 	renamePasskey, deletePasskey, saveCeremony, takeCeremony, pruneCeremonies                                      string
+	lockOOBSends, oobLimits, saveOOBCode, redeemOOBCode, pruneOOB                                                  string
 }
 
 func newQueries(schema string) queries {
@@ -192,6 +193,11 @@ func newQueries(schema string) queries {
 		saveCeremony:             r.Replace(saveCeremony),
 		takeCeremony:             r.Replace(takeCeremony),
 		pruneCeremonies:          r.Replace(pruneCeremonies),
+		lockOOBSends:             lockOOBSends,
+		oobLimits:                r.Replace(oobLimits),
+		saveOOBCode:              r.Replace(saveOOBCode),
+		redeemOOBCode:            r.Replace(redeemOOBCode),
+		pruneOOB:                 r.Replace(pruneOOB),
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/oob"
 	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/store/postgres"
 	"github.com/portalmfa/portalmfa/store/storetest"
@@ -227,7 +228,7 @@ func TestLeastPrivilege(t *testing.T) {
 		`GRANT SELECT ON ` + s + `.schema_migrations TO ` + r,
 		`GRANT SELECT, INSERT, UPDATE, DELETE ON ` + s + `.totp_enrollments, ` + s + `.lockout_attempts, ` +
 			s + `.backup_code_sets, ` + s + `.trusted_devices, ` + s + `.history_events, ` +
-			s + `.passkeys, ` + s + `.webauthn_ceremonies TO ` + r,
+			s + `.passkeys, ` + s + `.webauthn_ceremonies, ` + s + `.oob_codes, ` + s + `.oob_sends TO ` + r,
 	} {
 		if _, err := admin.Exec(ctx, q); err != nil {
 			t.Fatal(err)
@@ -282,6 +283,18 @@ func TestLeastPrivilege(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := st.PruneCeremonies(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	// A send takes advisory locks, which need no grant.
+	c := oob.Code{UserID: "alice", Binding: "login:1", Channel: oob.SMS, Destination: "+33612345678",
+		Hash: []byte("h"), SentAt: t0, ExpiresAt: t0.Add(oob.Validity)}
+	if err := st.SaveOOBCode(ctx, c, oob.Limits{Cooldown: time.Minute, PerHour: 5}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RedeemOOBCode(ctx, "alice", "login:1", []byte("h"), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PruneOOB(ctx, t0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	// The role really cannot create: a new schema is refused.

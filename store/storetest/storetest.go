@@ -10,6 +10,7 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/oob"
 	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -28,6 +29,7 @@ type Store interface {
 	history.Store
 	passkeys.Store
 	passkeys.CeremonyStore
+	oob.Store
 }
 
 // Run runs the suite of every capability of [Store]. newStore must return a
@@ -57,6 +59,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	})
 	t.Run("Ceremonies", func(t *testing.T) {
 		RunCeremonies(t, func(t *testing.T) passkeys.CeremonyStore { return newStore(t) })
+	})
+	t.Run("OOB", func(t *testing.T) {
+		RunOOB(t, func(t *testing.T) oob.Store { return newStore(t) })
 	})
 }
 
