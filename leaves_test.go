@@ -7,9 +7,10 @@ import (
 	"testing"
 )
 
-// heavyModules are the image stack behind the QR code and the User-Agent
-// parser: what package totp/qrcode and package devices/devicename are
-// there to keep away from the storage backends.
+// heavyModules are the image stack behind the QR code, the User-Agent
+// parser, the phone-number metadata (and the protobuf it brings) and the
+// SMTP client: what packages totp/qrcode, devices/devicename, oob/phone and
+// oob/smtpmail are there to keep away from the storage backends.
 var heavyModules = []string{
 	"github.com/yeqown/go-qrcode/v2",
 	"github.com/yeqown/go-qrcode/writer/standard",
@@ -19,6 +20,9 @@ var heavyModules = []string{
 	"golang.org/x/image",
 	"github.com/pkg/errors",
 	"github.com/mileusna/useragent",
+	"github.com/nyaruka/phonenumbers",
+	"google.golang.org/protobuf",
+	"github.com/wneessen/go-mail",
 }
 
 // TestLeavesStayLight holds the backends, and so every capability package
