@@ -26,8 +26,8 @@ import (
 // transaction is one connection), and a call made with another context is
 // not part of the transaction.
 //
-// [Store.AddPasskey], a transaction of its own outside InTx, runs inside it
-// in a savepoint, as does [Store.SaveDevice] (PostgreSQL fails a whole
+// [Store.AddPasskey] and [Store.SaveOOBCode], transactions of their own
+// outside InTx, run inside it in a savepoint, as does [Store.SaveDevice] (PostgreSQL fails a whole
 // transaction on a failed statement, such as a refused duplicate): a
 // failure of theirs takes back what they did, and the transaction goes
 // on. InTx within InTx does the same for its fn.

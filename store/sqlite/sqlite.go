@@ -241,8 +241,8 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 // one wait busy_timeout cannot cure: SQLITE_BUSY at once). Migrations use a
 // transaction, and instances opening one file together then take turns
 // (TestOpenConcurrently); so do [Store.SaveBackupCodes],
-// [Store.RedeemBackupCode], [Store.AddPasskey], [Store.DeletePendingTOTP]
-// and [Store.InTx].
+// [Store.RedeemBackupCode], [Store.AddPasskey], [Store.DeletePendingTOTP],
+// [Store.SaveOOBCode] and [Store.InTx].
 func dsn(path string) string {
 	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	if strings.HasPrefix(p, "/") {

@@ -26,7 +26,7 @@ import (
 //
 // The methods that are several statements, one transaction of their own
 // outside InTx ([Store.SaveBackupCodes], [Store.RedeemBackupCode],
-// [Store.AddPasskey], [Store.DeletePendingTOTP]), run inside it in a
+// [Store.AddPasskey], [Store.DeletePendingTOTP], [Store.SaveOOBCode]), run inside it in a
 // savepoint: a failure of theirs takes back what they wrote, and the rest
 // of the transaction goes on. InTx within InTx does the same for its fn.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
