@@ -5,21 +5,32 @@ import (
 	"context"
 	"crypto/subtle"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/portalmfa/portalmfa/oob"
 )
 
-var _ oob.Store = (*Store)(nil)
+var (
+	_ oob.Store            = (*Store)(nil)
+	_ oob.DestinationStore = (*Store)(nil)
+)
 
-// oobState holds the out-of-band codes and the record of sends. Its zero
-// value is empty and ready: its map is made on first use.
+// oobState holds the out-of-band codes, the record of sends and the
+// users' destinations. Its zero value is empty and ready: its maps are
+// made on first use.
 type oobState struct {
-	codes map[oobKey]oob.Code // at most one per user and binding
-	sends []oobSend           // oldest first
+	codes        map[oobKey]oob.Code // at most one per user and binding
+	sends        []oobSend           // oldest first
+	destinations map[destinationKey]oob.Destination
 }
 
 type oobKey struct{ userID, binding string }
+
+type destinationKey struct {
+	userID  string
+	channel oob.Channel
+}
 
 type oobSend struct {
 	userID, destination string
@@ -112,4 +123,56 @@ func (s *Store) PruneOOB(_ context.Context, before time.Time) (int, error) {
 	clear(s.oob.sends[len(kept):])
 	s.oob.sends = kept
 	return n, nil
+}
+
+// SaveDestination implements [oob.DestinationStore].
+func (s *Store) SaveDestination(_ context.Context, d oob.Destination) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.oob.destinations == nil {
+		s.oob.destinations = make(map[destinationKey]oob.Destination)
+	}
+	s.oob.destinations[destinationKey{d.UserID, d.Channel}] = d
+	return nil
+}
+
+// Destinations implements [oob.DestinationStore].
+func (s *Store) Destinations(_ context.Context, userID string) ([]oob.Destination, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ds []oob.Destination
+	for k, d := range s.oob.destinations {
+		if k.userID == userID {
+			ds = append(ds, d)
+		}
+	}
+	slices.SortFunc(ds, func(a, b oob.Destination) int {
+		if c := channelRank(a.Channel) - channelRank(b.Channel); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.Channel), string(b.Channel))
+	})
+	return ds, nil
+}
+
+// channelRank orders the channels as [oob.DestinationStore.Destinations]
+// lists them: SMS, then email, then anything else.
+func channelRank(ch oob.Channel) int {
+	switch ch {
+	case oob.SMS:
+		return 0
+	case oob.Email:
+		return 1
+	}
+	return 2
+}
+
+// DeleteDestination implements [oob.DestinationStore].
+func (s *Store) DeleteDestination(_ context.Context, userID string, ch oob.Channel) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := destinationKey{userID, ch}
+	_, ok := s.oob.destinations[k]
+	delete(s.oob.destinations, k)
+	return ok, nil
 }

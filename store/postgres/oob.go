@@ -12,7 +12,10 @@ import (
 	"github.com/portalmfa/portalmfa/oob"
 )
 
-var _ oob.Store = (*Store)(nil)
+var (
+	_ oob.Store            = (*Store)(nil)
+	_ oob.DestinationStore = (*Store)(nil)
+)
 
 // {schema} is replaced by the quoted schema name (see newQueries).
 const (
@@ -58,6 +61,19 @@ const (
 			DELETE FROM {schema}.oob_sends WHERE sent_at < $2 RETURNING 1
 		)
 		SELECT (SELECT count(*) FROM codes) + (SELECT count(*) FROM sends)`
+
+	saveDestination = `
+		INSERT INTO {schema}.oob_destinations (user_id, channel, address, confirmed_at)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (user_id, channel) DO UPDATE
+			SET address = excluded.address, confirmed_at = excluded.confirmed_at`
+
+	listDestinations = `
+		SELECT channel, address, confirmed_at FROM {schema}.oob_destinations WHERE user_id = $1
+		ORDER BY CASE channel WHEN 'sms' THEN 0 WHEN 'email' THEN 1 ELSE 2 END, channel`
+
+	deleteDestination = `
+		DELETE FROM {schema}.oob_destinations WHERE user_id = $1 AND channel = $2`
 )
 
 // SaveOOBCode implements [oob.Store]. The limits count the sends of two
@@ -154,4 +170,44 @@ func (s *Store) PruneOOB(ctx context.Context, before time.Time) (int, error) {
 		return 0, fmt.Errorf("postgres: prune oob codes: %w", err)
 	}
 	return int(n), nil
+}
+
+// SaveDestination implements [oob.DestinationStore].
+func (s *Store) SaveDestination(ctx context.Context, d oob.Destination) error {
+	if _, err := s.db(ctx).Exec(ctx, s.q.saveDestination,
+		d.UserID, string(d.Channel), d.Address, millis(d.ConfirmedAt)); err != nil {
+		return fmt.Errorf("postgres: save oob destination: %w", err)
+	}
+	return nil
+}
+
+// Destinations implements [oob.DestinationStore].
+func (s *Store) Destinations(ctx context.Context, userID string) ([]oob.Destination, error) {
+	rows, err := s.db(ctx).Query(ctx, s.q.listDestinations, userID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list oob destinations: %w", err)
+	}
+	ds, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (oob.Destination, error) {
+		d := oob.Destination{UserID: userID}
+		var channel string
+		var confirmed int64
+		if err := row.Scan(&channel, &d.Address, &confirmed); err != nil {
+			return oob.Destination{}, err
+		}
+		d.Channel, d.ConfirmedAt = oob.Channel(channel), fromMillis(confirmed)
+		return d, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list oob destinations: %w", err)
+	}
+	return ds, nil
+}
+
+// DeleteDestination implements [oob.DestinationStore].
+func (s *Store) DeleteDestination(ctx context.Context, userID string, ch oob.Channel) (bool, error) {
+	tag, err := s.db(ctx).Exec(ctx, s.q.deleteDestination, userID, string(ch))
+	if err != nil {
+		return false, fmt.Errorf("postgres: delete oob destination: %w", err)
+	}
+	return tag.RowsAffected() > 0, nil
 }

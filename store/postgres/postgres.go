@@ -148,6 +148,7 @@ type queries struct {
 	lockPasskeyUser, addPasskey, listPasskeys, passkeyByID, usePasskey, userHasPasskey                             string
 	renamePasskey, deletePasskey, saveCeremony, takeCeremony, pruneCeremonies                                      string
 	lockOOBSends, oobLimits, saveOOBCode, redeemOOBCode, pruneOOB                                                  string
+	saveDestination, listDestinations, deleteDestination                                                           string
 }
 
 func newQueries(schema string) queries {
@@ -198,6 +199,9 @@ func newQueries(schema string) queries {
 		saveOOBCode:              r.Replace(saveOOBCode),
 		redeemOOBCode:            r.Replace(redeemOOBCode),
 		pruneOOB:                 r.Replace(pruneOOB),
+		saveDestination:          r.Replace(saveDestination),
+		listDestinations:         r.Replace(listDestinations),
+		deleteDestination:        r.Replace(deleteDestination),
 	}
 }
 

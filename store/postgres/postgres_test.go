@@ -228,7 +228,7 @@ func TestLeastPrivilege(t *testing.T) {
 		`GRANT SELECT ON ` + s + `.schema_migrations TO ` + r,
 		`GRANT SELECT, INSERT, UPDATE, DELETE ON ` + s + `.totp_enrollments, ` + s + `.lockout_attempts, ` +
 			s + `.backup_code_sets, ` + s + `.trusted_devices, ` + s + `.history_events, ` +
-			s + `.passkeys, ` + s + `.webauthn_ceremonies, ` + s + `.oob_codes, ` + s + `.oob_sends TO ` + r,
+			s + `.passkeys, ` + s + `.webauthn_ceremonies, ` + s + `.oob_codes, ` + s + `.oob_sends, ` + s + `.oob_destinations TO ` + r,
 	} {
 		if _, err := admin.Exec(ctx, q); err != nil {
 			t.Fatal(err)
@@ -295,6 +295,16 @@ func TestLeastPrivilege(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := st.PruneOOB(ctx, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	dest := oob.Destination{UserID: "alice", Channel: oob.SMS, Address: "+33612345678", ConfirmedAt: t0}
+	if err := st.SaveDestination(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Destinations(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DeleteDestination(ctx, "alice", oob.SMS); err != nil {
 		t.Fatal(err)
 	}
 	// The role really cannot create: a new schema is refused.

@@ -9,7 +9,10 @@ import (
 	"github.com/portalmfa/portalmfa/oob"
 )
 
-var _ oob.Store = (*Store)(nil)
+var (
+	_ oob.Store            = (*Store)(nil)
+	_ oob.DestinationStore = (*Store)(nil)
+)
 
 // SaveOOBCode implements [oob.Store]. Reading the sends the limits count,
 // deciding ([oob.Limits.Check]) and writing the send and the code are one
@@ -105,4 +108,56 @@ func (s *Store) PruneOOB(ctx context.Context, before time.Time) (int, error) {
 		total += int(n)
 	}
 	return total, nil
+}
+
+// SaveDestination implements [oob.DestinationStore].
+func (s *Store) SaveDestination(ctx context.Context, d oob.Destination) error {
+	if _, err := s.exec(ctx, `
+		INSERT INTO oob_destinations (user_id, channel, address, confirmed_at)
+		VALUES (?1, ?2, ?3, ?4)
+		ON CONFLICT (user_id, channel) DO UPDATE
+			SET address = excluded.address, confirmed_at = excluded.confirmed_at`,
+		d.UserID, string(d.Channel), d.Address, millis(d.ConfirmedAt)); err != nil {
+		return fmt.Errorf("sqlite: save oob destination: %w", err)
+	}
+	return nil
+}
+
+// Destinations implements [oob.DestinationStore].
+func (s *Store) Destinations(ctx context.Context, userID string) ([]oob.Destination, error) {
+	rows, err := s.query(ctx, `
+		SELECT channel, address, confirmed_at FROM oob_destinations WHERE user_id = ?1
+		ORDER BY CASE channel WHEN 'sms' THEN 0 WHEN 'email' THEN 1 ELSE 2 END, channel`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list oob destinations: %w", err)
+	}
+	defer rows.Close()
+	var ds []oob.Destination
+	for rows.Next() {
+		d := oob.Destination{UserID: userID}
+		var confirmed int64
+		if err := rows.Scan(&d.Channel, &d.Address, &confirmed); err != nil {
+			return nil, fmt.Errorf("sqlite: list oob destinations: %w", err)
+		}
+		d.ConfirmedAt = fromMillis(confirmed)
+		ds = append(ds, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list oob destinations: %w", err)
+	}
+	return ds, nil
+}
+
+// DeleteDestination implements [oob.DestinationStore].
+func (s *Store) DeleteDestination(ctx context.Context, userID string, ch oob.Channel) (bool, error) {
+	res, err := s.exec(ctx, `
+		DELETE FROM oob_destinations WHERE user_id = ?1 AND channel = ?2`, userID, string(ch))
+	if err != nil {
+		return false, fmt.Errorf("sqlite: delete oob destination: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlite: delete oob destination: %w", err)
+	}
+	return n > 0, nil
 }

@@ -333,3 +333,123 @@ func oobHash(label string) []byte {
 	h := sha256.Sum256([]byte("oob code " + label))
 	return bytes.Clone(h[:])
 }
+
+// RunDestinations checks an [oob.DestinationStore]: at most one
+// destination per user and channel, the latest saved replacing the
+// earlier, listed SMS first then email, each user's apart from the
+// others'. newStore is as for [RunTOTP].
+func RunDestinations(t *testing.T, newStore func(t *testing.T) oob.DestinationStore) {
+	const phone, phone2 = "+33612345678", "+33687654321"
+	sms := func(user, number string, at time.Time) oob.Destination {
+		return oob.Destination{UserID: user, Channel: oob.SMS, Address: number, ConfirmedAt: at}
+	}
+	email := func(user, address string, at time.Time) oob.Destination {
+		return oob.Destination{UserID: user, Channel: oob.Email, Address: address, ConfirmedAt: at}
+	}
+	save := func(t *testing.T, s oob.DestinationStore, d oob.Destination) {
+		t.Helper()
+		err := s.SaveDestination(t.Context(), d)
+		wantErr(t, fmt.Sprintf("SaveDestination(%q, %q)", d.UserID, d.Channel), err, nil)
+	}
+	// want checks that the user's destinations are exactly want, in order.
+	want := func(t *testing.T, s oob.DestinationStore, user string, want ...oob.Destination) {
+		t.Helper()
+		what := fmt.Sprintf("Destinations(%q)", user)
+		got, err := s.Destinations(t.Context(), user)
+		wantErr(t, what, err, nil)
+		if len(got) != len(want) {
+			t.Fatalf("%s = %+v, want %+v", what, got, want)
+		}
+		for i, g := range got {
+			w := want[i]
+			if g.UserID != w.UserID || g.Channel != w.Channel || g.Address != w.Address {
+				t.Errorf("%s[%d] = %+v, want %+v", what, i, g, w)
+			}
+			sameTime(t, fmt.Sprintf("%s[%d].ConfirmedAt", what, i), g.ConfirmedAt, w.ConfirmedAt)
+		}
+	}
+	del := func(t *testing.T, s oob.DestinationStore, user string, ch oob.Channel, wantFound bool) {
+		t.Helper()
+		what := fmt.Sprintf("DeleteDestination(%q, %q)", user, ch)
+		found, err := s.DeleteDestination(t.Context(), user, ch)
+		wantErr(t, what, err, nil)
+		if found != wantFound {
+			t.Errorf("%s = %v, want %v", what, found, wantFound)
+		}
+	}
+	t1 := t0.Add(time.Hour)
+
+	t.Run("None", func(t *testing.T) {
+		s := newStore(t)
+		want(t, s, "alice")
+	})
+
+	t.Run("SaveThenRead", func(t *testing.T) {
+		s := newStore(t)
+		d := sms("alice", phone, t0.Add(1234*time.Millisecond))
+		save(t, s, d)
+		want(t, s, "alice", d)
+	})
+
+	t.Run("Replace", func(t *testing.T) {
+		s := newStore(t)
+		save(t, s, sms("alice", phone, t0))
+		save(t, s, sms("alice", phone2, t1))
+		want(t, s, "alice", sms("alice", phone2, t1))
+		save(t, s, email("alice", "alice@example.com", t0))
+		save(t, s, email("alice", "alice@example.org", t1))
+		want(t, s, "alice", sms("alice", phone2, t1), email("alice", "alice@example.org", t1))
+	})
+
+	t.Run("OnePerChannel", func(t *testing.T) {
+		// A number and an address are kept side by side, SMS first
+		// whichever was saved first.
+		s := newStore(t)
+		save(t, s, email("alice", "alice@example.com", t0))
+		want(t, s, "alice", email("alice", "alice@example.com", t0))
+		save(t, s, sms("alice", phone, t1))
+		want(t, s, "alice", sms("alice", phone, t1), email("alice", "alice@example.com", t0))
+	})
+
+	t.Run("OtherUsersUntouched", func(t *testing.T) {
+		s := newStore(t)
+		save(t, s, sms("alice", phone, t0))
+		save(t, s, email("alice", "alice@example.com", t0))
+		save(t, s, sms("bob", phone, t1)) // one number may be two users'
+		save(t, s, email("bob", "bob@example.com", t1))
+		save(t, s, sms("bob", phone2, t1))
+		del(t, s, "bob", oob.Email, true)
+		want(t, s, "alice", sms("alice", phone, t0), email("alice", "alice@example.com", t0))
+		want(t, s, "bob", sms("bob", phone2, t1))
+		want(t, s, "carol")
+		del(t, s, "carol", oob.SMS, false)
+		want(t, s, "alice", sms("alice", phone, t0), email("alice", "alice@example.com", t0))
+	})
+
+	t.Run("Delete", func(t *testing.T) {
+		s := newStore(t)
+		save(t, s, sms("alice", phone, t0))
+		save(t, s, email("alice", "alice@example.com", t0))
+		del(t, s, "alice", oob.SMS, true)
+		want(t, s, "alice", email("alice", "alice@example.com", t0))
+		del(t, s, "alice", oob.SMS, false)
+		del(t, s, "alice", oob.Email, true)
+		del(t, s, "alice", oob.Email, false)
+		want(t, s, "alice")
+		// Saved again after a delete.
+		save(t, s, sms("alice", phone2, t1))
+		want(t, s, "alice", sms("alice", phone2, t1))
+	})
+
+	t.Run("UnicodeAddress", func(t *testing.T) {
+		// Addresses are kept as given: a Unicode local part (RFC 6531)
+		// and a user ID outside ASCII come back byte for byte.
+		s := newStore(t)
+		d := email("élodie-ü", "jürgen.müller+δοκιμή@例え.jp", t0)
+		save(t, s, d)
+		want(t, s, "élodie-ü", d)
+		want(t, s, "elodie-u")
+		del(t, s, "élodie-ü", oob.Email, true)
+		want(t, s, "élodie-ü")
+	})
+}

@@ -30,6 +30,7 @@ type Store interface {
 	passkeys.Store
 	passkeys.CeremonyStore
 	oob.Store
+	oob.DestinationStore
 }
 
 // Run runs the suite of every capability of [Store]. newStore must return a
@@ -62,6 +63,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	})
 	t.Run("OOB", func(t *testing.T) {
 		RunOOB(t, func(t *testing.T) oob.Store { return newStore(t) })
+	})
+	t.Run("Destinations", func(t *testing.T) {
+		RunDestinations(t, func(t *testing.T) oob.DestinationStore { return newStore(t) })
 	})
 }
 
