@@ -2,7 +2,7 @@
 //
 // The suite is cut by capability: [RunTOTP], [RunReseal],
 // [RunBackupCodes], [RunLockout], [RunDevices], [RunHistory],
-// [RunPasskeys], [RunCeremonies] and [RunOOB] each check one capability's Store, and take a function
+// [RunPasskeys], [RunCeremonies], [RunOOB] and [RunDestinations] each check one capability's Store, and take a function
 // that returns a fresh, empty store of that interface for each subtest. A
 // backend runs the suites of what it implements:
 //
