@@ -133,7 +133,7 @@ func (s *Service) attemptOnce(ctx context.Context, userID string, c Client, kind
 			return unavailable(err)
 		}
 	}
-	userKey := "user:" + userID
+	userKey := userLimitKey(userID)
 	a, err := s.store.ReserveAttempt(ctx, userKey, s.cfg.UserLimit, now)
 	if errors.Is(err, lockout.ErrLockedOut) {
 		return s.refused(ctx, userID, c, kind, a.LockedUntil, now)
@@ -220,7 +220,7 @@ func (s *Service) attemptOnce(ctx context.Context, userID string, c Client, kind
 // its field, before the user types a code.
 func (s *Service) LockedOut(ctx context.Context, userID string) (*LockedOutError, error) {
 	now := s.cfg.Now()
-	until, err := s.store.LockedUntil(ctx, "user:"+userID, now)
+	until, err := s.store.LockedUntil(ctx, userLimitKey(userID), now)
 	switch {
 	case err != nil:
 		return nil, unavailable(err)
@@ -266,6 +266,9 @@ func ipUserMark() lockout.Limit {
 func (s *Service) markIPUser(ctx context.Context, markKey string, now time.Time) {
 	s.countFailure(ctx, markKey, ipUserMark(), now)
 }
+
+// userLimitKey is the lockout key of a user's consecutive failures.
+func userLimitKey(userID string) string { return "user:" + userID }
 
 // failuresInARow is the lockout key of the long-run count of the user's
 // failures, which only a success ends.

@@ -497,7 +497,7 @@ func (s *Service) FinishPasswordless(ctx context.Context, token string, response
 	}
 	userID = pk.UserID
 	defer func() { s.recordAttempt(ctx, userID, c, history.Passkey, err) }()
-	if err := s.refuseIfLocked(ctx, userID, c, loginPasskey, ipKey, "user:"+userID); err != nil {
+	if err := s.refuseIfLocked(ctx, userID, c, loginPasskey, ipKey, userLimitKey(userID)); err != nil {
 		return "", err
 	}
 	cu, err := s.ceremonyUser(ctx, User{ID: userID})
@@ -525,7 +525,7 @@ func (s *Service) FinishPasswordless(ctx context.Context, token string, response
 	if err := s.acceptPasskeyUse(ctx, userID, used, c); err != nil {
 		return "", err
 	}
-	if err := s.store.ResetAttempts(ctx, "user:"+userID); err != nil {
+	if err := s.store.ResetAttempts(ctx, userLimitKey(userID)); err != nil {
 		return "", unavailable(err)
 	}
 	return userID, nil

@@ -72,7 +72,7 @@ func (s *Service) BeginTOTPReplacement(ctx context.Context, u User, proof string
 	if st.Factor(FactorTOTP).State != On {
 		return Enrollment{}, ErrNotEnrolled
 	}
-	if err := s.checkProof(u.ID, proof, NeedFactor); err != nil {
+	if err := s.checkProof(u.ID, proof, changeNeed(st, AddFactor)); err != nil { // NeedFactor: 2FA is on
 		return Enrollment{}, err
 	}
 	secret, sealed, err := s.newSecret(u.ID)
@@ -104,18 +104,18 @@ func (s *Service) newSecret(userID string) (secret, sealed []byte, err error) {
 // PendingTOTP returns the enrollment begun by [Service.BeginTOTP], or the
 // replacement begun by [Service.BeginTOTPReplacement], to show the wizard
 // again. It returns [ErrNotEnrolled] when none is pending. Every step of
-// the wizard needs the proof its beginning needed: a session alone must
-// not finish an enrollment someone left half-way.
+// the wizard needs the proof its beginning needed, what adding a factor
+// needs: a session alone must not finish an enrollment someone left
+// half-way.
 func (s *Service) PendingTOTP(ctx context.Context, u User, proof string) (Enrollment, error) {
 	st, err := s.Status(ctx, u.ID)
 	if err != nil {
 		return Enrollment{}, err
 	}
-	need, err := wizardNeed(st)
-	if err != nil {
-		return Enrollment{}, err
+	if f := st.Factor(FactorTOTP); f.State != Pending && !f.Replacing {
+		return Enrollment{}, ErrNotEnrolled
 	}
-	if err := s.checkProof(u.ID, proof, need); err != nil {
+	if err := s.checkProof(u.ID, proof, changeNeed(st, AddFactor)); err != nil {
 		return Enrollment{}, err
 	}
 	e, secret, err := s.loadTOTP(ctx, u.ID)
@@ -128,18 +128,6 @@ func (s *Service) PendingTOTP(ctx context.Context, u User, proof string) (Enroll
 		}
 	}
 	return s.enrollment(u, secret), nil
-}
-
-// wizardNeed is the verification every step of a TOTP wizard under way
-// needs, that of its beginning; [ErrNotEnrolled] when none is.
-func wizardNeed(st Status) (Need, error) {
-	switch f := st.Factor(FactorTOTP); {
-	case f.State == Pending:
-		return changeNeed(st, AddFactor), nil
-	case f.Replacing:
-		return NeedFactor, nil
-	}
-	return 0, ErrNotEnrolled
 }
 
 // openReplacement opens the replacement being set up of the active
@@ -214,16 +202,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code, proof string, c
 	if f := st.Factor(FactorTOTP); f.State == On && !f.Replacing {
 		return ErrAlreadyEnabled
 	}
-	need, err := wizardNeed(st)
-	if errors.Is(err, ErrNotEnrolled) {
-		// Nothing pending: say so once the code could have been checked,
-		// as a wizard restarted meanwhile does.
-		need, err = changeNeed(st, AddFactor), nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := s.checkProof(userID, proof, need); err != nil {
+	// Nothing pending is said once the code could have been checked, as a
+	// wizard restarted meanwhile is.
+	if err := s.checkProof(userID, proof, changeNeed(st, AddFactor)); err != nil {
 		return err
 	}
 	replacing := st.Factor(FactorTOTP).Replacing
