@@ -29,7 +29,10 @@ var (
 	loginTOTP       = attemptKind{name: "totp", method: history.TOTP, guessable: true}
 	loginBackupCode = attemptKind{name: "backup-code", method: history.BackupCode}
 	loginPasskey    = attemptKind{name: "passkey", method: history.Passkey}
+	loginSMS        = attemptKind{name: "sms", method: history.SMS, guessable: true}
+	loginEmail      = attemptKind{name: "email", method: history.Email, guessable: true}
 	enrolling       = attemptKind{name: "totp-confirm"}
+	confirmingCode  = attemptKind{name: "phone-confirm", guessable: true}
 	reverifyingTOTP = attemptKind{name: "reverify-totp", guessable: true}
 	reverifying     = attemptKind{name: "reverify"}
 	passwordCheck   = attemptKind{name: "password", password: true}

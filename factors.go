@@ -8,6 +8,7 @@ import (
 	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/oob"
 )
 
 // FactorKind names a kind of second factor. Every kind is a peer: two-factor
@@ -18,6 +19,8 @@ type FactorKind string
 const (
 	FactorTOTP    FactorKind = "totp"    // an authenticator app; one per user
 	FactorPasskey FactorKind = "passkey" // WebAuthn credentials; several per user
+	FactorSMS     FactorKind = "sms"     // codes by SMS to a confirmed mobile number
+	FactorEmail   FactorKind = "email"   // codes by email to the user's address
 )
 
 // FactorState is where a user stands with one kind of factor.
@@ -42,6 +45,12 @@ type Factor struct {
 	// Replacing: a new app is being set up to replace the one on
 	// ([Service.BeginTOTPReplacement]), which works until it is confirmed.
 	Replacing bool
+	// To is where codes go, masked ("+33 • •• •• •• 78"), for SMS and
+	// email.
+	To string
+	// Fallback: the factor does not keep 2FA on by itself (codes by email,
+	// unless Config.Codes.EmailAlone). It goes when the last other does.
+	Fallback bool
 }
 
 // Status is a user's second-factor state, for the security page.
@@ -60,26 +69,27 @@ type Status struct {
 }
 
 // Enabled reports whether two-factor authentication is on: at least one
-// factor is, so a login must pass the challenge.
+// factor is, a fallback aside, so a login must pass the challenge.
 func (st Status) Enabled() bool { return st.ActiveFactors() > 0 }
 
-// ActiveFactors counts the kinds of factor that are on.
+// ActiveFactors counts the kinds of factor that are on, fallbacks aside.
 func (st Status) ActiveFactors() int {
 	n := 0
 	for _, f := range st.Factors {
-		if f.State == On {
+		if f.State == On && !f.Fallback {
 			n++
 		}
 	}
 	return n
 }
 
-// Credentials counts what the user can pass the challenge with: the app,
-// if on, and each passkey. Removing the last one turns 2FA off.
+// Credentials counts what the user can pass the challenge with, fallbacks
+// aside: the app, each passkey, the phone. Removing the last one turns 2FA
+// off.
 func (st Status) Credentials() int {
 	n := 0
 	for _, f := range st.Factors {
-		if f.State == On {
+		if f.State == On && !f.Fallback {
 			n += f.Count
 		}
 	}
@@ -150,11 +160,31 @@ func (s *Service) firstFactorAdded(ctx context.Context, userID string, c Client,
 	s.notify(ctx, c, Notification{Kind: NotifyTwoFactorOn, UserID: userID})
 }
 
-// removeFactor runs remove, which takes one factor away, once proof allows
-// it: any recent verification while another factor stays on, the password
-// for the last one. When no factor is left afterwards, 2FA is off: the
-// backup codes and trusted devices go too.
-func (s *Service) removeFactor(ctx context.Context, userID, proof string, c Client, remove func() error) error {
+// firstFactorOn completes a first factor turned on outside the TOTP
+// wizard (a passkey, a phone): 2FA is on, and the account's backup codes
+// are made, to be shown once, after the factor rather than before, since
+// neither a ceremony nor a code can wait while the user reads them. They
+// replace any a TOTP wizard left pending, and trusted devices from before
+// go. The factor stands whatever fails here: a failure is logged, and the
+// overview then offers new codes.
+func (s *Service) firstFactorOn(ctx context.Context, userID string, c Client) []string {
+	s.firstFactorAdded(ctx, userID, c, false)
+	codes, err := s.saveBackupCodes(ctx, userID, true)
+	if err != nil {
+		s.log.ErrorContext(ctx, "portalmfa: backup codes of a first factor", "user", userID, "err", err)
+	}
+	if _, err := s.revokeAll(ctx, userID); err != nil {
+		s.log.ErrorContext(ctx, "portalmfa: revoking devices of a new second factor", "user", userID, "err", err)
+	}
+	return codes
+}
+
+// removeFactor runs remove, which takes one factor of kind k away, once
+// proof allows it: any recent verification while another factor stays on
+// (or for a fallback), the password for the last one. When no factor is
+// left afterwards, 2FA is off: the backup codes, trusted devices and a
+// fallback go too.
+func (s *Service) removeFactor(ctx context.Context, userID, proof string, k FactorKind, c Client, remove func() error) error {
 	// One removal of a user's at a time: two at once would each see the
 	// other's factor left and need no password, and together turn 2FA off.
 	return s.exclusive(ctx, userID, func() error {
@@ -162,7 +192,7 @@ func (s *Service) removeFactor(ctx context.Context, userID, proof string, c Clie
 		if err != nil {
 			return err
 		}
-		if err := s.checkProof(userID, proof, removalNeed(st)); err != nil {
+		if err := s.checkProof(userID, proof, removalNeed(st, k)); err != nil {
 			return err
 		}
 		wasOn := st.Enabled()
@@ -185,6 +215,12 @@ func (s *Service) afterRemoval(ctx context.Context, userID string, c Client, was
 	}
 	if err := s.clearAccount(ctx, userID); err != nil {
 		return err
+	}
+	if st.Factor(FactorEmail).State == On { // a fallback, with nothing left to fall back from
+		if err := s.deleteDestination(ctx, userID, oob.Email); err != nil && !errors.Is(err, ErrNotEnrolled) {
+			return err
+		}
+		s.emailCodesOff(ctx, userID, c)
 	}
 	s.event(ctx, c, history.Event{UserID: userID, Kind: history.TwoFactorDisabled})
 	s.notify(ctx, c, Notification{Kind: NotifyTwoFactorOff, UserID: userID})
@@ -217,9 +253,10 @@ func (s *Service) exclusive(ctx context.Context, userID string, f func() error) 
 	return f()
 }
 
-// removalNeed is the verification that removing one factor needs.
-func removalNeed(st Status) Need {
-	if st.Credentials() <= 1 {
+// removalNeed is the verification that removing one factor of kind k
+// needs ("" for any kind).
+func removalNeed(st Status, k FactorKind) Need {
+	if st.Credentials() <= 1 && !st.Factor(k).Fallback {
 		return NeedPassword
 	}
 	return NeedAny

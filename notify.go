@@ -24,6 +24,12 @@ const (
 	NotifyCodesRegenerated NotificationKind = "backup-codes-regenerated"
 	NotifyPasskeyAdded     NotificationKind = "passkey-added"
 	NotifyPasskeyRemoved   NotificationKind = "passkey-removed"
+	// NotifyPhoneAdded: a mobile number was confirmed for codes by SMS, in
+	// place of another or not.
+	NotifyPhoneAdded    NotificationKind = "phone-added"
+	NotifyPhoneRemoved  NotificationKind = "phone-removed"
+	NotifyEmailCodesOn  NotificationKind = "email-codes-on"
+	NotifyEmailCodesOff NotificationKind = "email-codes-off"
 	// NotifyPasskeyClone: a login with a passkey was refused because its
 	// counter did not increase, a sign someone copied it.
 	NotifyPasskeyClone NotificationKind = "passkey-clone"

@@ -274,19 +274,7 @@ func (s *Service) finishRegistration(ctx context.Context, u User, token string, 
 	if !first {
 		return nil, nil
 	}
-	// The codes come after the passkey, not before as in the TOTP wizard:
-	// a ceremony cannot wait while the user reads codes. They replace any
-	// a TOTP wizard left pending. The passkey stands whatever fails here:
-	// the overview then offers new codes.
-	s.firstFactorAdded(ctx, u.ID, c, false)
-	codes, err = s.saveBackupCodes(ctx, u.ID, true)
-	if err != nil {
-		s.log.ErrorContext(ctx, "portalmfa: backup codes of a first passkey", "user", u.ID, "err", err)
-	}
-	if _, err := s.revokeAll(ctx, u.ID); err != nil {
-		s.log.ErrorContext(ctx, "portalmfa: revoking devices of a new second factor", "user", u.ID, "err", err)
-	}
-	return codes, nil
+	return s.firstFactorOn(ctx, u.ID, c), nil
 }
 
 // RenamePasskey names the user's passkey id (as in [Passkey.ID]).
@@ -319,7 +307,7 @@ func (s *Service) DeletePasskey(ctx context.Context, userID, id, proof string, c
 		return err
 	}
 	// Removing one passkey of several removes no factor: the kind stays on.
-	return s.removeFactor(ctx, userID, proof, c, func() error {
+	return s.removeFactor(ctx, userID, proof, FactorPasskey, c, func() error {
 		if err := passkeyOp(s.passkeys.store.DeletePasskey(ctx, userID, raw)); err != nil {
 			return err
 		}

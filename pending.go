@@ -43,7 +43,7 @@ func (s *Service) NewPendingLogin(userID string) (state string, lifetime time.Du
 // [ErrPendingInvalid] for anything not signed by a key of the ring and
 // [ErrPendingExpired] once the state is older than its TTL.
 func (s *Service) PendingLogin(state string) (userID string, err error) {
-	userID, err = s.openPending(state)
+	userID, _, err = s.openPending(state)
 	if err != nil {
 		return "", err
 	}
@@ -56,7 +56,7 @@ func (s *Service) PendingLogin(state string) (userID string, err error) {
 // that is not genuine, or not expired, records nothing, and a user's late
 // states record one entry a minute at most.
 func (s *Service) ChallengeExpired(ctx context.Context, state string, m history.Method, c Client) {
-	userID, err := s.openPending(state)
+	userID, _, err := s.openPending(state)
 	if !errors.Is(err, ErrPendingExpired) {
 		return
 	}
@@ -68,16 +68,17 @@ func (s *Service) ChallengeExpired(ctx context.Context, state string, m history.
 }
 
 // openPending is PendingLogin, except that an expired state still names its
-// user beside ErrPendingExpired.
-func (s *Service) openPending(state string) (userID string, err error) {
+// user beside ErrPendingExpired. It returns the state's nonce too, which
+// no other state has.
+func (s *Service) openPending(state string) (userID string, nonce []byte, err error) {
 	payload, ok := openToken(s.pendingKey, state, 4096)
 	if !ok || len(payload) <= 25 || payload[0] != pendingVersion {
-		return "", ErrPendingInvalid
+		return "", nil, ErrPendingInvalid
 	}
-	userID = string(payload[25:])
+	userID, nonce = string(payload[25:]), payload[9:25]
 	expiry := time.Unix(int64(binary.BigEndian.Uint64(payload[1:9])), 0)
 	if !s.cfg.Now().Before(expiry) {
-		return userID, ErrPendingExpired
+		return userID, nonce, ErrPendingExpired
 	}
-	return userID, nil
+	return userID, nonce, nil
 }

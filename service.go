@@ -15,6 +15,7 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
+	"github.com/portalmfa/portalmfa/oob"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -120,6 +121,9 @@ type Config struct {
 	// Passkeys turns passkeys on when its RPID is set; the Store must
 	// then keep them. Optional: no passkeys.
 	Passkeys PasskeyConfig
+	// Codes turns on codes sent by SMS or email, each when its sender is
+	// set; the Store must then keep them ([CodeStore]). Optional: none.
+	Codes CodesConfig
 	// RecentVerification is how long the password or a factor, entered
 	// again, allows sensitive changes ([Service.Needs]). Optional: 10
 	// minutes; at most 1 hour.
@@ -186,6 +190,7 @@ type Service struct {
 
 	factors  []factor         // every kind the Service offers, TOTP first
 	passkeys *passkeyService  // nil without passkeys
+	codes    *codeService     // nil without a sender of codes
 	releaser lockout.Releaser // nil when the store cannot take attempts back
 	resealer totp.ResealStore // nil when the store cannot walk its secrets
 	tx       TxStore          // nil when the store has no transactions
@@ -324,6 +329,16 @@ func New(cfg Config) (*Service, error) {
 			return nil, err
 		}
 		s.factors = append(s.factors, passkeyFactor{s})
+	}
+	if cfg.Codes.SMS != nil || cfg.Codes.Email != nil {
+		if s.codes, err = newCodeService(&cfg); err != nil {
+			return nil, err
+		}
+		for _, ch := range []oob.Channel{oob.SMS, oob.Email} {
+			if s.CodesOn(ch) {
+				s.factors = append(s.factors, codeFactor{s, ch})
+			}
+		}
 	}
 	return s, nil
 }

@@ -342,7 +342,7 @@ func (s *Service) CancelTOTP(ctx context.Context, userID string) error {
 // ([RemoveFactor]). Another factor left on keeps 2FA on; without one, the
 // backup codes and trusted devices go too.
 func (s *Service) RemoveTOTP(ctx context.Context, userID, proof string, c Client) error {
-	return s.removeFactor(ctx, userID, proof, c, func() error {
+	return s.removeFactor(ctx, userID, proof, FactorTOTP, c, func() error {
 		f, err := totpFactor{s}.status(ctx, userID)
 		if err != nil {
 			return err

@@ -55,6 +55,9 @@ const (
 	RemoveFactor
 	// RegenerateCodes needs a factor: new codes are a factor too.
 	RegenerateCodes
+	// RemoveEmailCodes: turning codes by email off needs what removing a
+	// factor needs, or any verification while they are a fallback.
+	RemoveEmailCodes
 )
 
 // Needs says what verification change needs for this user beyond what
@@ -79,7 +82,9 @@ func changeNeed(st Status, ch Change) Need {
 		}
 		return NeedPassword
 	case RemoveFactor:
-		return removalNeed(st)
+		return removalNeed(st, "")
+	case RemoveEmailCodes:
+		return removalNeed(st, FactorEmail)
 	}
 	return NeedFactor // RegenerateCodes, and whatever comes later: the strictest
 }

@@ -18,6 +18,11 @@ const (
 	TOTPReplaced      Kind = "totp-replaced" // a new app confirmed in place of the old
 	PasskeyAdded      Kind = "passkey-added"
 	PasskeyRemoved    Kind = "passkey-removed"
+	PhoneAdded        Kind = "phone-added"    // a mobile number confirmed for codes by SMS
+	PhoneReplaced     Kind = "phone-replaced" // another number confirmed in its place
+	PhoneRemoved      Kind = "phone-removed"
+	EmailCodesOn      Kind = "email-codes-on"
+	EmailCodesOff     Kind = "email-codes-off"
 	// PasskeyCloned: a login was refused because the passkey's signature
 	// counter did not increase, a sign it was copied.
 	PasskeyCloned    Kind = "passkey-cloned"
@@ -37,7 +42,8 @@ const (
 // kind is added here, beside its constant.
 func SecurityKinds() []Kind {
 	return []Kind{TwoFactorEnabled, TwoFactorDisabled, TOTPEnabled, TOTPDisabled, TOTPReplaced,
-		PasskeyAdded, PasskeyRemoved, PasskeyCloned, CodesRegenerated, CodeUsed,
+		PasskeyAdded, PasskeyRemoved, PasskeyCloned, PhoneAdded, PhoneReplaced, PhoneRemoved,
+		EmailCodesOn, EmailCodesOff, CodesRegenerated, CodeUsed,
 		DeviceTrusted, DeviceRevoked, LockedOut, CodesSuspended, AdminReset, NotMe}
 }
 
@@ -49,6 +55,8 @@ const (
 	BackupCode    Method = "backup-code"
 	TrustedDevice Method = "trusted-device"
 	Passkey       Method = "passkey"
+	SMS           Method = "sms"      // a code sent by SMS
+	Email         Method = "email"    // a code sent by email
 	Password      Method = "password" // the host's own step, when no second one followed
 )
 
