@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/portalmfa/portalmfa/history"
@@ -284,9 +285,10 @@ func (s *Service) sendCode(ctx context.Context, userID, binding string, ch oob.C
 		err = s.codes.cfg.Email.SendEmail(sctx, addr, subject, body)
 	}
 	if err != nil {
-		// The sender's error may quote the destination; it goes to the
-		// log, never to the page.
-		s.log.ErrorContext(ctx, "portalmfa: sending a code", "user", userID, "channel", ch, "err", err)
+		// The sender's error goes to the log, never to the page, with the
+		// destination masked should it quote it.
+		msg := strings.ReplaceAll(err.Error(), addr, sent.To)
+		s.log.ErrorContext(ctx, "portalmfa: sending a code", "user", userID, "channel", ch, "err", msg)
 		return CodeSent{}, ErrSendFailed
 	}
 	s.log.InfoContext(ctx, "portalmfa: code sent", "user", userID, "channel", ch)

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/portalmfa/portalmfa"
-	"github.com/portalmfa/portalmfa/history"
 )
 
 func (h *Handler) challengeHandler() http.Handler {
@@ -14,6 +13,8 @@ func (h *Handler) challengeHandler() http.Handler {
 	mux.HandleFunc("GET /backup", h.withPending(h.backupPage))
 	mux.HandleFunc("POST /backup", h.withPending(h.verifyBackup))
 	mux.HandleFunc("POST /passkey", h.withPending(h.verifyPasskey))
+	mux.HandleFunc("POST /send/{channel}", h.withPending(h.sendLoginCode))
+	mux.HandleFunc("POST /code/{channel}", h.withPending(h.verifyLoginCode))
 	mux.HandleFunc("GET /static/{file}", h.serveStatic)
 	return h.wrap(kindChallenge, mux, "/passkey")
 }
@@ -39,14 +40,7 @@ func (h *Handler) withPending(next pendingHandler) http.HandlerFunc {
 				reason = "expired"
 				if r.Method == http.MethodPost {
 					// A code came too late: the user's history shows it.
-					m := history.TOTP
-					switch r.URL.Path {
-					case "/backup":
-						m = history.BackupCode
-					case "/passkey":
-						m = history.Passkey
-					}
-					h.svc.ChallengeExpired(r.Context(), c.Value, m, h.client(r))
+					h.svc.ChallengeExpired(r.Context(), c.Value, challengeMethod(r.URL.Path), h.client(r))
 				}
 			}
 			h.redirectLogin(w, r, reason)
@@ -76,10 +70,15 @@ func (h *Handler) showChallenge(w http.ResponseWriter, r *http.Request, userID s
 		return
 	}
 	passkeys := st.Factor(portalmfa.FactorPasskey).State == portalmfa.On
-	// The code form unless passkeys are all the user has. (A user with no
-	// factor at all turned 2FA off since the password: the code posted is
-	// answered by starting the login over.)
-	if st.Factor(portalmfa.FactorTOTP).State == portalmfa.On || !passkeys {
+	for _, k := range []portalmfa.FactorKind{portalmfa.FactorSMS, portalmfa.FactorEmail} {
+		if f := st.Factor(k); f.State == portalmfa.On {
+			v.Send = append(v.Send, sendView{Channel: string(k), To: f.To})
+		}
+	}
+	// The app's code form when the user has the app, or nothing else to
+	// offer. (A user with no factor at all turned 2FA off since the
+	// password: the code posted is answered by starting the login over.)
+	if st.Factor(portalmfa.FactorTOTP).State == portalmfa.On || (!passkeys && len(v.Send) == 0) {
 		v.TOTP = "on"
 	}
 	if passkeys {

@@ -60,6 +60,10 @@ func methodMessage(m history.Method) string {
 		return msgMethodPasskey
 	case history.Password:
 		return msgMethodPassword
+	case history.SMS:
+		return msgMethodSMS
+	case history.Email:
+		return msgMethodEmail
 	}
 	return msgMethodOther
 }

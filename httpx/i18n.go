@@ -73,6 +73,8 @@ const (
 	msgMethodTrustedDevice = "history.method.trusted_device"
 	msgMethodPasskey       = "history.method.passkey"
 	msgMethodPassword      = "history.method.password"
+	msgMethodSMS           = "history.method.sms"
+	msgMethodEmail         = "history.method.email"
 	msgMethodOther         = "history.method.other"
 	msgReasonWrongCode     = "history.reason.wrong_code"
 	msgReasonReplayed      = "history.reason.replayed"

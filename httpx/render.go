@@ -37,10 +37,10 @@ const (
 // partials.html into a set of its own, since every page defines "content".
 func (k kind) pages() []string {
 	if k == kindChallenge {
-		return []string{"challenge.html", "backup.html", "backup-used.html", "error.html"}
+		return []string{"challenge.html", "backup.html", "backup-used.html", "sent.html", "error.html"}
 	}
 	return []string{"overview.html", "setup.html", "codes.html", "confirm.html", "regenerate.html",
-		"verify.html", "remove.html", "passkey-add.html", "not-me.html", "error.html"}
+		"verify.html", "remove.html", "passkey-add.html", "phone-add.html", "phone-confirm.html", "email-on.html", "not-me.html", "error.html"}
 }
 
 // view is the data of every page; each page reads the fields it needs.
@@ -68,10 +68,20 @@ type view struct {
 	Next, Need                 string
 	VerifyPassword, VerifyCode bool
 
-	// Confirmation of a removal: what ("totp" or "passkey"), the form's
-	// action, the passkey's name, and whether it turns 2FA off.
+	// Confirmation of a removal: what ("totp", "passkey", "sms" or
+	// "email"), the form's action, the passkey's name, and whether it
+	// turns 2FA off.
 	Remove, Action, PasskeyName string
 	LastFactor                  bool
+
+	// Codes by SMS and email: the overview's items (nil when the Service
+	// does not send codes that way), where a code goes (masked), the
+	// number being confirmed (E.164), the channel of the code-sent page,
+	// and the challenge's buttons that send one.
+	Phone, Email *codesView
+	To, Number   string
+	Channel      string
+	Send         []sendView
 
 	// Overview and the page after a backup-code login: unused codes, and
 	// whether that is few enough to urge making new ones.
@@ -120,6 +130,17 @@ type view struct {
 	// Error page.
 	SignIn   bool   // offer the sign-in link rather than "back"
 	LoginURL string // Config.LoginURL
+}
+
+type codesView struct {
+	On bool
+	To string // where codes go, or would go, masked
+}
+
+// sendView is a button of the challenge that sends a code by Channel
+// ("sms" or "email") to To, masked.
+type sendView struct {
+	Channel, To string
 }
 
 type alert struct {
@@ -428,6 +449,10 @@ func doneCard(v string) string {
 		return "portalmfa-devices"
 	case "passkey-added", "passkey-renamed", "passkey-deleted":
 		return "portalmfa-passkeys"
+	case "phone-added", "phone-removed":
+		return "portalmfa-phone"
+	case "email-on", "email-off":
+		return "portalmfa-email"
 	case "not-me":
 		return "portalmfa-history"
 	}
@@ -456,6 +481,14 @@ func doneMessage(v string) string {
 		return msgDonePasskeyRenamed
 	case "passkey-deleted":
 		return msgDonePasskeyDeleted
+	case "phone-added":
+		return msgDonePhoneAdded
+	case "phone-removed":
+		return msgDonePhoneGone
+	case "email-on":
+		return msgDoneEmailOn
+	case "email-off":
+		return msgDoneEmailOff
 	}
 	return ""
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/oob"
+	"github.com/portalmfa/portalmfa/oob/phone"
 )
 
 func (h *Handler) securityHandler() http.Handler {
@@ -34,6 +36,15 @@ func (h *Handler) securityHandler() http.Handler {
 	mux.HandleFunc("POST /passkeys/{id}/rename", h.withUser(h.renamePasskey))
 	mux.HandleFunc("GET /passkeys/{id}/delete", h.withUser(h.deletePasskeyPage))
 	mux.HandleFunc("POST /passkeys/{id}/delete", h.withUser(h.deletePasskey))
+	mux.HandleFunc("GET /phone/add", h.withUser(h.phoneAddPage))
+	mux.HandleFunc("POST /phone/add", h.withUser(h.addPhone))
+	mux.HandleFunc("POST /phone/confirm", h.withUser(h.confirmPhone))
+	mux.HandleFunc("GET /phone/remove", h.withUser(h.removePhonePage))
+	mux.HandleFunc("POST /phone/remove", h.withUser(h.removePhone))
+	mux.HandleFunc("GET /email/enable", h.withUser(h.enableEmailPage))
+	mux.HandleFunc("POST /email/enable", h.withUser(h.enableEmail))
+	mux.HandleFunc("GET /email/disable", h.withUser(h.removeEmailPage))
+	mux.HandleFunc("POST /email/disable", h.withUser(h.disableEmail))
 	mux.HandleFunc("POST /devices/{id}/rename", h.withUser(h.renameDevice))
 	mux.HandleFunc("POST /devices/{id}/revoke", h.withUser(h.revokeDevice))
 	mux.HandleFunc("POST /devices/revoke-all", h.withUser(h.revokeAllDevices))
@@ -118,6 +129,17 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 	case portalmfa.Pending:
 		v.TOTP = "pending"
 	}
+	if h.svc.CodesOn(oob.SMS) {
+		v.Phone = &codesView{On: st.Factor(portalmfa.FactorSMS).State == portalmfa.On, To: st.Factor(portalmfa.FactorSMS).To}
+	}
+	// Codes by email, a fallback, are offered once another factor is on
+	// (unless the host lets them stand alone), and shown while on.
+	if email := st.Factor(portalmfa.FactorEmail); h.svc.CodesOn(oob.Email) && (st.Enabled() || h.svc.EmailAlone() || email.State == portalmfa.On) {
+		v.Email = &codesView{On: email.State == portalmfa.On, To: email.To}
+		if !v.Email.On {
+			v.Email.To = phone.MaskEmail(u.Email)
+		}
+	}
 	if st.Enabled() {
 		v.BackupCodes, v.BackupCodesLow = st.BackupCodes, st.BackupCodesLow
 		v.RegenerateURL = h.cfg.SecurityPath + "/backup-codes/regenerate"
@@ -160,6 +182,8 @@ func (v *view) placeAlert() {
 	switch {
 	case a.For == "portalmfa-devices", a.For == "portalmfa-history":
 	case a.For == "portalmfa-passkeys" && v.PasskeysOn:
+	case a.For == "portalmfa-phone" && v.Phone != nil:
+	case a.For == "portalmfa-email" && v.Email != nil:
 	default:
 		a.For = "" // about nothing on the page: the top
 	}
@@ -199,8 +223,14 @@ func (h *Handler) flashAlert(lang int, done string, st portalmfa.Status, v *view
 		show = st.Factor(portalmfa.FactorTOTP).State != portalmfa.On
 	case msgDonePasskeyAdded, msgDonePasskeyRenamed:
 		show = len(v.Passkeys) > 0
-	case msgDonePasskeyDeleted:
+	case msgDonePasskeyDeleted, msgDonePhoneGone:
 		show = true
+	case msgDonePhoneAdded:
+		show = st.Factor(portalmfa.FactorSMS).State == portalmfa.On
+	case msgDoneEmailOn:
+		show = st.Factor(portalmfa.FactorEmail).State == portalmfa.On
+	case msgDoneEmailOff:
+		show = st.Factor(portalmfa.FactorEmail).State != portalmfa.On
 	case msgDoneDeviceRenamed:
 		show = len(v.Devices) > 0
 	case msgDoneDeviceRevoked:

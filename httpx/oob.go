@@ -1,0 +1,351 @@
+package httpx
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/history"
+	"github.com/portalmfa/portalmfa/oob"
+	"github.com/portalmfa/portalmfa/oob/phone"
+)
+
+// Codes by SMS and by email: the phone and email items of the security
+// page, and at the challenge the page a code was sent from.
+
+// Message IDs of codes sent out of band.
+const (
+	msgSentSMS         = "sent.message.sms"
+	msgSentSubject     = "sent.message.subject"
+	msgSentBody        = "sent.message.body"
+	msgPhoneInvalid    = "error.phone.invalid"
+	msgPhoneNotMobile  = "error.phone.not_mobile"
+	msgSendCooldown    = "error.send.cooldown"
+	msgSendTooMany     = "error.send.too_many" // plural, in minutes
+	msgSendFailed      = "error.send.failed"
+	msgEmailNone       = "error.email.none"
+	msgEmailNeedFactor = "error.email.needs_factor"
+	msgDonePhoneAdded  = "security.done.phone_added"
+	msgDonePhoneGone   = "security.done.phone_removed"
+	msgDoneEmailOn     = "security.done.email_on"
+	msgDoneEmailOff    = "security.done.email_off"
+)
+
+// Why a set of codes is shown, beside codesWizard and the others.
+const (
+	codesPhoneAdded = "phone" // the codes of a first factor, a phone
+	codesEmailOn    = "email" // the codes of a first factor, codes by email
+)
+
+// codeText writes the message of a code in language lang.
+func (h *Handler) codeText(lang int, ch oob.Channel) portalmfa.CodeText {
+	site := h.svc.Issuer()
+	return func(code string) (string, string) {
+		if ch == oob.SMS {
+			return "", h.text(lang, msgSentSMS, "Code", code, "Site", site)
+		}
+		return h.text(lang, msgSentSubject, "Code", code, "Site", site), h.text(lang, msgSentBody, "Code", code, "Site", site)
+	}
+}
+
+// sendProblem is the answer to a send the Service refused or could not
+// make, or ok false for an error of another kind.
+func (h *Handler) sendProblem(w http.ResponseWriter, lang int, err error) (status int, a *alert, ok bool) {
+	if limit, isLimit := errors.AsType[*oob.LimitError](err); isLimit {
+		wait := max(limit.Until.Sub(h.svc.Now()), time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		if errors.Is(err, oob.ErrTooManySends) {
+			return http.StatusTooManyRequests, &alert{Kind: "warning", Text: h.textPlural(lang, msgSendTooMany, int((wait+time.Minute-1)/time.Minute))}, true
+		}
+		return http.StatusTooManyRequests, &alert{Kind: "warning", Text: h.text(lang, msgSendCooldown)}, true
+	}
+	switch {
+	case isUserError(err, portalmfa.ErrSendFailed):
+		return http.StatusBadGateway, &alert{Kind: "danger", Text: h.text(lang, msgSendFailed)}, true
+	case isUserError(err, portalmfa.ErrNotMobile):
+		return http.StatusUnprocessableEntity, &alert{Kind: "danger", Text: h.text(lang, msgPhoneNotMobile)}, true
+	case isUserError(err, portalmfa.ErrInvalidNumber):
+		return http.StatusUnprocessableEntity, &alert{Kind: "danger", Text: h.text(lang, msgPhoneInvalid)}, true
+	}
+	return 0, nil, false
+}
+
+// phoneAddPage asks for a number, once adding a factor is allowed.
+func (h *Handler) phoneAddPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	if !h.svc.CodesOn(oob.SMS) {
+		http.NotFound(w, r)
+		return
+	}
+	if h.needs(w, r, u, lang, portalmfa.AddFactor, "/phone/add") {
+		h.render(w, r, kindSecurity, lang, "phone-add.html", http.StatusOK, &view{Focus: true})
+	}
+}
+
+// addPhone sends a code to the number posted, and asks for it. Posted
+// again from the code's page, it sends a new one.
+func (h *Handler) addPhone(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	if !h.svc.CodesOn(oob.SMS) {
+		http.NotFound(w, r)
+		return
+	}
+	if !h.postForm(w, r, kindSecurity, lang) {
+		return
+	}
+	number := r.PostForm.Get("number")
+	setup, err := h.svc.BeginPhone(r.Context(), u.ID, number, h.proof(r), h.codeText(lang, oob.SMS))
+	switch {
+	case err == nil:
+		h.render(w, r, kindSecurity, lang, "phone-confirm.html", http.StatusOK, &view{Number: setup.Number, To: setup.To, Focus: true})
+		return
+	case isProofError(err):
+		h.needs(w, r, u, lang, portalmfa.AddFactor, "/phone/add")
+		return
+	}
+	status, a, ok := h.sendProblem(w, lang, err)
+	if !ok {
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	if r.PostForm.Has("resend") { // from the code's page: back to it
+		h.render(w, r, kindSecurity, lang, "phone-confirm.html", status, &view{Alert: a, Number: number, To: phone.Mask(number)})
+		return
+	}
+	h.render(w, r, kindSecurity, lang, "phone-add.html", status, &view{Alert: a, Number: number, Focus: true})
+}
+
+// confirmPhone checks the code sent to the number. A first factor shows
+// the account's new backup codes, once.
+func (h *Handler) confirmPhone(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	if !h.svc.CodesOn(oob.SMS) {
+		http.NotFound(w, r)
+		return
+	}
+	if !h.postForm(w, r, kindSecurity, lang) {
+		return
+	}
+	number := r.PostForm.Get("number")
+	codes, err := h.svc.ConfirmPhone(r.Context(), u.ID, number, r.PostForm.Get("code"), h.proof(r), h.client(r))
+	switch {
+	case err == nil && codes != nil:
+		h.showCodes(w, r, u, lang, codes, codesPhoneAdded)
+	case err == nil:
+		h.to(w, r, "/?done=phone-added#portalmfa-phone")
+	case isProofError(err):
+		h.needs(w, r, u, lang, portalmfa.AddFactor, "/phone/add")
+	case isUserError(err, portalmfa.ErrInvalidNumber):
+		h.render(w, r, kindSecurity, lang, "phone-add.html", http.StatusUnprocessableEntity,
+			&view{Alert: &alert{Kind: "danger", Text: h.text(lang, msgPhoneInvalid)}, Focus: true})
+	default:
+		status, a := h.problem(w, r, lang, err)
+		h.render(w, r, kindSecurity, lang, "phone-confirm.html", status, &view{Alert: a, Number: number, To: phone.Mask(number), Focus: true, Locked: status == http.StatusTooManyRequests})
+	}
+}
+
+// removePhonePage asks to confirm, once removing the factor is allowed.
+func (h *Handler) removePhonePage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	h.removeCodesPage(w, r, u, lang, portalmfa.FactorSMS)
+}
+
+func (h *Handler) removeEmailPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	h.removeCodesPage(w, r, u, lang, portalmfa.FactorEmail)
+}
+
+// removeCodesPage asks to confirm turning off codes of kind k.
+func (h *Handler) removeCodesPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, k portalmfa.FactorKind) {
+	st, err := h.svc.Status(r.Context(), u.ID)
+	if err != nil {
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	f := st.Factor(k)
+	if f.State != portalmfa.On {
+		h.to(w, r, "/")
+		return
+	}
+	path, ch := "/phone/remove", portalmfa.RemoveFactor
+	if k == portalmfa.FactorEmail {
+		path, ch = "/email/disable", portalmfa.RemoveEmailCodes
+	}
+	if !h.needs(w, r, u, lang, ch, path) {
+		return
+	}
+	h.render(w, r, kindSecurity, lang, "remove.html", http.StatusOK, &view{
+		Remove: string(k), Action: path, To: f.To,
+		LastFactor: !f.Fallback && st.Credentials() == 1,
+	})
+}
+
+func (h *Handler) removePhone(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	err := h.svc.RemovePhone(r.Context(), u.ID, h.proof(r), h.client(r))
+	h.codesRemoved(w, r, u, lang, err, "phone-removed", h.removePhonePage)
+}
+
+func (h *Handler) disableEmail(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	err := h.svc.DisableEmailCodes(r.Context(), u.ID, h.proof(r), h.client(r))
+	h.codesRemoved(w, r, u, lang, err, "email-off", h.removeEmailPage)
+}
+
+func (h *Handler) codesRemoved(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, err error, done string, again userHandler) {
+	switch {
+	case err == nil:
+		h.to(w, r, "/?done="+done+"#portalmfa-"+cardOf(done))
+	case isProofError(err):
+		again(w, r, u, lang) // the need may have grown: verify again
+	case isUserError(err, portalmfa.ErrNotEnrolled), isUserError(err, portalmfa.ErrCodesOff):
+		h.to(w, r, "/")
+	default:
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+	}
+}
+
+// cardOf is the card of a ?done= value of codes: "phone" or "email".
+func cardOf(done string) string {
+	if done == "phone-added" || done == "phone-removed" {
+		return "phone"
+	}
+	return "email"
+}
+
+// enableEmailPage asks to confirm turning codes by email on, once adding
+// a factor is allowed.
+func (h *Handler) enableEmailPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	if !h.svc.CodesOn(oob.Email) {
+		http.NotFound(w, r)
+		return
+	}
+	if h.needs(w, r, u, lang, portalmfa.AddFactor, "/email/enable") {
+		h.render(w, r, kindSecurity, lang, "email-on.html", http.StatusOK, &view{To: phone.MaskEmail(u.Email)})
+	}
+}
+
+func (h *Handler) enableEmail(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	codes, err := h.svc.EnableEmailCodes(r.Context(), u, h.proof(r), h.client(r))
+	switch {
+	case err == nil && codes != nil:
+		h.showCodes(w, r, u, lang, codes, codesEmailOn)
+	case err == nil, isUserError(err, portalmfa.ErrAlreadyEnabled):
+		h.to(w, r, "/?done=email-on#portalmfa-email")
+	case isProofError(err):
+		h.needs(w, r, u, lang, portalmfa.AddFactor, "/email/enable")
+	case isUserError(err, portalmfa.ErrCodesOff):
+		http.NotFound(w, r)
+	case isUserError(err, portalmfa.ErrNoEmail):
+		h.showOverview(w, r, u, lang, http.StatusUnprocessableEntity, &alert{Kind: "danger", Text: h.text(lang, msgEmailNone), For: "portalmfa-email"}, "")
+	case isUserError(err, portalmfa.ErrEmailNeedsFactor):
+		h.showOverview(w, r, u, lang, http.StatusConflict, &alert{Kind: "warning", Text: h.text(lang, msgEmailNeedFactor), For: "portalmfa-email"}, "")
+	default:
+		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+	}
+}
+
+// The challenge's side.
+
+// channelOf reads the {channel} of a challenge path: "sms" or "email".
+func channelOf(r *http.Request) (oob.Channel, bool) {
+	ch := oob.Channel(r.PathValue("channel"))
+	return ch, ch.Valid()
+}
+
+// sendLoginCode sends a code by the path's channel, then shows the page
+// that asks for it.
+func (h *Handler) sendLoginCode(w http.ResponseWriter, r *http.Request, userID string, lang int) {
+	ch, ok := channelOf(r)
+	if !ok || !h.svc.CodesOn(ch) {
+		http.NotFound(w, r)
+		return
+	}
+	if !h.postForm(w, r, kindChallenge, lang) {
+		return
+	}
+	_, err := h.svc.SendLoginCode(r.Context(), pendingState(r), ch, h.codeText(lang, ch), h.client(r))
+	switch {
+	case err == nil:
+		h.showSent(w, r, userID, lang, ch, http.StatusOK, nil)
+	case isUserError(err, portalmfa.ErrNotEnrolled):
+		h.showChallenge(w, r, userID, lang, http.StatusOK, nil) // that method was turned off meanwhile
+	case isUserError(err, oob.ErrCooldown):
+		// A reload, or a second click: the code sent a moment ago works.
+		_, a, _ := h.sendProblem(w, lang, err)
+		h.showSent(w, r, userID, lang, ch, http.StatusTooManyRequests, a)
+	default:
+		status, a, ok := h.sendProblem(w, lang, err)
+		if !ok {
+			status, a = h.problem(w, r, lang, err)
+		}
+		h.showChallenge(w, r, userID, lang, status, a)
+	}
+}
+
+// pendingState is the pending-login state of the request (withPending
+// checked it).
+func pendingState(r *http.Request) string {
+	c, err := r.Cookie(pendingCookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// showSent shows the page of a code sent by ch: where it went, its field,
+// and a form to send another.
+func (h *Handler) showSent(w http.ResponseWriter, r *http.Request, userID string, lang int, ch oob.Channel, status int, a *alert) {
+	st, err := h.svc.Status(r.Context(), userID)
+	if err != nil {
+		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	k := portalmfa.FactorSMS
+	if ch == oob.Email {
+		k = portalmfa.FactorEmail
+	}
+	f := st.Factor(k)
+	if f.State != portalmfa.On {
+		h.clearPending(w, r)
+		h.redirectLogin(w, r, "")
+		return
+	}
+	v, err := h.challengeView(w, r, userID, lang, status, a)
+	if err != nil {
+		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	v.Channel, v.To = string(ch), f.To
+	h.render(w, r, kindChallenge, lang, "sent.html", status, v)
+}
+
+// verifyLoginCode checks a code sent by the path's channel.
+func (h *Handler) verifyLoginCode(w http.ResponseWriter, r *http.Request, userID string, lang int) {
+	ch, ok := channelOf(r)
+	if !ok || !h.svc.CodesOn(ch) {
+		http.NotFound(w, r)
+		return
+	}
+	if !h.postForm(w, r, kindChallenge, lang) {
+		return
+	}
+	err := h.svc.VerifyLoginCode(r.Context(), pendingState(r), ch, r.PostForm.Get("code"), h.client(r))
+	if err == nil || isUserError(err, portalmfa.ErrNotEnrolled) {
+		h.challengeResult(w, r, userID, lang, err)
+		return
+	}
+	status, a := h.problem(w, r, lang, err)
+	h.showSent(w, r, userID, lang, ch, status, a)
+}
+
+// challengeMethod is the history's method of a late post to path of the
+// challenge.
+func challengeMethod(path string) history.Method {
+	switch path {
+	case "/backup":
+		return history.BackupCode
+	case "/passkey":
+		return history.Passkey
+	case "/code/sms":
+		return history.SMS
+	case "/code/email":
+		return history.Email
+	}
+	return history.TOTP
+}
