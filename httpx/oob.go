@@ -266,9 +266,10 @@ func (h *Handler) sendLoginCode(w http.ResponseWriter, r *http.Request, userID s
 	case isUserError(err, portalmfa.ErrNotEnrolled):
 		h.showChallenge(w, r, userID, lang, http.StatusOK, nil) // that method was turned off meanwhile
 	case isUserError(err, oob.ErrCooldown):
-		// A reload, or a second click: the code sent a moment ago works.
+		// A reload, or a second click: the code sent a moment ago works,
+		// so its page, with the form open.
 		_, a, _ := h.sendProblem(w, lang, err)
-		h.showSent(w, r, userID, lang, ch, http.StatusTooManyRequests, a)
+		h.showSent(w, r, userID, lang, ch, http.StatusOK, a)
 	default:
 		status, a, ok := h.sendProblem(w, lang, err)
 		if !ok {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -89,6 +90,19 @@ func TestBrowserAccessibility(t *testing.T) {
 			if err := p.svc.VerifyTOTP(t.Context(), user.id, "000000", portalmfa.Client{IP: "203.0.113.5"}); err == nil {
 				t.Fatal("a wrong code passed")
 			}
+			// A phone beside the app, so the challenge lists it.
+			proof, err := p.svc.ReverifyCode(t.Context(), user.id, codes[9], "", portalmfa.Client{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			setup, err := p.svc.BeginPhone(t.Context(), user.id, "+33612345678", proof, func(code string) (string, string) { return "", code })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.svc.ConfirmPhone(t.Context(), user.id, setup.Number, lastCode(t, p, kindSMS), proof, portalmfa.Client{}); err != nil {
+				t.Fatal(err)
+			}
+			clock.advance(time.Minute)
 			check := func(page string) { t.Helper(); d.checkA11y(axe, page) }
 			open := func(path string) {
 				t.Helper()
@@ -107,6 +121,9 @@ func TestBrowserAccessibility(t *testing.T) {
 			check("the challenge with an error")
 			open("/login/2fa/backup")
 			open("/login/2fa/")
+			d.click("asking for a code by SMS", "/login/2fa/send/sms", chromedp.Click(chromedp.CSS(selSendSMS)))
+			check("the code-sent page")
+			open("/login/2fa/")
 			d.do("typing the code", chromedp.SendKeys(chromedp.CSS(selCodeInput), totp.Code(secret, clock.now())))
 			d.click("passing the challenge", "/account", chromedp.Submit(chromedp.CSS(selCodeInput)))
 			check("/account")
@@ -123,6 +140,12 @@ func TestBrowserAccessibility(t *testing.T) {
 			check("new codes")
 			open("/my/security/totp/disable")
 			open("/my/security/passkeys/add")
+			open("/my/security/phone/add")
+			d.do("typing a number", chromedp.SendKeys(chromedp.CSS(selNumber), "06 98 76 54 32"))
+			d.click("sending a code", "/my/security/phone/add", chromedp.Submit(chromedp.CSS(selNumber)))
+			check("the number's confirmation")
+			open("/my/security/phone/remove")
+			open("/my/security/email/enable")
 			d.do("opening the security page", chromedp.Navigate(d.base+"/my/security/"))
 			d.click("replacing the app", "/my/security/totp/setup",
 				chromedp.Click(chromedp.CSS(`form[action="/my/security/totp/replace"] button`)))

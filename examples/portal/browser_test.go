@@ -205,11 +205,12 @@ func (d *driver) texts(sel string) []string {
 }
 
 // inView fails the test unless the element sel matches is within the
-// window, wholly or from its top.
+// window, wholly or from its top (a scroll to it may leave it a fraction
+// of a pixel above).
 func (d *driver) inView(sel string) {
 	d.t.Helper()
 	ok, err := chromedp.Run(d.step(), chromedp.Evaluate[bool](
-		`(() => { const r = document.querySelector(`+"`"+sel+"`"+`).getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight })()`))
+		`(() => { const r = document.querySelector(`+"`"+sel+"`"+`).getBoundingClientRect(); return r.top > -1 && r.top < innerHeight })()`))
 	if err != nil {
 		d.t.Fatalf("locating %s: %v", sel, err)
 	}

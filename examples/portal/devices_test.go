@@ -104,7 +104,8 @@ func TestOutboxMessages(t *testing.T) {
 		portalmfa.NotifyFewBackupCodes, portalmfa.NotifyRepeatedFailures, portalmfa.NotifyNotMe,
 		portalmfa.NotifyTwoFactorOn, portalmfa.NotifyTwoFactorOff, portalmfa.NotifyCodesRegenerated,
 		portalmfa.NotifyPasskeyAdded, portalmfa.NotifyPasskeyRemoved, portalmfa.NotifyPasskeyClone,
-		portalmfa.NotifyCodesSuspended, portalmfa.NotifyTOTPReplaced,
+		portalmfa.NotifyCodesSuspended, portalmfa.NotifyTOTPReplaced, portalmfa.NotifyPhoneAdded,
+		portalmfa.NotifyPhoneRemoved, portalmfa.NotifyEmailCodesOn, portalmfa.NotifyEmailCodesOff,
 	}
 	english := map[portalmfa.NotificationKind]string{}
 	for _, lang := range []string{"en", "fr", "es", "de", "it", "nl"} {
@@ -117,7 +118,7 @@ func TestOutboxMessages(t *testing.T) {
 				t.Fatalf("%s/%s: %v", lang, k, err)
 			}
 			m := o.messages()[0]
-			if m.Language != lang || m.Kind != k || m.To != "Zoë <zoe@example.com>" {
+			if m.Language != lang || m.Kind != string(k) || m.To != "Zoë <zoe@example.com>" {
 				t.Errorf("%s/%s: %+v", lang, k, m)
 			}
 			if m.Subject == "" || !strings.Contains(m.Body, "Zoë") || strings.Contains(m.Body, "<no value>") {

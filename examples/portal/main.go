@@ -11,12 +11,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/oob/smtpmail"
 )
 
 func main() {
@@ -35,6 +39,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on")
 	origin := flags.String("origin", "", "the URL browsers reach the portal at (https://portal.example), whose host\nis the passkeys' RP ID; default http://localhost:PORT")
 	db := flags.String("db", "portalmfa-demo.db", "SQLite file for second-factor data (the key is kept in <db>.key),\nor a postgres:// URL (the key is kept in portalmfa-demo.key)")
+	smtp := flags.String("smtp", "", "send codes by email through this SMTP server (host:port, STARTTLS), as\n$PORTAL_SMTP_USER with $PORTAL_SMTP_PASSWORD, from $PORTAL_SMTP_FROM;\ndefault: into the development outbox")
 	reseal := flags.Bool("reseal", false, "seal every stored TOTP secret again under the newest key, print how many,\nand exit: what to run before an old key leaves the ring")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -46,6 +51,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("unexpected arguments: %q", flags.Args())
 	}
 
+	var email portalmfa.EmailSender // the outbox, unless -smtp
+	if *smtp != "" {
+		sender, err := smtpSender(*smtp, os.Getenv)
+		if err != nil {
+			return err
+		}
+		email = sender
+	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 	if *reseal {
 		return resealSecrets(ctx, stdout, portalConfig{DB: *db, Logger: logger})
@@ -59,7 +72,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if url == "" {
 		url = localOrigin(ln.Addr())
 	}
-	p, err := newPortal(ctx, portalConfig{DB: *db, Logger: logger, Origin: url})
+	p, err := newPortal(ctx, portalConfig{DB: *db, Logger: logger, Origin: url, Email: email})
 	if err != nil {
 		return err
 	}
@@ -81,7 +94,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	printBanner(stdout, url+"/", *db, p)
+	printBanner(stdout, url+"/", *db, *smtp, p)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -100,6 +113,25 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// smtpSender is the sender of codes by email through the SMTP server at
+// hostport, with STARTTLS, as the account the environment names.
+func smtpSender(hostport string, getenv func(string) string) (*smtpmail.Sender, error) {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return nil, fmt.Errorf("-smtp: %w", err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, fmt.Errorf("-smtp: port %q is not a number", port)
+	}
+	from := getenv("PORTAL_SMTP_FROM")
+	if from == "" {
+		return nil, errors.New("-smtp: set PORTAL_SMTP_FROM to the sender's address")
+	}
+	return smtpmail.New(smtpmail.Config{Host: host, Port: n, From: from,
+		Username: getenv("PORTAL_SMTP_USER"), Password: getenv("PORTAL_SMTP_PASSWORD")})
 }
 
 // resealSecrets opens the demo's database and key ring, seals every TOTP
@@ -125,7 +157,7 @@ func localOrigin(addr net.Addr) string {
 	return "http://localhost:" + port
 }
 
-func printBanner(w io.Writer, url, db string, p *portal) {
+func printBanner(w io.Writer, url, db, smtp string, p *portal) {
 	key := "existing key, read"
 	if p.keyCreated {
 		key = "created now; keep it with the database"
@@ -138,7 +170,12 @@ func printBanner(w io.Writer, url, db string, p *portal) {
 	for _, u := range demoUsers() {
 		fmt.Fprintf(w, "    %-20s %-18s %s, prefers %s\n", u.Email, u.Password, u.Name, englishLanguageName(p.messages, u.Language))
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "\n  Outbox    %sdev/outbox (notifications, codes by text message", url)
+	if smtp == "" {
+		fmt.Fprint(w, " and by email)\n\n")
+	} else {
+		fmt.Fprintf(w, "; codes by email go through %s)\n\n", smtp)
+	}
 	if strings.HasPrefix(url, "http://") {
 		fmt.Fprintln(w, "  Plain http: the trusted-device cookie is portalmfa_device, without the")
 		fmt.Fprintln(w, "  __Host- prefix and Secure flag it gets over HTTPS, which browsers refuse")

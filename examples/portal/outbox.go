@@ -16,9 +16,11 @@ import (
 // outboxSize is how many messages the development outbox keeps.
 const outboxSize = 50
 
-// outbox is the demo's portalmfa.Notifier. A real portal would send an
-// email; the demo writes the same message, in the user's language, and
-// keeps it in memory for the development outbox page (/dev/outbox).
+// outbox is the demo's portalmfa.Notifier, and its sender of codes by SMS
+// and email (portalmfa.SMSSender, portalmfa.EmailSender). A real portal
+// would send an email or a text message; the demo writes the same
+// message, in the user's language, and keeps it in memory for the
+// development outbox page (/dev/outbox).
 type outbox struct {
 	now     func() time.Time
 	catalog *i18n.Bundle // the demo's messages (loadMessages): acme.mail.<kind>.subject, .body, …
@@ -32,8 +34,8 @@ type mail struct {
 	At       time.Time
 	To       string // "Alice Martin <alice@example.com>"
 	Language string
-	Kind     portalmfa.NotificationKind
-	Subject  string
+	Kind     string // a portalmfa.NotificationKind, or kindSMS, kindCode
+	Subject  string // "" for an SMS
 	Body     string
 }
 
@@ -96,13 +98,37 @@ func (o *outbox) Notify(_ context.Context, n portalmfa.Notification) error {
 	if n.User.Name != "" && n.User.Email != "" {
 		to = n.User.Name + " <" + n.User.Email + ">"
 	}
+	o.add(mail{At: at, To: to, Language: tag.String(), Kind: string(n.Kind), Subject: subject, Body: body})
+	return nil
+}
+
+// The kinds of the codes' messages, beside the notifications'.
+const (
+	kindSMS  = "sms"        // a code by SMS
+	kindCode = "email-code" // a code by email
+)
+
+// SendSMS implements portalmfa.SMSSender: the text message goes into the
+// outbox, in the language portalmfa wrote it in.
+func (o *outbox) SendSMS(_ context.Context, to, text string) error {
+	o.add(mail{At: o.now(), To: to, Kind: kindSMS, Body: text})
+	return nil
+}
+
+// SendEmail implements portalmfa.EmailSender, into the outbox, unless
+// the portal sends codes through a real SMTP server (-smtp).
+func (o *outbox) SendEmail(_ context.Context, to, subject, body string) error {
+	o.add(mail{At: o.now(), To: to, Kind: kindCode, Subject: subject, Body: body})
+	return nil
+}
+
+func (o *outbox) add(m mail) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.mail = append(o.mail, mail{At: at, To: to, Language: tag.String(), Kind: n.Kind, Subject: subject, Body: body})
+	o.mail = append(o.mail, m)
 	if len(o.mail) > outboxSize {
 		o.mail = slices.Delete(o.mail, 0, len(o.mail)-outboxSize)
 	}
-	return nil
 }
 
 // messages returns the outbox, newest first.

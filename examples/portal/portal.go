@@ -50,6 +50,9 @@ type portalConfig struct {
 	// no passkeys. Browsers refuse passkeys on an IP address such as
 	// 127.0.0.1: open the demo as http://localhost:PORT.
 	Origin string
+	// Email sends codes by email. Optional: they go to the development
+	// outbox, as text messages always do.
+	Email portalmfa.EmailSender
 }
 
 // portal is the whole demo as one http.Handler.
@@ -133,6 +136,10 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		}
 		passkeys = portalmfa.PasskeyConfig{RPID: u.Hostname(), Origins: []string{cfg.Origin}}
 	}
+	var email portalmfa.EmailSender = p.outbox
+	if cfg.Email != nil {
+		email = cfg.Email
+	}
 	p.svc, err = portalmfa.New(portalmfa.Config{
 		Issuer: portalName,
 		Keys:   [][]byte{key},
@@ -151,8 +158,17 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 			return a.mfaUser(), nil
 		},
 		Passkeys: passkeys,
-		Logger:   cfg.Logger,
-		Now:      cfg.Now,
+		// Codes by SMS and by email go to the development outbox (or, for
+		// email, a real SMTP server: -smtp). The demo's addresses count as
+		// verified, and its numbers without a country code as French.
+		Codes: portalmfa.CodesConfig{
+			SMS:           p.outbox,
+			Email:         email,
+			EmailVerified: true,
+			Region:        "FR",
+		},
+		Logger: cfg.Logger,
+		Now:    cfg.Now,
 	})
 	if err != nil {
 		return nil, err

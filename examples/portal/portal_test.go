@@ -561,6 +561,35 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 }
 
+// -smtp takes host:port and the account from the environment, and says
+// what is wrong with either; the password never reaches an error.
+func TestSMTPFlag(t *testing.T) {
+	env := map[string]string{"PORTAL_SMTP_FROM": "Acme <no-reply@acme.example>", "PORTAL_SMTP_USER": "acme", "PORTAL_SMTP_PASSWORD": "s3cret"}
+	getenv := func(k string) string { return env[k] }
+	if _, err := smtpSender("smtp.acme.example:587", getenv); err != nil {
+		t.Fatalf("a good -smtp: %v", err)
+	}
+	for _, hostport := range []string{"", "smtp.acme.example", "smtp.acme.example:smtp", "smtp.acme.example:99999"} {
+		if _, err := smtpSender(hostport, getenv); err == nil {
+			t.Errorf("-smtp %q accepted", hostport)
+		} else if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("-smtp %q: the error quotes the password: %v", hostport, err)
+		}
+	}
+	delete(env, "PORTAL_SMTP_FROM")
+	if _, err := smtpSender("smtp.acme.example:587", getenv); err == nil || !strings.Contains(err.Error(), "PORTAL_SMTP_FROM") {
+		t.Errorf("without a sender address: %v", err)
+	}
+	env["PORTAL_SMTP_FROM"], env["PORTAL_SMTP_USER"] = "Acme <no-reply@acme.example>", ""
+	if _, err := smtpSender("smtp.acme.example:587", getenv); err == nil {
+		t.Error("a password without a user accepted")
+	}
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"-smtp", "no-port"}, &out); err == nil {
+		t.Error("run accepted a bad -smtp")
+	}
+}
+
 // The demo runs on PostgreSQL when -db is a postgres:// URL, and the URL's
 // password never reaches the banner.
 func TestPortalOnPostgres(t *testing.T) {
