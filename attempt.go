@@ -35,6 +35,7 @@ var (
 	confirmingCode  = attemptKind{name: "phone-confirm", guessable: true}
 	reverifyingTOTP = attemptKind{name: "reverify-totp", guessable: true}
 	reverifying     = attemptKind{name: "reverify"}
+	reverifyingSent = attemptKind{name: "reverify-sent", guessable: true}
 	passwordCheck   = attemptKind{name: "password", password: true}
 )
 

@@ -7,22 +7,28 @@
 // (store/memory, store/sqlite, store/postgres) into the operations a portal
 // needs.
 //
-// Factors are peers: a user may have TOTP, passkeys or both, and
-// [Status.Enabled] (two-factor authentication is on) means any of them is.
+// Factors are peers: a user may have TOTP, passkeys, a phone for codes by
+// SMS, or several, and [Status.Enabled] (two-factor authentication is on)
+// means any of them is; codes by email are a fallback beside them
+// ([CodesConfig]).
 // Backup codes belong to the account, made with the first factor. Sensitive
 // changes need a recent verification: a proof from
-// [Service.ReverifyPassword], [Service.ReverifyCode] or
-// [Service.ReverifyPasskey], which [Service.Needs] says is enough or not.
+// [Service.ReverifyPassword], [Service.ReverifyCode],
+// [Service.ReverifyPasskey] or [Service.ReverifySentCode], which [Service.Needs] says is enough or not.
 //
 //   - enrollment: [Service.BeginTOTP], [Service.TOTPQRCode],
 //     [Service.PendingBackupCodes], [Service.ConfirmTOTP];
 //     [Service.BeginPasskeyRegistration], [Service.FinishPasskeyRegistration];
-//     and their removal, [Service.RemoveTOTP], [Service.DeletePasskey];
+//     [Service.BeginPhone], [Service.ConfirmPhone];
+//     [Service.EnableEmailCodes]; and their removal, [Service.RemoveTOTP],
+//     [Service.DeletePasskey], [Service.RemovePhone],
+//     [Service.DisableEmailCodes];
 //   - the login: after the password, [Service.SecondFactorRequired] and,
 //     for a browser the user trusted, [Service.UseTrustedDevice]; otherwise
 //     a signed, short-lived state from [Service.NewPendingLogin] carries the
 //     user to the challenge, where [Service.VerifyTOTP],
-//     [Service.VerifyPasskey] or [Service.VerifyBackupCode] checks the
+//     [Service.VerifyPasskey], [Service.VerifyBackupCode] or, after
+//     [Service.SendLoginCode], [Service.VerifyLoginCode] checks the
 //     factor and [Service.TrustDevice] may remember the browser; or a passkey
 //     alone signs in ([Service.BeginPasswordless],
 //     [Service.FinishPasswordless]);

@@ -106,7 +106,8 @@ const attemptsIdle = 24 * time.Hour
 
 // PruneHistory removes entries older than Config.HistoryRetention and a
 // user's beyond their newest HistoryKept, lockout
-// counters idle for a day, expired passkey ceremonies and, when the store
+// counters idle for a day, expired passkey ceremonies and codes sent out
+// of band (with the record of sends the limits no longer count) and, when the store
 // can ([devices.Pruner]), devices no longer trusted for a week (they have
 // left the list by then), and returns how many entries it removed. Hosts run it periodically (the demo, hourly).
 func (s *Service) PruneHistory(ctx context.Context) (int, error) {
@@ -126,6 +127,12 @@ func (s *Service) PruneHistory(ctx context.Context) (int, error) {
 	if s.passkeys != nil {
 		// Ceremonies begun and never finished.
 		if _, err := s.passkeys.store.PruneCeremonies(ctx, now); err != nil {
+			return 0, unavailable(err)
+		}
+	}
+	if s.codes != nil {
+		// Expired codes, and sends older than the limits count.
+		if _, err := s.codes.store.PruneOOB(ctx, now); err != nil {
 			return 0, unavailable(err)
 		}
 	}

@@ -310,6 +310,49 @@ func (s *Service) redeemCode(ctx context.Context, userID, binding, normalized st
 	return ErrInvalidCode
 }
 
+// SendVerificationCode sends a code by ch to the user's destination, for a
+// recent verification ([Service.ReverifySentCode]). Codes by email serve
+// only when they are a factor of their own (Config.Codes.EmailAlone):
+// as a fallback they prove too little to add a factor or make codes.
+func (s *Service) SendVerificationCode(ctx context.Context, userID string, ch oob.Channel, text CodeText) (CodeSent, error) {
+	d, err := s.verifyingDestination(ctx, userID, ch)
+	if err != nil {
+		return CodeSent{}, err
+	}
+	return s.sendCode(ctx, userID, verifyBinding(ch), ch, d.Address, text)
+}
+
+// ReverifySentCode checks a code of [Service.SendVerificationCode] and
+// returns a proof of a factor, merged with what prev still holds. A wrong
+// code counts in the lockout.
+func (s *Service) ReverifySentCode(ctx context.Context, userID string, ch oob.Channel, code, prev string, c Client) (string, error) {
+	n, err := oob.Normalize(code)
+	if err != nil {
+		return "", ErrMalformedCode
+	}
+	if _, err := s.verifyingDestination(ctx, userID, ch); err != nil {
+		return "", err
+	}
+	err = s.attempt(ctx, userID, c, reverifyingSent, func(ctx context.Context) error {
+		return s.redeemCode(ctx, userID, verifyBinding(ch), n)
+	})
+	if err != nil {
+		return "", err
+	}
+	return s.newProof(userID, prev, false)
+}
+
+func verifyBinding(ch oob.Channel) string { return "verify:" + string(ch) }
+
+// verifyingDestination is the user's destination of ch when a code sent
+// there may prove a factor.
+func (s *Service) verifyingDestination(ctx context.Context, userID string, ch oob.Channel) (oob.Destination, error) {
+	if ch == oob.Email && !s.EmailAlone() {
+		return oob.Destination{}, ErrCodesOff
+	}
+	return s.destination(ctx, userID, ch)
+}
+
 // BeginPhone sends a code to number, which the user typed, to confirm it
 // as their number for codes by SMS, in place of any other once confirmed
 // ([Service.ConfirmPhone]). It needs the proof adding a factor needs; a
@@ -464,19 +507,6 @@ func (s *Service) emailCodesOff(ctx context.Context, userID string, c Client) {
 	s.event(ctx, c, history.Event{UserID: userID, Kind: history.EmailCodesOff})
 	s.notify(ctx, c, Notification{Kind: NotifyEmailCodesOff, UserID: userID})
 	s.log.InfoContext(ctx, "portalmfa: email codes off", "user", userID)
-}
-
-// PruneCodes forgets expired codes and sends older than the limits count.
-// Run it now and then, as [Service.PruneHistory].
-func (s *Service) PruneCodes(ctx context.Context) (int, error) {
-	if s.codes == nil {
-		return 0, nil
-	}
-	n, err := s.codes.store.PruneOOB(ctx, s.cfg.Now())
-	if err != nil {
-		return n, unavailable(err)
-	}
-	return n, nil
 }
 
 // codeFactor is one channel of codes as one of the Service's factors.

@@ -15,6 +15,7 @@ import (
 	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/oob"
+	"github.com/portalmfa/portalmfa/store/memory"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -497,4 +498,60 @@ func TestLoginCodeConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, 1, ok)
+}
+
+// A phone proves a factor for a sensitive change, as the app does: a
+// code sent for it, once. Codes by email, a fallback, prove nothing.
+func TestReverifyWithSentCode(t *testing.T) {
+	ctx := context.Background()
+	c := portalmfa.Client{IP: "192.0.2.1"}
+	o := new(outbox)
+	f := newFixtureWith(t, withCodes(o, nil))
+	codes := f.addPhone(t, o, alice, f.proof(t, alice.ID))
+	_, err := f.svc.EnableEmailCodes(ctx, alice, f.codeProof(t, alice.ID, codes[0]), c)
+	require.NoError(t, err)
+	f.clock.Add(time.Minute)
+
+	_, err = f.svc.SendVerificationCode(ctx, alice.ID, oob.Email, codeText)
+	assert.ErrorIs(t, err, portalmfa.ErrCodesOff, "a fallback proves no factor")
+	_, err = f.svc.SendVerificationCode(ctx, bob.ID, oob.SMS, codeText)
+	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
+
+	_, err = f.svc.SendVerificationCode(ctx, alice.ID, oob.SMS, codeText)
+	require.NoError(t, err)
+	code := o.lastCode(t)
+	_, err = f.svc.ReverifySentCode(ctx, alice.ID, oob.SMS, "12345", "", c)
+	assert.ErrorIs(t, err, portalmfa.ErrMalformedCode)
+	_, err = f.svc.ReverifySentCode(ctx, bob.ID, oob.SMS, code, "", c)
+	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled, "another user's code")
+	state := f.pending(t, alice.ID)
+	assert.ErrorIs(t, f.svc.VerifyLoginCode(ctx, state, oob.SMS, code, c), portalmfa.ErrInvalidCode, "a verification code signs no one in")
+
+	proof, err := f.svc.ReverifySentCode(ctx, alice.ID, oob.SMS, code, "", c)
+	require.NoError(t, err)
+	need, err := f.svc.Needs(ctx, alice.ID, proof, portalmfa.RegenerateCodes)
+	require.NoError(t, err)
+	assert.Equal(t, portalmfa.NeedNothing, need)
+	_, err = f.svc.ReverifySentCode(ctx, alice.ID, oob.SMS, code, "", c)
+	assert.ErrorIs(t, err, portalmfa.ErrInvalidCode, "once")
+}
+
+// pruneSpy counts the prunes of codes.
+type pruneSpy struct {
+	*memory.Store
+	prunes int
+}
+
+func (p *pruneSpy) PruneOOB(ctx context.Context, before time.Time) (int, error) {
+	p.prunes++
+	return p.Store.PruneOOB(ctx, before)
+}
+
+// PruneHistory, the one periodic call, forgets expired codes too.
+func TestPruneHistoryPrunesCodes(t *testing.T) {
+	spy := &pruneSpy{Store: memory.New()}
+	f := newFixtureWith(t, func(c *portalmfa.Config) { withCodes(new(outbox), nil)(c); c.Store = spy })
+	_, err := f.svc.PruneHistory(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, spy.prunes)
 }

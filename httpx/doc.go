@@ -39,12 +39,15 @@
 //	GET  /                           overview: TOTP off, pending or on since a date, passkeys,
 //	                                 backup codes left, trusted devices, recent sign-in activity;
 //	                                 ?done=totp-on|totp-off|passkey-added|passkey-renamed|
-//	                                 passkey-deleted|device-renamed|device-revoked|
+//	                                 passkey-deleted|phone-added|phone-removed|email-on|
+//	                                 email-off|device-renamed|device-revoked|
 //	                                 devices-revoked|not-me
 //	GET  /verify?need=…&next=…       confirm it's you: the password, a code (of the app, or a
 //	                                 backup code) or a passkey, as need says
-//	POST /verify                     check it (field method=password|code|passkey), set the
-//	                                 proof cookie, 303 to next (a path of this handler)
+//	POST /verify                     check it (field method=password|code|passkey|sms|email),
+//	                                 set the proof cookie, 303 to next (a path of this handler)
+//	POST /verify/send/{sms,email}    send a code for the verification, and show its field
+//	                                 (email only when it is a factor of its own)
 //	POST /totp/begin                 start (or restart) enrollment, 303 to /totp/setup
 //	GET  /totp/setup                 wizard step 1: QR code and manual key (begins the
 //	                                 enrollment when none is pending)
@@ -67,9 +70,22 @@
 //	POST /passkeys/{id}/rename       rename a passkey (field "name")
 //	GET  /passkeys/{id}/delete       confirmation
 //	POST /passkeys/{id}/delete       delete it, 303 to /?done=passkey-deleted
+//	GET  /phone/add                  the number form (when the Service sends SMS)
+//	POST /phone/add                  text a code to the number (field "number"; again with
+//	                                 resend=1 from the code's page) and ask for it
+//	POST /phone/confirm              check it (fields "number", "code"): the number is the
+//	                                 user's; a first factor shows the backup codes, once; else
+//	                                 303 to /?done=phone-added
+//	GET  /phone/remove               confirmation
+//	POST /phone/remove               remove the number, 303 to /?done=phone-removed
+//	GET  /email/enable               confirmation (when the Service sends email)
+//	POST /email/enable               codes by email on, 303 to /?done=email-on
+//	GET  /email/disable              confirmation
+//	POST /email/disable              codes by email off, 303 to /?done=email-off
 //
 // The actions that change factors or codes (begin, setup, regenerate,
-// disable, passkeys add and delete) need a recent verification; without
+// disable, passkeys add and delete, phone and email) need a recent
+// verification; without
 // one, they answer 303 to /verify, which comes back to their GET page.
 // Turning a first factor on and removing the last need the password,
 // adding another factor and new backup codes need a factor.
@@ -85,12 +101,19 @@
 // Challenge(), behind the pending-login cookie; without a valid one, 303 to
 // Config.LoginURL (with ?reason=expired when it merely expired):
 //
-//	GET  /                 the code form (unless passkeys are all the user has) and, for a
-//	                       user with passkeys, the passkey button
+//	GET  /                 the app's code form (when the user has the app, or nothing
+//	                       else to offer), the passkey button for a user with passkeys,
+//	                       and a button that sends a code by SMS, or by email, to each
+//	                       destination the user has
 //	POST /                 check the code; on success call SecondFactorPassed
 //	POST /passkey          check the passkey (field "response"); likewise
 //	GET  /backup           the backup-code form
 //	POST /backup           redeem a backup code; on success call SecondFactorPassed (see below)
+//	POST /send/{sms,email} send a code for this login to the user's number or address, and
+//	                       show the page that asks for it (again: a new code, after the
+//	                       cooldown; 429 with Retry-After past the hourly cap, 502 when
+//	                       the sender failed)
+//	POST /code/{sms,email} check a code sent so; on success call SecondFactorPassed
 //	GET  /static/{file}    as above
 //
 // Both forms carry the "trust this device" box (field trust=1; see Trusted

@@ -282,3 +282,38 @@ func TestEmailCodePages(t *testing.T) {
 		assert.Equal(t, portalmfa.Off, hs.status("alice").Factor(portalmfa.FactorEmail).State)
 	})
 }
+
+// A phone-only user verifies with a code texted for it.
+func TestVerifyWithPhone(t *testing.T) {
+	o := new(outbox)
+	hs := newCodesHost(t, o)
+	require.Equal(t, http.StatusOK, hs.addPhone(o, "alice", hs.sudo("alice")).Code)
+	hs.clock.Add(time.Minute)
+
+	w := hs.do(http.MethodGet, "/my/security/verify?need=factor&next=%2Fbackup-codes%2Fregenerate", nil, as("alice"))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, pageText(w), `action="/my/security/verify/send/sms"`)
+	w = hs.do(http.MethodPost, "/my/security/verify/send/sms", form("next", "/backup-codes/regenerate", "need", "factor"), as("alice"), withHeader("Sec-Fetch-Site", "cross-site"))
+	assert.Equal(t, http.StatusForbidden, w.Code)
+	w = hs.do(http.MethodPost, "/my/security/verify/send/email", form("next", "/backup-codes/regenerate", "need", "factor"), as("alice"))
+	assert.Equal(t, http.StatusNotFound, w.Code, "email codes as a fallback prove no factor")
+	sends := o.count()
+	w = hs.do(http.MethodPost, "/my/security/verify/send/sms", form("next", "/backup-codes/regenerate", "need", "factor"), as("alice"))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, sends+1, o.count())
+	assert.Contains(t, pageText(w), "We texted a 6-digit code to +33 • •• •• •• 78.")
+	assert.Contains(t, pageText(w), `name="method" value="sms"`)
+	_, code := o.last(t)
+
+	w = hs.do(http.MethodPost, "/my/security/verify", form("method", "sms", "code", "000000", "next", "/backup-codes/regenerate", "need", "factor"), as("alice"))
+	assert.Equal(t, http.StatusUnprocessableEntity, w.Code)
+	assert.Contains(t, pageText(w), "isn't right")
+	assert.Contains(t, pageText(w), `name="method" value="sms"`, "the code's field again")
+	w = hs.do(http.MethodPost, "/my/security/verify", form("method", "sms", "code", code, "next", "/backup-codes/regenerate", "need", "factor"), as("alice"))
+	require.Equal(t, http.StatusSeeOther, w.Code)
+	assert.Equal(t, "/my/security/backup-codes/regenerate", w.Header().Get("Location"))
+	proof := cookieNamed(w, "portalmfa_verified")
+	require.NotNil(t, proof)
+	w = hs.do(http.MethodGet, "/my/security/backup-codes/regenerate", nil, hs.sudoWith("alice", proof.Value))
+	assert.Equal(t, http.StatusOK, w.Code, "the texted code proves a factor")
+}

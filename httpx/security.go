@@ -17,6 +17,7 @@ func (h *Handler) securityHandler() http.Handler {
 	mux.HandleFunc("GET /{$}", h.withUser(h.overview))
 	mux.HandleFunc("GET /verify", h.withUser(h.verifyPage))
 	mux.HandleFunc("POST /verify", h.withUser(h.verify))
+	mux.HandleFunc("POST /verify/send/{channel}", h.withUser(h.sendVerifyCode))
 	mux.HandleFunc("POST /totp/begin", h.withUser(h.beginTOTP))
 	mux.HandleFunc("POST /totp/replace", h.withUser(h.replaceTOTP))
 	mux.HandleFunc("GET /totp/setup", h.withUser(h.setupPage))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/oob"
 )
 
 // A sensitive change (adding or removing a factor, new backup codes) needs
@@ -104,6 +105,7 @@ func (h *Handler) verifyView(w http.ResponseWriter, r *http.Request, u portalmfa
 		v.VerifyPassword = true
 	}
 	if need != "password" && st.Enabled() {
+		v.Send = verifySends(h.svc, st)
 		v.VerifyCode = true // a backup code always; an app code when TOTP is on
 		if st.Factor(portalmfa.FactorTOTP).State == portalmfa.On {
 			v.TOTP = "on"
@@ -119,6 +121,63 @@ func (h *Handler) verifyView(w http.ResponseWriter, r *http.Request, u portalmfa
 		}
 	}
 	return v, true
+}
+
+// verifySends are the verify page's buttons that send a code: to the
+// phone, and by email when that is a factor of its own.
+func verifySends(svc *portalmfa.Service, st portalmfa.Status) []sendView {
+	var sends []sendView
+	for _, k := range []portalmfa.FactorKind{portalmfa.FactorSMS, portalmfa.FactorEmail} {
+		if f := st.Factor(k); f.State == portalmfa.On && !f.Fallback {
+			sends = append(sends, sendView{Channel: string(k), To: f.To})
+		}
+	}
+	return sends
+}
+
+// sendVerifyCode sends a code by the path's channel for a verification,
+// and shows the verify page with its field.
+func (h *Handler) sendVerifyCode(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
+	ch, ok := channelOf(r)
+	if !ok || !h.svc.CodesOn(ch) {
+		http.NotFound(w, r)
+		return
+	}
+	if !h.postForm(w, r, kindSecurity, lang) {
+		return
+	}
+	_, err := h.svc.SendVerificationCode(r.Context(), u.ID, ch, h.codeText(lang, ch))
+	switch {
+	case err == nil:
+		h.showVerifySent(w, r, u, lang, ch, http.StatusOK, nil)
+	case isUserError(err, oob.ErrCooldown):
+		_, a, _ := h.sendProblem(w, lang, err)
+		h.showVerifySent(w, r, u, lang, ch, http.StatusOK, a) // the code sent a moment ago works
+	case isUserError(err, portalmfa.ErrCodesOff): // email codes as a fallback
+		http.NotFound(w, r)
+	case isUserError(err, portalmfa.ErrNotEnrolled): // the phone went meanwhile
+		h.showVerify(w, r, u, lang, http.StatusOK, nil)
+	default:
+		status, a, ok := h.sendProblem(w, lang, err)
+		if !ok {
+			status, a = h.problem(w, r, lang, err)
+		}
+		h.showVerify(w, r, u, lang, status, a)
+	}
+}
+
+// showVerifySent is the verify page with the field of a code sent by ch.
+func (h *Handler) showVerifySent(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, ch oob.Channel, status int, a *alert) {
+	v, ok := h.verifyView(w, r, u, lang, a)
+	if !ok {
+		return
+	}
+	for _, s := range v.Send {
+		if s.Channel == string(ch) {
+			v.Channel, v.To = s.Channel, s.To
+		}
+	}
+	h.render(w, r, kindSecurity, lang, "verify.html", status, v)
 }
 
 func (h *Handler) verifyPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
@@ -154,6 +213,14 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, u portalmfa.Use
 	case "passkey":
 		proof, err = h.svc.ReverifyPasskey(ctx, u.ID, h.ceremonyToken(r), []byte(f.Get("response")), prev, c)
 		h.clearCeremony(w, r, h.cfg.SecurityPath)
+	case "sms", "email":
+		ch := oob.Channel(f.Get("method"))
+		proof, err = h.svc.ReverifySentCode(ctx, u.ID, ch, f.Get("code"), prev, c)
+		if err != nil {
+			status, a := h.problem(w, r, lang, err)
+			h.showVerifySent(w, r, u, lang, ch, status, a)
+			return
+		}
 	default:
 		h.renderError(w, r, kindSecurity, lang, http.StatusBadRequest, msgBadRequest)
 		return

@@ -58,6 +58,12 @@
 //     development page in place of the emails a real portal would send;
 //     its words are messages of the same files, read with a go-i18n bundle
 //     of its own, since no request is there to pick a language;
+//   - codes by SMS and by email ([portalmfa.CodesConfig]): the same outbox
+//     is the portal's SMS and email sender, so a code texted to a number
+//     shows at /dev/outbox; -smtp host:port sends the emails through a real
+//     SMTP server instead (STARTTLS; the account from PORTAL_SMTP_USER,
+//     PORTAL_SMTP_PASSWORD and PORTAL_SMTP_FROM). The demo's addresses count
+//     as verified, and numbers typed without a country code as French;
 //   - a password page, /account/password (bcrypt, in memory), which calls
 //     [portalmfa.Service.PasswordChanged] so every trusted device is
 //     revoked; the security page links to it after "this wasn't me";
