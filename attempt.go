@@ -36,6 +36,7 @@ var (
 	reverifyingTOTP = attemptKind{name: "reverify-totp", guessable: true}
 	reverifying     = attemptKind{name: "reverify"}
 	reverifyingSent = attemptKind{name: "reverify-sent", guessable: true}
+	sending         = attemptKind{name: "send"} // no attempt: a send refused while locked
 	passwordCheck   = attemptKind{name: "password", password: true}
 )
 

@@ -167,7 +167,7 @@ func BenchmarkLoginCode(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			setup, err := f.svc.BeginPhone(ctx, u.ID, fmt.Sprintf("+3361%07d", i), proof, codeText)
+			setup, err := f.svc.BeginPhone(ctx, u.ID, fmt.Sprintf("+3361%07d", i), proof, codeText, c)
 			if err == nil {
 				_, err = f.svc.ConfirmPhone(ctx, u.ID, setup.Number, code, proof, c)
 			}

@@ -3,6 +3,7 @@ package portalmfa
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/portalmfa/portalmfa/backupcodes"
@@ -48,15 +49,18 @@ type Factor struct {
 	// To is where codes go, masked ("+33 • •• •• •• 78"), for SMS and
 	// email.
 	To string
-	// Fallback: the factor does not keep 2FA on by itself (codes by email,
-	// unless Config.Codes.EmailAlone). It goes when the last other does.
+	// Fallback: the factor does not keep 2FA on by itself: codes by email
+	// beside another factor, unless Config.Codes.EmailAlone. They go when
+	// the last other factor does.
 	Fallback bool
 }
 
 // Status is a user's second-factor state, for the security page.
 type Status struct {
-	// Factors lists every kind of factor the Service offers, in a fixed
-	// order (TOTP first), on or not.
+	// Factors lists every kind of factor the Service offers or the store
+	// keeps, in a fixed order (TOTP first), on or not. A kind the Service
+	// no longer offers (its sender or passkey configuration gone) is
+	// still listed, on if the user has it: 2FA stays on, closed.
 	Factors []Factor
 	// BackupCodes is the number of unused backup codes (0 while 2FA is
 	// off); BackupCodesLow is true at or below Config.LowBackupCodes, when
@@ -110,7 +114,7 @@ func (st Status) Factor(k FactorKind) Factor {
 // factor is what the Service asks of each kind: where a user stands, and
 // how to take all of it away.
 type factor interface {
-	status(ctx context.Context, userID string) (Factor, error)
+	status(ctx context.Context, userID string) ([]Factor, error)
 	removeAll(ctx context.Context, userID string) error
 }
 
@@ -122,7 +126,15 @@ func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 		if err != nil {
 			return Status{}, err
 		}
-		st.Factors = append(st.Factors, fs)
+		st.Factors = append(st.Factors, fs...)
+	}
+	// Codes by email fall back from another factor: while one is on, they
+	// do not keep 2FA on by themselves (see afterRemoval). Alone, whatever
+	// the configuration says now, they do: 2FA stays on, closed.
+	if i := slices.IndexFunc(st.Factors, func(f Factor) bool { return f.Kind == FactorEmail }); i >= 0 && !s.EmailAlone() {
+		st.Factors[i].Fallback = st.Factors[i].State == On && slices.ContainsFunc(st.Factors, func(f Factor) bool {
+			return f.Kind != FactorEmail && f.State == On
+		})
 	}
 	set, err := s.store.BackupCodes(ctx, userID)
 	switch {
@@ -210,17 +222,19 @@ func (s *Service) afterRemoval(ctx context.Context, userID string, c Client, was
 	if err != nil {
 		return err
 	}
-	if st.Enabled() || !wasOn {
-		return nil
-	}
-	if err := s.clearAccount(ctx, userID); err != nil {
-		return err
-	}
-	if st.Factor(FactorEmail).State == On { // a fallback, with nothing left to fall back from
+	if email := st.Factor(FactorEmail); email.State == On && st.ActiveFactors() == 1 && !s.EmailAlone() && wasOn {
+		// A fallback, with nothing left to fall back from. It goes
+		// first: should what follows fail, no address is left behind to
+		// come back on with the next factor.
 		if err := s.deleteDestination(ctx, userID, oob.Email); err != nil && !errors.Is(err, ErrNotEnrolled) {
 			return err
 		}
 		s.emailCodesOff(ctx, userID, c)
+	} else if st.Enabled() || !wasOn {
+		return nil
+	}
+	if err := s.clearAccount(ctx, userID); err != nil {
+		return err
 	}
 	s.event(ctx, c, history.Event{UserID: userID, Kind: history.TwoFactorDisabled})
 	s.notify(ctx, c, Notification{Kind: NotifyTwoFactorOff, UserID: userID})

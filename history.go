@@ -130,9 +130,9 @@ func (s *Service) PruneHistory(ctx context.Context) (int, error) {
 			return 0, unavailable(err)
 		}
 	}
-	if s.codes != nil {
+	if cs := s.codeStore(); cs != nil {
 		// Expired codes, and sends older than the limits count.
-		if _, err := s.codes.store.PruneOOB(ctx, now); err != nil {
+		if _, err := cs.PruneOOB(ctx, now); err != nil {
 			return 0, unavailable(err)
 		}
 	}

@@ -122,14 +122,18 @@ const purposeCodeHash = "portalmfa v1 oob-code-hash"
 // codeService is the codes part of the Service, present when a sender is.
 type codeService struct {
 	cfg     CodesConfig
-	store   CodeStore
 	hashers []*oob.Hasher // newest first
+}
+
+// codeStore is the Store's codes, nil when it keeps none.
+func (s *Service) codeStore() CodeStore {
+	cs, _ := s.store.(CodeStore)
+	return cs
 }
 
 func newCodeService(cfg *Config) (*codeService, error) {
 	cc := cfg.Codes
-	cs, ok := cfg.Store.(CodeStore)
-	switch {
+	switch _, ok := cfg.Store.(CodeStore); {
 	case !ok:
 		return nil, errors.New("portalmfa: Config.Codes has a sender but the Store keeps no codes")
 	case cc.Email != nil && !cc.EmailVerified:
@@ -152,7 +156,7 @@ func newCodeService(cfg *Config) (*codeService, error) {
 	if cc.SendTimeout < 0 || cc.SendTimeout > time.Minute {
 		return nil, errors.New("portalmfa: Config.Codes.SendTimeout must be at most 1 minute")
 	}
-	c := &codeService{cfg: cc, store: cs}
+	c := &codeService{cfg: cc}
 	for _, k := range cfg.Keys {
 		h, err := oob.NewHasher(deriveKey(k, purposeCodeHash))
 		if err != nil {
@@ -186,30 +190,26 @@ func (s *Service) EmailAlone() bool { return s.codes != nil && s.codes.cfg.Email
 // login and channel, for [oob.Validity], once; a newer one voids it. It
 // returns [ErrNotEnrolled] when the user has no destination of ch.
 func (s *Service) SendLoginCode(ctx context.Context, state string, ch oob.Channel, text CodeText, c Client) (CodeSent, error) {
-	userID, binding, err := s.loginBinding(state, ch)
+	userID, d, binding, err := s.loginBinding(ctx, state, ch)
 	if err != nil {
 		return CodeSent{}, err
 	}
-	d, err := s.destination(ctx, userID, ch)
-	if err != nil {
+	if err := s.refuseSend(ctx, userID, c); err != nil {
 		return CodeSent{}, err
 	}
-	return s.sendCode(ctx, userID, binding, d.Channel, d.Address, text)
+	return s.sendCode(ctx, userID, binding, d.Channel, d.Address, d.Address, text)
 }
 
 // VerifyLoginCode checks a code sent by ch for the pending login state. A
 // wrong code counts in the same lockout as every other factor; asking for
 // another code does not reset it.
 func (s *Service) VerifyLoginCode(ctx context.Context, state string, ch oob.Channel, code string, c Client) error {
-	userID, binding, err := s.loginBinding(state, ch)
-	if err != nil {
-		return err
-	}
 	n, err := oob.Normalize(code)
 	if err != nil {
 		return ErrMalformedCode
 	}
-	if _, err := s.destination(ctx, userID, ch); err != nil {
+	userID, _, binding, err := s.loginBinding(ctx, state, ch)
+	if err != nil {
 		return err
 	}
 	kind := loginSMS
@@ -221,17 +221,38 @@ func (s *Service) VerifyLoginCode(ctx context.Context, state string, ch oob.Chan
 	})
 }
 
-// loginBinding opens a pending login and returns its user and what a code
-// for it by ch is bound to: the state's nonce, which no other login has.
-func (s *Service) loginBinding(state string, ch oob.Channel) (userID, binding string, err error) {
+// loginBinding opens a pending login and returns its user, their
+// destination of ch and what a code for it is bound to: the state's nonce,
+// which no other login has, and the destination, so a code sent to a
+// number works no more once another replaces it.
+func (s *Service) loginBinding(ctx context.Context, state string, ch oob.Channel) (userID string, d oob.Destination, binding string, err error) {
 	if !s.CodesOn(ch) {
-		return "", "", ErrCodesOff
+		return "", d, "", ErrCodesOff
 	}
 	userID, nonce, err := s.openPending(state)
 	if err != nil {
-		return "", "", err
+		return "", d, "", err
 	}
-	return userID, "login:" + string(ch) + ":" + hex.EncodeToString(nonce), nil
+	if d, err = s.destination(ctx, userID, ch); err != nil {
+		return "", d, "", err
+	}
+	return userID, d, "login:" + string(ch) + ":" + hex.EncodeToString(nonce) + ":" + d.Address, nil
+}
+
+// refuseSend refuses to send a code the user could not use: while they
+// are locked out ([*LockedOutError]), or their codes suspended
+// ([ErrSuspended]).
+func (s *Service) refuseSend(ctx context.Context, userID string, c Client) error {
+	if err := s.refuseIfLocked(ctx, userID, c, sending, userLimitKey(userID)); err != nil {
+		return err
+	}
+	switch until, err := s.store.LockedUntil(ctx, failuresInARow(userID), s.cfg.Now()); {
+	case err != nil:
+		return unavailable(err)
+	case !until.IsZero():
+		return ErrSuspended
+	}
+	return nil
 }
 
 // destination returns the user's destination of ch, or ErrNotEnrolled.
@@ -239,7 +260,7 @@ func (s *Service) destination(ctx context.Context, userID string, ch oob.Channel
 	if !s.CodesOn(ch) {
 		return oob.Destination{}, ErrCodesOff
 	}
-	ds, err := s.codes.store.Destinations(ctx, userID)
+	ds, err := s.codeStore().Destinations(ctx, userID)
 	if err != nil {
 		return oob.Destination{}, unavailable(err)
 	}
@@ -252,8 +273,9 @@ func (s *Service) destination(ctx context.Context, userID string, ch oob.Channel
 }
 
 // sendCode makes a code for userID and binding, stores its hash if the
-// limits allow a send, and sends it by ch to addr.
-func (s *Service) sendCode(ctx context.Context, userID, binding string, ch oob.Channel, addr string, text CodeText) (CodeSent, error) {
+// limits allow a send, with the hourly cap counting sends to counted, and
+// sends it by ch to addr.
+func (s *Service) sendCode(ctx context.Context, userID, binding string, ch oob.Channel, addr, counted string, text CodeText) (CodeSent, error) {
 	if text == nil {
 		return CodeSent{}, errors.New("portalmfa: no CodeText to write the code's message")
 	}
@@ -263,9 +285,9 @@ func (s *Service) sendCode(ctx context.Context, userID, binding string, ch oob.C
 	}
 	now := s.cfg.Now()
 	sent := CodeSent{Channel: ch, Expires: now.Add(oob.Validity), ResendAt: now.Add(s.codes.cfg.Limits.Cooldown)}
-	c := oob.Code{UserID: userID, Binding: binding, Channel: ch, Destination: addr,
+	c := oob.Code{UserID: userID, Binding: binding, Channel: ch, Destination: counted,
 		Hash: s.codes.hashers[0].Hash(userID, binding, code), SentAt: now, ExpiresAt: sent.Expires}
-	switch err := s.codes.store.SaveOOBCode(ctx, c, s.codes.cfg.Limits, now); {
+	switch err := s.codeStore().SaveOOBCode(ctx, c, s.codes.cfg.Limits, now); {
 	case errors.Is(err, oob.ErrCooldown), errors.Is(err, oob.ErrTooManySends):
 		return CodeSent{}, err
 	case err != nil:
@@ -286,8 +308,8 @@ func (s *Service) sendCode(ctx context.Context, userID, binding string, ch oob.C
 	}
 	if err != nil {
 		// The sender's error goes to the log, never to the page, with the
-		// destination masked should it quote it.
-		msg := strings.ReplaceAll(err.Error(), addr, sent.To)
+		// destination masked and the code hidden should it quote them.
+		msg := strings.NewReplacer(addr, sent.To, strings.TrimPrefix(addr, "+"), sent.To, code, "••••••").Replace(err.Error())
 		s.log.ErrorContext(ctx, "portalmfa: sending a code", "user", userID, "channel", ch, "err", msg)
 		return CodeSent{}, ErrSendFailed
 	}
@@ -300,7 +322,7 @@ func (s *Service) sendCode(ctx context.Context, userID, binding string, ch oob.C
 func (s *Service) redeemCode(ctx context.Context, userID, binding, normalized string) error {
 	now := s.cfg.Now()
 	for _, h := range s.codes.hashers {
-		switch err := s.codes.store.RedeemOOBCode(ctx, userID, binding, h.Hash(userID, binding, normalized), now); {
+		switch err := s.codeStore().RedeemOOBCode(ctx, userID, binding, h.Hash(userID, binding, normalized), now); {
 		case err == nil:
 			return nil
 		case !errors.Is(err, oob.ErrInvalidCode):
@@ -314,12 +336,15 @@ func (s *Service) redeemCode(ctx context.Context, userID, binding, normalized st
 // recent verification ([Service.ReverifySentCode]). Codes by email serve
 // only when they are a factor of their own (Config.Codes.EmailAlone):
 // as a fallback they prove too little to add a factor or make codes.
-func (s *Service) SendVerificationCode(ctx context.Context, userID string, ch oob.Channel, text CodeText) (CodeSent, error) {
+func (s *Service) SendVerificationCode(ctx context.Context, userID string, ch oob.Channel, text CodeText, c Client) (CodeSent, error) {
 	d, err := s.verifyingDestination(ctx, userID, ch)
 	if err != nil {
 		return CodeSent{}, err
 	}
-	return s.sendCode(ctx, userID, verifyBinding(ch), ch, d.Address, text)
+	if err := s.refuseSend(ctx, userID, c); err != nil {
+		return CodeSent{}, err
+	}
+	return s.sendCode(ctx, userID, verifyBinding(d), ch, d.Address, d.Address, text)
 }
 
 // ReverifySentCode checks a code of [Service.SendVerificationCode] and
@@ -330,11 +355,12 @@ func (s *Service) ReverifySentCode(ctx context.Context, userID string, ch oob.Ch
 	if err != nil {
 		return "", ErrMalformedCode
 	}
-	if _, err := s.verifyingDestination(ctx, userID, ch); err != nil {
+	d, err := s.verifyingDestination(ctx, userID, ch)
+	if err != nil {
 		return "", err
 	}
 	err = s.attempt(ctx, userID, c, reverifyingSent, func(ctx context.Context) error {
-		return s.redeemCode(ctx, userID, verifyBinding(ch), n)
+		return s.redeemCode(ctx, userID, verifyBinding(d), n)
 	})
 	if err != nil {
 		return "", err
@@ -342,7 +368,9 @@ func (s *Service) ReverifySentCode(ctx context.Context, userID string, ch oob.Ch
 	return s.newProof(userID, prev, false)
 }
 
-func verifyBinding(ch oob.Channel) string { return "verify:" + string(ch) }
+// verifyBinding is what a code for a verification is bound to: its
+// destination, so it proves nothing once another replaces it.
+func verifyBinding(d oob.Destination) string { return "verify:" + string(d.Channel) + ":" + d.Address }
 
 // verifyingDestination is the user's destination of ch when a code sent
 // there may prove a factor.
@@ -357,7 +385,7 @@ func (s *Service) verifyingDestination(ctx context.Context, userID string, ch oo
 // as their number for codes by SMS, in place of any other once confirmed
 // ([Service.ConfirmPhone]). It needs the proof adding a factor needs; a
 // second call is a resend, within the limits.
-func (s *Service) BeginPhone(ctx context.Context, userID, number, proof string, text CodeText) (PhoneSetup, error) {
+func (s *Service) BeginPhone(ctx context.Context, userID, number, proof string, text CodeText, c Client) (PhoneSetup, error) {
 	if !s.CodesOn(oob.SMS) {
 		return PhoneSetup{}, ErrCodesOff
 	}
@@ -368,7 +396,12 @@ func (s *Service) BeginPhone(ctx context.Context, userID, number, proof string, 
 	if _, err := s.checkAdd(ctx, userID, proof); err != nil {
 		return PhoneSetup{}, err
 	}
-	sent, err := s.sendCode(ctx, userID, confirmBinding(e164), oob.SMS, e164, text)
+	if err := s.refuseSend(ctx, userID, c); err != nil {
+		return PhoneSetup{}, err
+	}
+	// The hourly cap of a number being confirmed is its own: anyone may
+	// type anyone's number, and must not use up the owner's sends.
+	sent, err := s.sendCode(ctx, userID, confirmBinding(e164), oob.SMS, e164, "confirm:"+e164, text)
 	if err != nil {
 		return PhoneSetup{}, err
 	}
@@ -404,7 +437,7 @@ func (s *Service) ConfirmPhone(ctx context.Context, userID, number, code, proof 
 			return err
 		}
 		d := oob.Destination{UserID: userID, Channel: oob.SMS, Address: e164, ConfirmedAt: s.cfg.Now()}
-		if err := s.codes.store.SaveDestination(ctx, d); err != nil {
+		if err := s.codeStore().SaveDestination(ctx, d); err != nil {
 			return unavailable(err)
 		}
 		kind := history.PhoneAdded
@@ -424,8 +457,10 @@ func (s *Service) ConfirmPhone(ctx context.Context, userID, number, code, proof 
 
 // RemovePhone removes the user's number, once proof allows removing a
 // factor ([RemoveFactor]).
+//
+// It works without an SMS sender too, for a number kept from before.
 func (s *Service) RemovePhone(ctx context.Context, userID, proof string, c Client) error {
-	if !s.CodesOn(oob.SMS) {
+	if s.codeStore() == nil {
 		return ErrCodesOff
 	}
 	return s.removeFactor(ctx, userID, proof, FactorSMS, c, func() error {
@@ -440,7 +475,7 @@ func (s *Service) RemovePhone(ctx context.Context, userID, proof string, c Clien
 }
 
 func (s *Service) deleteDestination(ctx context.Context, userID string, ch oob.Channel) error {
-	ok, err := s.codes.store.DeleteDestination(ctx, userID, ch)
+	ok, err := s.codeStore().DeleteDestination(ctx, userID, ch)
 	switch {
 	case err != nil:
 		return unavailable(err)
@@ -474,7 +509,7 @@ func (s *Service) EnableEmailCodes(ctx context.Context, u User, proof string, c 
 			return ErrEmailNeedsFactor
 		}
 		d := oob.Destination{UserID: u.ID, Channel: oob.Email, Address: u.Email, ConfirmedAt: s.cfg.Now()}
-		if err := s.codes.store.SaveDestination(ctx, d); err != nil {
+		if err := s.codeStore().SaveDestination(ctx, d); err != nil {
 			return unavailable(err)
 		}
 		s.event(ctx, c, history.Event{UserID: u.ID, Kind: history.EmailCodesOn})
@@ -490,8 +525,10 @@ func (s *Service) EnableEmailCodes(ctx context.Context, u User, proof string, c 
 
 // DisableEmailCodes turns codes by email off, once proof allows
 // ([RemoveEmailCodes]).
+//
+// It works without an email sender too.
 func (s *Service) DisableEmailCodes(ctx context.Context, userID, proof string, c Client) error {
-	if !s.CodesOn(oob.Email) {
+	if s.codeStore() == nil {
 		return ErrCodesOff
 	}
 	return s.removeFactor(ctx, userID, proof, FactorEmail, c, func() error {
@@ -509,40 +546,32 @@ func (s *Service) emailCodesOff(ctx context.Context, userID string, c Client) {
 	s.log.InfoContext(ctx, "portalmfa: email codes off", "user", userID)
 }
 
-// codeFactor is one channel of codes as one of the Service's factors.
-type codeFactor struct {
-	s  *Service
-	ch oob.Channel
+// codesFactor is the codes by SMS and by email as factors of the Service,
+// whether it sends them or not (see Status.Factors).
+type codesFactor struct{ store CodeStore }
+
+func (f codesFactor) status(ctx context.Context, userID string) ([]Factor, error) {
+	ds, err := f.store.Destinations(ctx, userID)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	sms, email := Factor{Kind: FactorSMS}, Factor{Kind: FactorEmail}
+	for _, d := range ds {
+		switch d.Channel {
+		case oob.SMS:
+			sms.State, sms.Since, sms.Count, sms.To = On, d.ConfirmedAt, 1, phone.Mask(d.Address)
+		case oob.Email:
+			email.State, email.Since, email.Count, email.To = On, d.ConfirmedAt, 1, phone.MaskEmail(d.Address)
+		}
+	}
+	return []Factor{sms, email}, nil
 }
 
-func (f codeFactor) kind() FactorKind {
-	if f.ch == oob.SMS {
-		return FactorSMS
-	}
-	return FactorEmail
-}
-
-func (f codeFactor) status(ctx context.Context, userID string) (Factor, error) {
-	fs := Factor{Kind: f.kind(), Fallback: f.ch == oob.Email && !f.s.codes.cfg.EmailAlone}
-	d, err := f.s.destination(ctx, userID, f.ch)
-	switch {
-	case errors.Is(err, ErrNotEnrolled):
-		return fs, nil
-	case err != nil:
-		return Factor{}, err
-	}
-	fs.State, fs.Since, fs.Count = On, d.ConfirmedAt, 1
-	if f.ch == oob.SMS {
-		fs.To = phone.Mask(d.Address)
-	} else {
-		fs.To = phone.MaskEmail(d.Address)
-	}
-	return fs, nil
-}
-
-func (f codeFactor) removeAll(ctx context.Context, userID string) error {
-	if err := f.s.deleteDestination(ctx, userID, f.ch); err != nil && !errors.Is(err, ErrNotEnrolled) {
-		return err
+func (f codesFactor) removeAll(ctx context.Context, userID string) error {
+	for _, ch := range []oob.Channel{oob.SMS, oob.Email} {
+		if _, err := f.store.DeleteDestination(ctx, userID, ch); err != nil {
+			return unavailable(err)
+		}
 	}
 	return nil
 }

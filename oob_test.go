@@ -94,7 +94,7 @@ func withCodes(o *outbox, edit func(*portalmfa.CodesConfig)) func(*portalmfa.Con
 func (f *fixture) addPhone(t testing.TB, o *outbox, u portalmfa.User, proof string) []string {
 	t.Helper()
 	ctx := context.Background()
-	setup, err := f.svc.BeginPhone(ctx, u.ID, "06 12 34 56 78", proof, codeText)
+	setup, err := f.svc.BeginPhone(ctx, u.ID, "06 12 34 56 78", proof, codeText, portalmfa.Client{})
 	require.NoError(t, err)
 	require.Equal(t, aliceMobile, setup.Number)
 	codes, err := f.svc.ConfirmPhone(ctx, u.ID, setup.Number, o.lastCode(t), proof, portalmfa.Client{IP: "192.0.2.1"})
@@ -119,7 +119,7 @@ func TestPhoneOnlyUser(t *testing.T) {
 	f := newFixtureWith(t, withCodes(o, nil))
 	proof := f.proof(t, alice.ID)
 
-	setup, err := f.svc.BeginPhone(ctx, alice.ID, "06 12 34 56 78", proof, codeText)
+	setup, err := f.svc.BeginPhone(ctx, alice.ID, "06 12 34 56 78", proof, codeText, portalmfa.Client{})
 	require.NoError(t, err)
 	assert.Equal(t, "+33 • •• •• •• 78", setup.To)
 	assert.Equal(t, aliceMobile, o.last().To)
@@ -209,21 +209,73 @@ func TestLoginCodeBinding(t *testing.T) {
 	assert.ErrorIs(t, f.svc.VerifyLoginCode(ctx, state, oob.Email, emailCode, c), portalmfa.ErrPendingExpired, "the login expired first")
 }
 
-// Codes expire after oob.Validity, within a login that lasts longer.
-func TestLoginCodeExpires(t *testing.T) {
+// Codes expire after oob.Validity. (A login's last less: a code for a
+// verification, which no state bounds, shows it.)
+func TestCodeExpires(t *testing.T) {
 	ctx := context.Background()
 	c := portalmfa.Client{IP: "192.0.2.1"}
 	o := new(outbox)
 	f := newFixtureWith(t, withCodes(o, nil))
 	f.addPhone(t, o, alice, f.proof(t, alice.ID))
-	state := f.pending(t, alice.ID)
 	f.clock.Add(time.Minute)
-	_, err := f.svc.SendLoginCode(ctx, state, oob.SMS, codeText, c)
+	_, err := f.svc.SendVerificationCode(ctx, alice.ID, oob.SMS, codeText, c)
 	require.NoError(t, err)
 	f.clock.Add(oob.Validity)
-	// The pending login lasts 5 minutes: a state of its own keeps the
-	// binding, but expired; the code expired too.
-	assert.ErrorIs(t, f.svc.VerifyLoginCode(ctx, state, oob.SMS, o.lastCode(t), c), portalmfa.ErrPendingExpired)
+	_, err = f.svc.ReverifySentCode(ctx, alice.ID, oob.SMS, o.lastCode(t), "", c)
+	assert.ErrorIs(t, err, portalmfa.ErrInvalidCode, "expired")
+
+	state := f.pending(t, alice.ID)
+	f.clock.Add(time.Minute)
+	_, err = f.svc.SendLoginCode(ctx, state, oob.SMS, codeText, c)
+	require.NoError(t, err)
+	f.clock.Add(5 * time.Minute)
+	assert.ErrorIs(t, f.svc.VerifyLoginCode(ctx, state, oob.SMS, o.lastCode(t), c), portalmfa.ErrPendingExpired, "the login expired first")
+}
+
+// Typing someone's number, however often, uses none of the sends their
+// sign-in needs; sends are refused while the user is locked out; and a
+// code goes with the number it was sent to.
+func TestSendsAndNumbers(t *testing.T) {
+	ctx := context.Background()
+	c := portalmfa.Client{IP: "192.0.2.1"}
+	o := new(outbox)
+	f := newFixtureWith(t, withCodes(o, nil))
+	codes := f.addPhone(t, o, alice, f.proof(t, alice.ID))
+
+	proof := f.proof(t, bob.ID)
+	for range 4 { // the confirmation of alice's own was the first
+		f.clock.Add(time.Minute)
+		_, err := f.svc.BeginPhone(ctx, bob.ID, aliceMobile, proof, codeText, c)
+		require.NoError(t, err)
+	}
+	f.clock.Add(time.Minute)
+	_, err := f.svc.BeginPhone(ctx, bob.ID, aliceMobile, proof, codeText, c)
+	assert.ErrorIs(t, err, portalmfa.ErrTooManySends, "a number being confirmed is capped")
+	state := f.pending(t, alice.ID)
+	_, err = f.svc.SendLoginCode(ctx, state, oob.SMS, codeText, c)
+	require.NoError(t, err, "alice's sign-in has its own sends")
+	code := o.lastCode(t)
+
+	f.clock.Add(time.Minute)
+	proof = f.codeProof(t, alice.ID, codes[0])
+	setup, err := f.svc.BeginPhone(ctx, alice.ID, "+33698765432", proof, codeText, c)
+	require.NoError(t, err)
+	_, err = f.svc.ConfirmPhone(ctx, alice.ID, setup.Number, o.lastCode(t), proof, c)
+	require.NoError(t, err)
+	assert.ErrorIs(t, f.svc.VerifyLoginCode(ctx, state, oob.SMS, code, c), portalmfa.ErrInvalidCode, "the code went to the old number")
+
+	for range 4 {
+		_ = f.svc.VerifyLoginCode(ctx, state, oob.SMS, "000000", c)
+	}
+	locked, err := f.svc.LockedOut(ctx, alice.ID)
+	require.NoError(t, err)
+	require.NotNil(t, locked)
+	sends := len(o.sent)
+	_, err = f.svc.SendLoginCode(ctx, state, oob.SMS, codeText, c)
+	assert.ErrorIs(t, err, portalmfa.ErrLockedOut, "no code while locked out")
+	_, err = f.svc.SendVerificationCode(ctx, alice.ID, oob.SMS, codeText, c)
+	assert.ErrorIs(t, err, portalmfa.ErrLockedOut)
+	assert.Len(t, o.sent, sends, "nothing sent")
 }
 
 // The limits: a cooldown between sends, five an hour per user and per
@@ -296,7 +348,7 @@ func TestSendFailure(t *testing.T) {
 	f.clock.Add(time.Minute)
 	_, err := f.svc.SendLoginCode(ctx, f.pending(t, alice.ID), oob.SMS, codeText, c)
 	require.ErrorIs(t, err, portalmfa.ErrSendFailed)
-	assert.NotContains(t, err.Error(), "612345678")
+	assert.Contains(t, f.log.String(), "gateway said no to +33 • •• •• •• 78", "the sender's error is logged, masked")
 
 	o.fail, o.hang = nil, true
 	f.clock.Add(time.Minute)
@@ -330,24 +382,24 @@ func TestPhoneNumbers(t *testing.T) {
 		{"no such country", "+999 612345678", portalmfa.ErrInvalidNumber},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.BeginPhone(ctx, alice.ID, tc.number, proof, codeText)
+			_, err := f.svc.BeginPhone(ctx, alice.ID, tc.number, proof, codeText, portalmfa.Client{})
 			assert.ErrorIs(t, err, tc.err)
 		})
 	}
 	assert.Empty(t, o.sent, "nothing was sent")
 
 	t.Run("foreign, with its country code", func(t *testing.T) {
-		setup, err := f.svc.BeginPhone(ctx, alice.ID, "+44 7911 123456", proof, codeText)
+		setup, err := f.svc.BeginPhone(ctx, alice.ID, "+44 7911 123456", proof, codeText, portalmfa.Client{})
 		require.NoError(t, err)
 		assert.Equal(t, "+447911123456", setup.Number)
 	})
 	t.Run("without a region, a national number is refused", func(t *testing.T) {
 		g := newFixtureWith(t, withCodes(o, func(cc *portalmfa.CodesConfig) { cc.Region = "" }))
-		_, err := g.svc.BeginPhone(ctx, alice.ID, "06 12 34 56 78", g.proof(t, alice.ID), codeText)
+		_, err := g.svc.BeginPhone(ctx, alice.ID, "06 12 34 56 78", g.proof(t, alice.ID), codeText, portalmfa.Client{})
 		assert.ErrorIs(t, err, portalmfa.ErrInvalidNumber)
 	})
 	t.Run("a stolen session alone adds no phone", func(t *testing.T) {
-		_, err := f.svc.BeginPhone(ctx, bob.ID, aliceMobile, "", codeText)
+		_, err := f.svc.BeginPhone(ctx, bob.ID, aliceMobile, "", codeText, portalmfa.Client{})
 		assert.ErrorIs(t, err, portalmfa.ErrVerificationNeeded)
 	})
 }
@@ -362,10 +414,10 @@ func TestReplaceAndRemovePhone(t *testing.T) {
 	codes := f.addPhone(t, o, alice, f.proof(t, alice.ID))
 	f.clock.Add(time.Minute)
 
-	_, err := f.svc.BeginPhone(ctx, alice.ID, "+33698765432", f.proof(t, alice.ID), codeText)
+	_, err := f.svc.BeginPhone(ctx, alice.ID, "+33698765432", f.proof(t, alice.ID), codeText, portalmfa.Client{})
 	assert.ErrorIs(t, err, portalmfa.ErrVerificationNeeded, "with 2FA on, a password alone does not change the number")
 	proof := f.codeProof(t, alice.ID, codes[0])
-	setup, err := f.svc.BeginPhone(ctx, alice.ID, "+33698765432", proof, codeText)
+	setup, err := f.svc.BeginPhone(ctx, alice.ID, "+33698765432", proof, codeText, portalmfa.Client{})
 	require.NoError(t, err)
 	assert.Equal(t, "+33 • •• •• •• 78", mustStatus(t, f, alice.ID).Factor(portalmfa.FactorSMS).To, "the old number stands until the new one is confirmed")
 	again, err := f.svc.ConfirmPhone(ctx, alice.ID, setup.Number, o.lastCode(t), proof, c)
@@ -455,20 +507,47 @@ func TestCodesOff(t *testing.T) {
 	f := newFixtureWith(t, withCodes(new(outbox), func(cc *portalmfa.CodesConfig) { cc.Email = nil }))
 	assert.True(t, f.svc.CodesOn(oob.SMS))
 	assert.False(t, f.svc.CodesOn(oob.Email))
-	st := mustStatus(t, f, alice.ID)
-	assert.Equal(t, []portalmfa.FactorKind{portalmfa.FactorTOTP, portalmfa.FactorSMS}, kinds(st))
 	_, err := f.svc.SendLoginCode(ctx, f.pending(t, alice.ID), oob.Email, codeText, portalmfa.Client{})
 	assert.ErrorIs(t, err, portalmfa.ErrCodesOff)
 	_, err = f.svc.EnableEmailCodes(ctx, alice, "", portalmfa.Client{})
 	assert.ErrorIs(t, err, portalmfa.ErrCodesOff)
 }
 
-func kinds(st portalmfa.Status) []portalmfa.FactorKind {
-	var ks []portalmfa.FactorKind
-	for _, f := range st.Factors {
-		ks = append(ks, f.Kind)
+// A factor stays on, and 2FA closed, when the Service stops offering it:
+// a sender, or the passkeys' configuration, gone from Config. Reset takes
+// it away all the same.
+func TestFactorsOutliveTheirConfiguration(t *testing.T) {
+	ctx := context.Background()
+	c := portalmfa.Client{IP: "192.0.2.1"}
+	o := new(outbox)
+	store := memory.New()
+	f := newFixtureWith(t, func(cfg *portalmfa.Config) { withCodes(o, nil)(cfg); cfg.Store = store })
+	f.addPhone(t, o, alice, f.proof(t, alice.ID))
+	alone := newFixtureWith(t, func(cfg *portalmfa.Config) {
+		withCodes(o, func(cc *portalmfa.CodesConfig) { cc.EmailAlone = true })(cfg)
+		cfg.Store = store
+	})
+	_, err := alone.svc.EnableEmailCodes(ctx, bob2, alone.proof(t, bob2.ID), c)
+	require.NoError(t, err)
+	p := newFixtureWith(t, withPasskeys(func(cfg *portalmfa.Config) { cfg.Store = store }))
+	_, err = p.addPasskey(t, newAuthenticator(), carol, p.proof(t, carol.ID))
+	require.NoError(t, err)
+
+	bare := newFixture(t, store) // no senders, no passkeys
+	for _, u := range []portalmfa.User{alice, bob2, carol} {
+		required, err := bare.svc.SecondFactorRequired(ctx, u.ID)
+		require.NoError(t, err)
+		assert.True(t, required, "%s still has a factor", u.ID)
 	}
-	return ks
+	emailOnly := newFixtureWith(t, func(cfg *portalmfa.Config) { withCodes(o, nil)(cfg); cfg.Store = store })
+	st := mustStatus(t, emailOnly, bob2.ID)
+	assert.True(t, st.Enabled(), "email alone keeps 2FA on once EmailAlone is gone")
+	assert.False(t, st.Factor(portalmfa.FactorEmail).Fallback)
+
+	require.NoError(t, bare.svc.ResetSecondFactor(ctx, alice.ID))
+	ds, err := store.Destinations(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Empty(t, ds, "reset removes the number, sender or not")
 }
 
 // Fifty concurrent submissions of one code at the challenge: one success.
@@ -512,12 +591,12 @@ func TestReverifyWithSentCode(t *testing.T) {
 	require.NoError(t, err)
 	f.clock.Add(time.Minute)
 
-	_, err = f.svc.SendVerificationCode(ctx, alice.ID, oob.Email, codeText)
+	_, err = f.svc.SendVerificationCode(ctx, alice.ID, oob.Email, codeText, portalmfa.Client{})
 	assert.ErrorIs(t, err, portalmfa.ErrCodesOff, "a fallback proves no factor")
-	_, err = f.svc.SendVerificationCode(ctx, bob.ID, oob.SMS, codeText)
+	_, err = f.svc.SendVerificationCode(ctx, bob.ID, oob.SMS, codeText, portalmfa.Client{})
 	assert.ErrorIs(t, err, portalmfa.ErrNotEnrolled)
 
-	_, err = f.svc.SendVerificationCode(ctx, alice.ID, oob.SMS, codeText)
+	_, err = f.svc.SendVerificationCode(ctx, alice.ID, oob.SMS, codeText, portalmfa.Client{})
 	require.NoError(t, err)
 	code := o.lastCode(t)
 	_, err = f.svc.ReverifySentCode(ctx, alice.ID, oob.SMS, "12345", "", c)

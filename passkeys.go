@@ -592,26 +592,29 @@ func passkeyOp(err error) error {
 }
 
 // passkeyFactor is passkeys as one of the Service's factors.
-type passkeyFactor struct{ s *Service }
 
-func (f passkeyFactor) status(ctx context.Context, userID string) (Factor, error) {
-	ps, err := f.s.passkeys.store.Passkeys(ctx, userID)
+// Its store is the Service's whether passkeys are configured or not: a
+// user's passkeys keep 2FA on, closed, after the configuration goes.
+type passkeyFactor struct{ store passkeys.Store }
+
+func (f passkeyFactor) status(ctx context.Context, userID string) ([]Factor, error) {
+	ps, err := f.store.Passkeys(ctx, userID)
 	if err != nil {
-		return Factor{}, unavailable(err)
+		return nil, unavailable(err)
 	}
 	if len(ps) == 0 {
-		return Factor{Kind: FactorPasskey}, nil
+		return []Factor{{Kind: FactorPasskey}}, nil
 	}
-	return Factor{Kind: FactorPasskey, State: On, Since: ps[0].CreatedAt, Count: len(ps)}, nil
+	return []Factor{{Kind: FactorPasskey, State: On, Since: ps[0].CreatedAt, Count: len(ps)}}, nil
 }
 
 func (f passkeyFactor) removeAll(ctx context.Context, userID string) error {
-	ps, err := f.s.passkeys.store.Passkeys(ctx, userID)
+	ps, err := f.store.Passkeys(ctx, userID)
 	if err != nil {
 		return unavailable(err)
 	}
 	for _, p := range ps {
-		if err := passkeyOp(f.s.passkeys.store.DeletePasskey(ctx, userID, p.ID)); err != nil && !errors.Is(err, passkeys.ErrUnknownPasskey) {
+		if err := passkeyOp(f.store.DeletePasskey(ctx, userID, p.ID)); err != nil && !errors.Is(err, passkeys.ErrUnknownPasskey) {
 			return err
 		}
 	}

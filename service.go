@@ -15,7 +15,7 @@ import (
 	"github.com/portalmfa/portalmfa/devices"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
-	"github.com/portalmfa/portalmfa/oob"
+	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -323,22 +323,24 @@ func New(cfg Config) (*Service, error) {
 	s.resealer, _ = cfg.Store.(totp.ResealStore)
 	s.tx, _ = cfg.Store.(TxStore)
 	s.releaser, _ = cfg.Store.(lockout.Releaser)
-	s.factors = []factor{totpFactor{s}}
 	if cfg.Passkeys.RPID != "" || len(cfg.Passkeys.Origins) > 0 {
 		if s.passkeys, err = newPasskeyService(&cfg, cfg.Store); err != nil {
 			return nil, err
 		}
-		s.factors = append(s.factors, passkeyFactor{s})
 	}
 	if cfg.Codes.SMS != nil || cfg.Codes.Email != nil {
 		if s.codes, err = newCodeService(&cfg); err != nil {
 			return nil, err
 		}
-		for _, ch := range []oob.Channel{oob.SMS, oob.Email} {
-			if s.CodesOn(ch) {
-				s.factors = append(s.factors, codeFactor{s, ch})
-			}
-		}
+	}
+	// The factors are those the store keeps, offered or not (see
+	// Status.Factors).
+	s.factors = []factor{totpFactor{s}}
+	if ps, ok := cfg.Store.(passkeys.Store); ok {
+		s.factors = append(s.factors, passkeyFactor{ps})
+	}
+	if cs, ok := cfg.Store.(CodeStore); ok {
+		s.factors = append(s.factors, codesFactor{cs})
 	}
 	return s, nil
 }

@@ -34,6 +34,8 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 var (
 	alice   = portalmfa.User{ID: "u-alice", Name: "Alice", Email: "alice@example.com"}
 	bob     = portalmfa.User{ID: "u-bob", Name: "Bob"}
+	bob2    = portalmfa.User{ID: "u-bob2", Name: "Bob", Email: "bob@example.com"}
+	carol   = portalmfa.User{ID: "u-carol", Name: "Carol"}
 	testKey = bytes.Repeat([]byte{7}, 32)
 )
 

@@ -343,7 +343,7 @@ func (s *Service) CancelTOTP(ctx context.Context, userID string) error {
 // backup codes and trusted devices go too.
 func (s *Service) RemoveTOTP(ctx context.Context, userID, proof string, c Client) error {
 	return s.removeFactor(ctx, userID, proof, FactorTOTP, c, func() error {
-		f, err := totpFactor{s}.status(ctx, userID)
+		f, err := totpFactor{s}.state(ctx, userID)
 		if err != nil {
 			return err
 		}
@@ -363,7 +363,12 @@ func (s *Service) RemoveTOTP(ctx context.Context, userID, proof string, c Client
 // totpFactor is TOTP as one of the Service's factors.
 type totpFactor struct{ s *Service }
 
-func (f totpFactor) status(ctx context.Context, userID string) (Factor, error) {
+func (f totpFactor) status(ctx context.Context, userID string) ([]Factor, error) {
+	fs, err := f.state(ctx, userID)
+	return []Factor{fs}, err
+}
+
+func (f totpFactor) state(ctx context.Context, userID string) (Factor, error) {
 	e, err := f.s.store.TOTPEnrollment(ctx, userID)
 	switch {
 	case errors.Is(err, totp.ErrNotEnrolled):

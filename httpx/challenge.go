@@ -40,7 +40,9 @@ func (h *Handler) withPending(next pendingHandler) http.HandlerFunc {
 				reason = "expired"
 				if r.Method == http.MethodPost {
 					// A code came too late: the user's history shows it.
-					h.svc.ChallengeExpired(r.Context(), c.Value, challengeMethod(r.URL.Path), h.client(r))
+					if m := challengeMethod(r.URL.Path); m != "" {
+						h.svc.ChallengeExpired(r.Context(), c.Value, m, h.client(r))
+					}
 				}
 			}
 			h.redirectLogin(w, r, reason)
@@ -69,16 +71,19 @@ func (h *Handler) showChallenge(w http.ResponseWriter, r *http.Request, userID s
 		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
-	passkeys := st.Factor(portalmfa.FactorPasskey).State == portalmfa.On
-	for _, k := range []portalmfa.FactorKind{portalmfa.FactorSMS, portalmfa.FactorEmail} {
-		if f := st.Factor(k); f.State == portalmfa.On {
-			v.Send = append(v.Send, sendView{Channel: string(k), To: f.To})
-		}
+	passkeys := st.Factor(portalmfa.FactorPasskey).State == portalmfa.On && h.svc.PasskeysEnabled()
+	v.Send = sends(h.svc, st, false)
+	totp := st.Factor(portalmfa.FactorTOTP).State == portalmfa.On
+	if !totp && !passkeys && len(v.Send) == 0 && st.Enabled() {
+		// The user's factors are none the Service offers now (a sender
+		// gone from its configuration): backup codes still work.
+		h.render(w, r, kindChallenge, lang, "backup.html", status, v)
+		return
 	}
-	// The app's code form when the user has the app, or nothing else to
-	// offer. (A user with no factor at all turned 2FA off since the
-	// password: the code posted is answered by starting the login over.)
-	if st.Factor(portalmfa.FactorTOTP).State == portalmfa.On || (!passkeys && len(v.Send) == 0) {
+	// The app's code form when the user has the app, or nothing at all.
+	// (A user with no factor turned 2FA off since the password: the code
+	// posted is answered by starting the login over.)
+	if totp || !st.Enabled() {
 		v.TOTP = "on"
 	}
 	if passkeys {
@@ -130,7 +135,7 @@ func (h *Handler) challengeResult(w http.ResponseWriter, r *http.Request, userID
 // disabled, and a page without a message says why before a code is typed.
 func (h *Handler) challengeView(w http.ResponseWriter, r *http.Request, userID string, lang, status int, a *alert) (*view, error) {
 	v := &view{Alert: a, Focus: true, LoginURL: h.cfg.LoginURL, Trust: r.PostForm.Get("trust") == "1",
-		Locked: status == http.StatusTooManyRequests, HelpURL: h.cfg.HelpURL}
+		Locked: a != nil && a.Lock, HelpURL: h.cfg.HelpURL}
 	v.TrustDays, v.TrustHours = h.trustPeriod()
 	if a == nil {
 		locked, err := h.svc.LockedOut(r.Context(), userID)

@@ -1,9 +1,12 @@
 package httpx
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/portalmfa/portalmfa"
@@ -50,6 +53,56 @@ func (h *Handler) codeText(lang int, ch oob.Channel) portalmfa.CodeText {
 	}
 }
 
+// factorOf is the factor of the codes sent by ch.
+func factorOf(ch oob.Channel) portalmfa.FactorKind {
+	if ch == oob.SMS {
+		return portalmfa.FactorSMS
+	}
+	return portalmfa.FactorEmail
+}
+
+// sends are the buttons that send a code to the user's destinations, by
+// the channels the Service sends; for a verification, those that prove a
+// factor: codes by email only when they are a factor of their own.
+func sends(svc *portalmfa.Service, st portalmfa.Status, verifying bool) []sendView {
+	var out []sendView
+	for _, ch := range []oob.Channel{oob.SMS, oob.Email} {
+		f := st.Factor(factorOf(ch))
+		if f.State != portalmfa.On || !svc.CodesOn(ch) || (verifying && ch == oob.Email && !svc.EmailAlone()) {
+			continue
+		}
+		out = append(out, sendView{Channel: string(ch), To: f.To})
+	}
+	return out
+}
+
+// sentCookie marks what this browser was last sent a code for (a login,
+// a verification) and by which channel. A send refused for the cooldown
+// shows that code's page when the code the user holds is for it (a
+// reload, a second click), and the page they came from otherwise. A hint
+// for the page, never a proof: the Service decides every code.
+const sentCookie = "portalmfa_sent"
+
+func sentMark(scope string, ch oob.Channel) string {
+	sum := sha256.Sum256([]byte(scope))
+	return string(ch) + "." + hex.EncodeToString(sum[:12])
+}
+
+// markSent sets sentCookie, on path, for a code sent for scope by ch.
+func (h *Handler) markSent(w http.ResponseWriter, r *http.Request, path, scope string, ch oob.Channel) {
+	http.SetCookie(w, &http.Cookie{
+		Name: sentCookie, Value: sentMark(scope, ch), Path: path, MaxAge: int(oob.Validity / time.Second),
+		HttpOnly: true, Secure: h.cfg.HTTPS(r), SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// sentFor reports whether this browser was sent the last code for scope
+// by ch.
+func sentFor(r *http.Request, scope string, ch oob.Channel) bool {
+	c, err := r.Cookie(sentCookie)
+	return err == nil && c.Value == sentMark(scope, ch)
+}
+
 // sendProblem is the answer to a send the Service refused or could not
 // make, or ok false for an error of another kind.
 func (h *Handler) sendProblem(w http.ResponseWriter, lang int, err error) (status int, a *alert, ok bool) {
@@ -94,7 +147,7 @@ func (h *Handler) addPhone(w http.ResponseWriter, r *http.Request, u portalmfa.U
 		return
 	}
 	number := r.PostForm.Get("number")
-	setup, err := h.svc.BeginPhone(r.Context(), u.ID, number, h.proof(r), h.codeText(lang, oob.SMS))
+	setup, err := h.svc.BeginPhone(r.Context(), u.ID, number, h.proof(r), h.codeText(lang, oob.SMS), h.client(r))
 	switch {
 	case err == nil:
 		h.render(w, r, kindSecurity, lang, "phone-confirm.html", http.StatusOK, &view{Number: setup.Number, To: setup.To, Focus: true})
@@ -139,7 +192,7 @@ func (h *Handler) confirmPhone(w http.ResponseWriter, r *http.Request, u portalm
 			&view{Alert: &alert{Kind: "danger", Text: h.text(lang, msgPhoneInvalid)}, Focus: true})
 	default:
 		status, a := h.problem(w, r, lang, err)
-		h.render(w, r, kindSecurity, lang, "phone-confirm.html", status, &view{Alert: a, Number: number, To: phone.Mask(number), Focus: true, Locked: status == http.StatusTooManyRequests})
+		h.render(w, r, kindSecurity, lang, "phone-confirm.html", status, &view{Alert: a, Number: number, To: phone.Mask(number), Focus: true, Locked: a.Lock})
 	}
 }
 
@@ -190,7 +243,7 @@ func (h *Handler) disableEmail(w http.ResponseWriter, r *http.Request, u portalm
 func (h *Handler) codesRemoved(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, err error, done string, again userHandler) {
 	switch {
 	case err == nil:
-		h.to(w, r, "/?done="+done+"#portalmfa-"+cardOf(done))
+		h.to(w, r, "/?done="+done+"#"+doneCard(done))
 	case isProofError(err):
 		again(w, r, u, lang) // the need may have grown: verify again
 	case isUserError(err, portalmfa.ErrNotEnrolled), isUserError(err, portalmfa.ErrCodesOff):
@@ -198,14 +251,6 @@ func (h *Handler) codesRemoved(w http.ResponseWriter, r *http.Request, u portalm
 	default:
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 	}
-}
-
-// cardOf is the card of a ?done= value of codes: "phone" or "email".
-func cardOf(done string) string {
-	if done == "phone-added" || done == "phone-removed" {
-		return "phone"
-	}
-	return "email"
 }
 
 // enableEmailPage asks to confirm turning codes by email on, once adding
@@ -259,13 +304,15 @@ func (h *Handler) sendLoginCode(w http.ResponseWriter, r *http.Request, userID s
 	if !h.postForm(w, r, kindChallenge, lang) {
 		return
 	}
-	_, err := h.svc.SendLoginCode(r.Context(), pendingState(r), ch, h.codeText(lang, ch), h.client(r))
+	state := pendingState(r)
+	_, err := h.svc.SendLoginCode(r.Context(), state, ch, h.codeText(lang, ch), h.client(r))
 	switch {
 	case err == nil:
+		h.markSent(w, r, h.cfg.ChallengePath, state, ch)
 		h.showSent(w, r, userID, lang, ch, http.StatusOK, nil)
 	case isUserError(err, portalmfa.ErrNotEnrolled):
 		h.showChallenge(w, r, userID, lang, http.StatusOK, nil) // that method was turned off meanwhile
-	case isUserError(err, oob.ErrCooldown):
+	case isUserError(err, oob.ErrCooldown) && sentFor(r, state, ch):
 		// A reload, or a second click: the code sent a moment ago works,
 		// so its page, with the form open.
 		_, a, _ := h.sendProblem(w, lang, err)
@@ -297,11 +344,7 @@ func (h *Handler) showSent(w http.ResponseWriter, r *http.Request, userID string
 		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
-	k := portalmfa.FactorSMS
-	if ch == oob.Email {
-		k = portalmfa.FactorEmail
-	}
-	f := st.Factor(k)
+	f := st.Factor(factorOf(ch))
 	if f.State != portalmfa.On {
 		h.clearPending(w, r)
 		h.redirectLogin(w, r, "")
@@ -336,8 +379,11 @@ func (h *Handler) verifyLoginCode(w http.ResponseWriter, r *http.Request, userID
 }
 
 // challengeMethod is the history's method of a late post to path of the
-// challenge.
+// challenge, "" for one that is no attempt (a send).
 func challengeMethod(path string) history.Method {
+	if strings.HasPrefix(path, "/send/") {
+		return ""
+	}
 	switch path {
 	case "/backup":
 		return history.BackupCode

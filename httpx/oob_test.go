@@ -205,7 +205,18 @@ func TestChallengeCodes(t *testing.T) {
 		assertSafePage(t, w)
 		assert.Contains(t, pageText(w), "We texted a 6-digit code to +33 • •• •• •• 78.")
 		assert.Contains(t, w.Body.String(), `action="/login/2fa/code/sms"`)
+		sentMark := cookieNamed(w, "portalmfa_sent")
+		require.NotNil(t, sentMark)
+		assert.True(t, sentMark.HttpOnly)
+		assert.Equal(t, "/login/2fa", sentMark.Path)
+
 		w = hs.do(http.MethodPost, "/login/2fa/send/sms", form(), pending)
+		assert.Equal(t, http.StatusTooManyRequests, w.Code, "without the mark, no code of this login is known to be out")
+		assert.Contains(t, pageText(w), "Wait a moment")
+		assert.Contains(t, pageText(w), "Choose how to confirm it's you.", "the challenge again")
+		assert.NotContains(t, w.Body.String(), "disabled", "a send refused is no lock")
+
+		w = hs.do(http.MethodPost, "/login/2fa/send/sms", form(), pending, withCookie(sentMark))
 		assert.Equal(t, http.StatusOK, w.Code, "a reload: the code's page, open")
 		assert.NotEmpty(t, w.Header().Get("Retry-After"))
 		assert.Contains(t, pageText(w), "Wait a moment")
@@ -316,4 +327,25 @@ func TestVerifyWithPhone(t *testing.T) {
 	require.NotNil(t, proof)
 	w = hs.do(http.MethodGet, "/my/security/backup-codes/regenerate", nil, hs.sudoWith("alice", proof.Value))
 	assert.Equal(t, http.StatusOK, w.Code, "the texted code proves a factor")
+}
+
+// A phone-only user of a portal that stopped sending SMS still meets the
+// challenge (2FA stays on, closed), on the backup-code form.
+func TestChallengeWithoutTheSender(t *testing.T) {
+	o := new(outbox)
+	before := newCodesHost(t, o)
+	require.Equal(t, http.StatusOK, before.addPhone(o, "alice", before.sudo("alice")).Code)
+	after := newHostWith(t, func(c *portalmfa.Config) { c.Store = before.store })
+	w := after.do(http.MethodGet, "/login/2fa/", nil, withCookie(after.pending("alice")))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, w.Body.String(), `action="/login/2fa/backup"`)
+	assert.NotContains(t, w.Body.String(), "/send/sms")
+	item := pageText(after.do(http.MethodGet, "/my/security/", nil, as("alice")))
+	item = itemOf(t, item, "portalmfa-phone")
+	assert.Contains(t, item, "Codes go to +33 • •• •• •• 78.", "the number is listed, to be removed")
+	assert.Contains(t, item, "Remove number")
+	assert.NotContains(t, item, "Change number", "no SMS to confirm another")
+	w = after.do(http.MethodPost, "/my/security/phone/remove", form(), after.sudo("alice"))
+	assert.Equal(t, "/my/security/?done=phone-removed#portalmfa-phone", w.Header().Get("Location"))
+	assert.False(t, after.status("alice").Enabled())
 }

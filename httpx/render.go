@@ -133,8 +133,9 @@ type view struct {
 }
 
 type codesView struct {
-	On bool
-	To string // where codes go, or would go, masked
+	On    bool
+	To    string // where codes go, or would go, masked
+	Sends bool   // the Service sends them: they can be turned on, or the number changed
 }
 
 // sendView is a button of the challenge that sends a code by Channel
@@ -148,6 +149,9 @@ type alert struct {
 	Text string
 	// Link, when set, follows the text as an alert-link reading LinkText.
 	Link, LinkText string
+	// Lock: the message says the user's attempts are refused for now; a
+	// form it is shown with is disabled.
+	Lock bool
 	// For is the id of the element of the page the message is about (a
 	// card, an item of a list), shown beside it; "" for the top. On a
 	// phone the top is a screen or more away from a button low on the page.
@@ -333,7 +337,7 @@ func (h *Handler) locked(w http.ResponseWriter, lang int, wait time.Duration) (i
 	wait = max(wait, time.Second)
 	minutes := int((wait + time.Minute - 1) / time.Minute)
 	w.Header().Set("Retry-After", fmt.Sprint(int((wait+time.Second-1)/time.Second)))
-	return http.StatusTooManyRequests, &alert{Kind: "danger", Text: h.textPlural(lang, msgLocked, minutes)}
+	return http.StatusTooManyRequests, &alert{Kind: "danger", Text: h.textPlural(lang, msgLocked, minutes), Lock: true}
 }
 
 // userProblem is problem for an error that is not a lock.

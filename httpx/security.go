@@ -130,13 +130,14 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 	case portalmfa.Pending:
 		v.TOTP = "pending"
 	}
-	if h.svc.CodesOn(oob.SMS) {
-		v.Phone = &codesView{On: st.Factor(portalmfa.FactorSMS).State == portalmfa.On, To: st.Factor(portalmfa.FactorSMS).To}
+	// Each item while the Service sends its codes, or the user has them
+	// from before (to be removed). Codes by email, a fallback, are offered
+	// once another factor is on, unless the host lets them stand alone.
+	if sms := st.Factor(portalmfa.FactorSMS); h.svc.CodesOn(oob.SMS) || sms.State == portalmfa.On {
+		v.Phone = &codesView{On: sms.State == portalmfa.On, To: sms.To, Sends: h.svc.CodesOn(oob.SMS)}
 	}
-	// Codes by email, a fallback, are offered once another factor is on
-	// (unless the host lets them stand alone), and shown while on.
-	if email := st.Factor(portalmfa.FactorEmail); h.svc.CodesOn(oob.Email) && (st.Enabled() || h.svc.EmailAlone() || email.State == portalmfa.On) {
-		v.Email = &codesView{On: email.State == portalmfa.On, To: email.To}
+	if email := st.Factor(portalmfa.FactorEmail); (h.svc.CodesOn(oob.Email) && (st.Enabled() || h.svc.EmailAlone())) || email.State == portalmfa.On {
+		v.Email = &codesView{On: email.State == portalmfa.On, To: email.To, Sends: h.svc.CodesOn(oob.Email)}
 		if !v.Email.On {
 			v.Email.To = phone.MaskEmail(u.Email)
 		}

@@ -105,7 +105,7 @@ func (h *Handler) verifyView(w http.ResponseWriter, r *http.Request, u portalmfa
 		v.VerifyPassword = true
 	}
 	if need != "password" && st.Enabled() {
-		v.Send = verifySends(h.svc, st)
+		v.Send = sends(h.svc, st, true)
 		v.VerifyCode = true // a backup code always; an app code when TOTP is on
 		if st.Factor(portalmfa.FactorTOTP).State == portalmfa.On {
 			v.TOTP = "on"
@@ -123,18 +123,6 @@ func (h *Handler) verifyView(w http.ResponseWriter, r *http.Request, u portalmfa
 	return v, true
 }
 
-// verifySends are the verify page's buttons that send a code: to the
-// phone, and by email when that is a factor of its own.
-func verifySends(svc *portalmfa.Service, st portalmfa.Status) []sendView {
-	var sends []sendView
-	for _, k := range []portalmfa.FactorKind{portalmfa.FactorSMS, portalmfa.FactorEmail} {
-		if f := st.Factor(k); f.State == portalmfa.On && !f.Fallback {
-			sends = append(sends, sendView{Channel: string(k), To: f.To})
-		}
-	}
-	return sends
-}
-
 // sendVerifyCode sends a code by the path's channel for a verification,
 // and shows the verify page with its field.
 func (h *Handler) sendVerifyCode(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
@@ -146,11 +134,13 @@ func (h *Handler) sendVerifyCode(w http.ResponseWriter, r *http.Request, u porta
 	if !h.postForm(w, r, kindSecurity, lang) {
 		return
 	}
-	_, err := h.svc.SendVerificationCode(r.Context(), u.ID, ch, h.codeText(lang, ch))
+	_, err := h.svc.SendVerificationCode(r.Context(), u.ID, ch, h.codeText(lang, ch), h.client(r))
+	scope := "verify:" + u.ID
 	switch {
 	case err == nil:
+		h.markSent(w, r, h.cfg.SecurityPath, scope, ch)
 		h.showVerifySent(w, r, u, lang, ch, http.StatusOK, nil)
-	case isUserError(err, oob.ErrCooldown):
+	case isUserError(err, oob.ErrCooldown) && sentFor(r, scope, ch):
 		_, a, _ := h.sendProblem(w, lang, err)
 		h.showVerifySent(w, r, u, lang, ch, http.StatusOK, a) // the code sent a moment ago works
 	case isUserError(err, portalmfa.ErrCodesOff): // email codes as a fallback
@@ -216,7 +206,14 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, u portalmfa.Use
 	case "sms", "email":
 		ch := oob.Channel(f.Get("method"))
 		proof, err = h.svc.ReverifySentCode(ctx, u.ID, ch, f.Get("code"), prev, c)
-		if err != nil {
+		switch {
+		case isUserError(err, portalmfa.ErrCodesOff): // a forged form: email codes as a fallback
+			http.NotFound(w, r)
+			return
+		case isUserError(err, portalmfa.ErrNotEnrolled): // the number went meanwhile
+			h.showVerify(w, r, u, lang, http.StatusOK, nil)
+			return
+		case err != nil:
 			status, a := h.problem(w, r, lang, err)
 			h.showVerifySent(w, r, u, lang, ch, status, a)
 			return

@@ -95,7 +95,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			setup, err := p.svc.BeginPhone(t.Context(), user.id, "+33612345678", proof, func(code string) (string, string) { return "", code })
+			setup, err := p.svc.BeginPhone(t.Context(), user.id, "+33612345678", proof, func(code string) (string, string) { return "", code }, portalmfa.Client{})
 			if err != nil {
 				t.Fatal(err)
 			}
