@@ -102,6 +102,16 @@ func (f *fixture) addPhone(t testing.TB, o *outbox, u portalmfa.User, proof stri
 	return codes
 }
 
+// addPhoneAndEmail gives u a phone, with codes by email beside it, a
+// minute ago.
+func (f *fixture) addPhoneAndEmail(t testing.TB, o *outbox, u portalmfa.User) {
+	t.Helper()
+	codes := f.addPhone(t, o, u, f.proof(t, u.ID))
+	_, err := f.svc.EnableEmailCodes(context.Background(), u, f.codeProof(t, u.ID, codes[0]), portalmfa.Client{})
+	require.NoError(t, err)
+	f.clock.Add(time.Minute)
+}
+
 // pending is a new pending login of userID.
 func (f *fixture) pending(t testing.TB, userID string) string {
 	t.Helper()
@@ -173,10 +183,8 @@ func TestLoginCodeBinding(t *testing.T) {
 	c := portalmfa.Client{IP: "192.0.2.1"}
 	o := new(outbox)
 	f := newFixtureWith(t, withCodes(o, nil))
-	backup := f.addPhone(t, o, alice, f.proof(t, alice.ID))
-	_, err := f.svc.EnableEmailCodes(ctx, alice, f.codeProof(t, alice.ID, backup[0]), c)
-	require.NoError(t, err)
-	f.clock.Add(time.Minute)
+	f.addPhoneAndEmail(t, o, alice)
+	var err error
 
 	state := f.pending(t, alice.ID)
 	_, err = f.svc.SendLoginCode(ctx, state, oob.SMS, codeText, c)
@@ -586,10 +594,8 @@ func TestReverifyWithSentCode(t *testing.T) {
 	c := portalmfa.Client{IP: "192.0.2.1"}
 	o := new(outbox)
 	f := newFixtureWith(t, withCodes(o, nil))
-	codes := f.addPhone(t, o, alice, f.proof(t, alice.ID))
-	_, err := f.svc.EnableEmailCodes(ctx, alice, f.codeProof(t, alice.ID, codes[0]), c)
-	require.NoError(t, err)
-	f.clock.Add(time.Minute)
+	f.addPhoneAndEmail(t, o, alice)
+	var err error
 
 	_, err = f.svc.SendVerificationCode(ctx, alice.ID, oob.Email, codeText, portalmfa.Client{})
 	assert.ErrorIs(t, err, portalmfa.ErrCodesOff, "a fallback proves no factor")

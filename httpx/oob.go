@@ -158,8 +158,7 @@ func (h *Handler) addPhone(w http.ResponseWriter, r *http.Request, u portalmfa.U
 	}
 	status, a, ok := h.sendProblem(w, lang, err)
 	if !ok {
-		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
-		return
+		status, a = h.problem(w, r, lang, err) // locked out, suspended, or ours
 	}
 	if r.PostForm.Has("resend") { // from the code's page: back to it
 		h.render(w, r, kindSecurity, lang, "phone-confirm.html", status, &view{Alert: a, Number: number, To: phone.Mask(number)})

@@ -349,3 +349,18 @@ func TestChallengeWithoutTheSender(t *testing.T) {
 	assert.Equal(t, "/my/security/?done=phone-removed#portalmfa-phone", w.Header().Get("Location"))
 	assert.False(t, after.status("alice").Enabled())
 }
+
+// No code goes out while the user is locked out: the page says so.
+func TestNoSendWhileLocked(t *testing.T) {
+	o := new(outbox)
+	hs := newCodesHost(t, o)
+	sudo := hs.sudo("alice")
+	for range 3 {
+		_, err := hs.svc.ReverifyPassword(t.Context(), "alice", "wrong", "", portalmfa.Client{})
+		require.Error(t, err)
+	}
+	w := hs.do(http.MethodPost, "/my/security/phone/add", form("number", "06 12 34 56 78"), sudo)
+	assert.Equal(t, http.StatusTooManyRequests, w.Code)
+	assert.Contains(t, pageText(w), "Too many failed attempts")
+	assert.Zero(t, o.count())
+}
