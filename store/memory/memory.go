@@ -30,7 +30,8 @@ type Store struct {
 	passkeys   map[string]passkeys.Passkey  // by credential ID
 	ceremonies map[string]passkeys.Ceremony // by key
 
-	oob oobState // usable as its zero value (see oob.go)
+	oob    oobState    // usable as its zero value (see oob.go)
+	policy policyState // usable as its zero value (see policies.go)
 }
 
 // attempts is the lockout state of one key.

@@ -149,6 +149,7 @@ type queries struct {
 	renamePasskey, deletePasskey, saveCeremony, takeCeremony, pruneCeremonies                                      string
 	lockOOBSends, oobLimits, saveOOBCode, redeemOOBCode, pruneOOB                                                  string
 	saveDestination, listDestinations, deleteDestination                                                           string
+	savePolicy, deletePolicy, listPolicies, policyApplied, recordPolicyApplied                                     string
 }
 
 func newQueries(schema string) queries {
@@ -202,6 +203,11 @@ func newQueries(schema string) queries {
 		saveDestination:          r.Replace(saveDestination),
 		listDestinations:         r.Replace(listDestinations),
 		deleteDestination:        r.Replace(deleteDestination),
+		savePolicy:               r.Replace(savePolicy),
+		deletePolicy:             r.Replace(deletePolicy),
+		listPolicies:             r.Replace(listPolicies),
+		policyApplied:            r.Replace(policyApplied),
+		recordPolicyApplied:      r.Replace(recordPolicyApplied),
 	}
 }
 

@@ -242,7 +242,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 // transaction, and instances opening one file together then take turns
 // (TestOpenConcurrently); so do [Store.SaveBackupCodes],
 // [Store.RedeemBackupCode], [Store.AddPasskey], [Store.DeletePendingTOTP],
-// [Store.SaveOOBCode] and [Store.InTx].
+// [Store.SaveOOBCode], [Store.DeletePolicy] and [Store.InTx].
 func dsn(path string) string {
 	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	if strings.HasPrefix(p, "/") {

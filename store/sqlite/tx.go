@@ -26,8 +26,8 @@ import (
 //
 // The methods that are several statements, one transaction of their own
 // outside InTx ([Store.SaveBackupCodes], [Store.RedeemBackupCode],
-// [Store.AddPasskey], [Store.DeletePendingTOTP], [Store.SaveOOBCode]), run inside it in a
-// savepoint: a failure of theirs takes back what they wrote, and the rest
+// [Store.AddPasskey], [Store.DeletePendingTOTP], [Store.SaveOOBCode],
+// [Store.DeletePolicy]), run inside it in a savepoint: a failure of theirs takes back what they wrote, and the rest
 // of the transaction goes on. InTx within InTx does the same for its fn.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	nested := s.txOf(ctx) != nil

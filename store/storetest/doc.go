@@ -2,8 +2,9 @@
 //
 // The suite is cut by capability: [RunTOTP], [RunReseal],
 // [RunBackupCodes], [RunLockout], [RunDevices], [RunHistory],
-// [RunPasskeys], [RunCeremonies], [RunOOB] and [RunDestinations] each check one capability's Store, and take a function
-// that returns a fresh, empty store of that interface for each subtest. A
+// [RunPasskeys], [RunCeremonies], [RunOOB], [RunDestinations] and
+// [RunPolicies] each check one capability's Store, and take a function that
+// returns a fresh, empty store of that interface for each subtest. A
 // backend runs the suites of what it implements:
 //
 //	func TestConformance(t *testing.T) {
@@ -42,7 +43,8 @@
 // The suite checks every sentence of the capability contracts
 // ([totp.Store], [totp.ResealStore], [backupcodes.Store], [lockout.Store],
 // [devices.Store], [history.Store], [passkeys.Store],
-// [passkeys.CeremonyStore]) and, with concurrent callers, the rules that
+// [passkeys.CeremonyStore], [oob.Store], [oob.DestinationStore],
+// [policy.Store]) and, with concurrent callers, the rules that
 // must hold however many requests arrive at once: a TOTP step is accepted
 // once, a pending enrollment is activated once, a re-sealed secret
 // replaces only the one it was made from, a backup code is redeemed once, no more than
@@ -50,8 +52,9 @@
 // trusted device serves every concurrent login of its own user (and no
 // other user's), each device is counted by one "revoke all", no more
 // passkeys are added than the cap, a credential ID is registered once, a
-// sign counter is moved by one of the logins that read it, and a ceremony
-// is taken once. Sharing one suite keeps the backends from drifting apart.
+// sign counter is moved by one of the logins that read it, a ceremony is
+// taken once, and the time a policy first applied to a user is recorded
+// once. Sharing one suite keeps the backends from drifting apart.
 //
 // A backend that keeps its data beyond one store value also runs
 // [RunReopen]. [BenchmarkAcceptTOTPStep], [BenchmarkRedeemBackupCode],

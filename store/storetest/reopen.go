@@ -8,6 +8,7 @@ import (
 	"github.com/portalmfa/portalmfa/backupcodes"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/passkeys"
+	"github.com/portalmfa/portalmfa/policy"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -28,7 +29,9 @@ type ReopenStore interface {
 //
 // A store that keeps passkeys too ([passkeys.Store]) is checked to find
 // one, with its last use, and one of two ceremonies
-// ([passkeys.CeremonyStore]) after reopening, the other taken before.
+// ([passkeys.CeremonyStore]) after reopening, the other taken before; one
+// that keeps policies ([policy.Store]), to find a policy and when it first
+// applied to a user.
 func RunReopen(t *testing.T, open func(t *testing.T) ReopenStore) {
 	ctx := t.Context()
 	limit := lockout.Limit{Threshold: 5, Delay: time.Minute, MaxDelay: time.Hour}
@@ -53,6 +56,16 @@ func RunReopen(t *testing.T, open func(t *testing.T) ReopenStore) {
 		wantErr(t, "SaveCeremony", cs.SaveCeremony(ctx, ceremonyKey("kept"), ceremony), nil)
 		_, err := cs.TakeCeremony(ctx, ceremonyKey("taken"), t0)
 		wantErr(t, "TakeCeremony", err, nil)
+	}
+	pol := policy.Policy{
+		Name: "reopen", Groups: []string{"staff"}, Level: policy.Required,
+		Deadline: time.Date(2027, 3, 1, 9, 30, 0, 0, time.FixedZone("CET", 3600)),
+		Banners:  map[string]string{"fr": "Activez-la avant mars"},
+	}
+	if ps, ok := s.(policy.Store); ok {
+		wantErr(t, "SavePolicy", ps.SavePolicy(ctx, pol), nil)
+		_, err := ps.PolicyApplied(ctx, "alice", pol.Name, t0)
+		wantErr(t, "PolicyApplied", err, nil)
 	}
 	if c, ok := s.(io.Closer); ok {
 		wantErr(t, "Close", c.Close(), nil)
@@ -85,5 +98,16 @@ func RunReopen(t *testing.T, open func(t *testing.T) ReopenStore) {
 		got, err := cs.TakeCeremony(ctx, ceremonyKey("kept"), t0)
 		wantErr(t, "TakeCeremony after reopening", err, nil)
 		sameCeremony(t, "TakeCeremony after reopening", got, ceremony)
+	}
+	if ps, ok := s.(policy.Store); ok {
+		got, err := ps.Policies(ctx)
+		wantErr(t, "Policies after reopening", err, nil)
+		if len(got) != 1 {
+			t.Fatalf("Policies after reopening = %v, want [%s]", policyNames(got), pol.Name)
+		}
+		samePolicy(t, "Policies after reopening", got[0], pol)
+		first, err := ps.PolicyApplied(ctx, "alice", pol.Name, t0.Add(time.Hour))
+		wantErr(t, "PolicyApplied after reopening", err, nil)
+		sameTime(t, "PolicyApplied after reopening", first, t0)
 	}
 }

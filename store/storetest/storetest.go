@@ -12,6 +12,7 @@ import (
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/oob"
 	"github.com/portalmfa/portalmfa/passkeys"
+	"github.com/portalmfa/portalmfa/policy"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -31,6 +32,7 @@ type Store interface {
 	passkeys.CeremonyStore
 	oob.Store
 	oob.DestinationStore
+	policy.Store
 }
 
 // Run runs the suite of every capability of [Store]. newStore must return a
@@ -66,6 +68,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	})
 	t.Run("Destinations", func(t *testing.T) {
 		RunDestinations(t, func(t *testing.T) oob.DestinationStore { return newStore(t) })
+	})
+	t.Run("Policies", func(t *testing.T) {
+		RunPolicies(t, func(t *testing.T) policy.Store { return newStore(t) })
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/passkeys"
+	"github.com/portalmfa/portalmfa/policy"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -44,7 +45,9 @@ var errFn = errors.New("storetest: fn failed")
 // another store's calls are not part of it; and however many transactions
 // reserve one lockout key at once, no more than the threshold are let
 // through. A store that is also a [devices.Store] or a [passkeys.Store] is
-// checked to refuse a duplicate inside a transaction that goes on.
+// checked to refuse a duplicate inside a transaction that goes on; one
+// that is a [policy.Store], to save and delete policies and record when
+// they first applied inside a transaction, kept or undone with it.
 // newStore is as for [RunTOTP].
 func RunTx(t *testing.T, newStore func(t *testing.T) TxStore) {
 	var (
@@ -423,6 +426,66 @@ func RunTx(t *testing.T, newStore func(t *testing.T) TxStore) {
 			t.Errorf("%d entries committed, want %d", len(es), n)
 		}
 		refuse(t, s, "ip:192.0.2.1", limit, t0, end)
+	})
+
+	t.Run("Policies", func(t *testing.T) {
+		s := newStore(t)
+		ps, ok := s.(policy.Store)
+		if !ok {
+			t.Skip("not a policy.Store")
+		}
+		// applied expects PolicyApplied(user, name, now) with ctx to
+		// return want.
+		applied := func(t *testing.T, ctx context.Context, user, name string, now, want time.Time) {
+			t.Helper()
+			got, err := ps.PolicyApplied(ctx, user, name, now)
+			wantErr(t, "PolicyApplied", err, nil)
+			sameTime(t, fmt.Sprintf("PolicyApplied(%q, %q)", user, name), got, want)
+		}
+		// names expects the stored policies to be named want, read with
+		// ctx.
+		names := func(t *testing.T, ctx context.Context, want ...string) {
+			t.Helper()
+			got, err := ps.Policies(ctx)
+			wantErr(t, "Policies", err, nil)
+			if fmt.Sprint(policyNames(got)) != fmt.Sprint(want) {
+				t.Errorf("Policies = %q, want %q", policyNames(got), want)
+			}
+		}
+		p := func(name string) policy.Policy {
+			return policy.Policy{Name: name, Everyone: true, Level: policy.Required, GraceDays: 7}
+		}
+		t1 := t0.Add(time.Hour)
+		wantErr(t, "SavePolicy", ps.SavePolicy(t.Context(), p("kept")), nil)
+		applied(t, t.Context(), "alice", "kept", t0, t0)
+
+		// Undone: a policy saved, one deleted, first applications.
+		err := s.InTx(t.Context(), func(ctx context.Context) error {
+			wantErr(t, "SavePolicy", ps.SavePolicy(ctx, p("undone")), nil)
+			wantErr(t, "DeletePolicy", ps.DeletePolicy(ctx, "kept"), nil)
+			applied(t, ctx, "bob", "undone", t0, t0)
+			applied(t, ctx, "bob", "undone", t1, t0) // reads its own write
+			names(t, ctx, "undone")
+			return errFn
+		})
+		wantErr(t, "InTx", err, errFn)
+		ctx := t.Context()
+		names(t, ctx, "kept")
+		applied(t, ctx, "alice", "kept", t1, t0)
+		applied(t, ctx, "bob", "undone", t1, t1)
+
+		// Kept: a refused delete leaves the transaction going.
+		err = s.InTx(ctx, func(ctx context.Context) error {
+			wantErr(t, "DeletePolicy of an unknown name", ps.DeletePolicy(ctx, "unknown"), policy.ErrNotFound)
+			wantErr(t, "DeletePolicy", ps.DeletePolicy(ctx, "kept"), nil)
+			wantErr(t, "SavePolicy", ps.SavePolicy(ctx, p("new")), nil)
+			applied(t, ctx, "carol", "new", t0, t0)
+			return nil
+		})
+		wantErr(t, "InTx", err, nil)
+		names(t, ctx, "new")
+		applied(t, ctx, "carol", "new", t1, t0)
+		applied(t, ctx, "alice", "kept", t1, t1) // forgotten with the policy
 	})
 
 	t.Run("CancelledBeforeCommit", func(t *testing.T) {

@@ -1,0 +1,88 @@
+package memory
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/portalmfa/portalmfa/policy"
+	"github.com/portalmfa/portalmfa/store/internal/policyjson"
+)
+
+var _ policy.Store = (*Store)(nil)
+
+// policyState holds the policies and when each first applied to each
+// user. Its zero value is empty and ready: its maps are made on first use.
+type policyState struct {
+	policies map[string]policy.Policy        // by name
+	applied  map[string]map[string]time.Time // by policy name, then user ID
+}
+
+// SavePolicy implements [policy.Store]. It refuses what the SQL backends
+// could not read back (see [policyjson.Check]).
+func (s *Store) SavePolicy(_ context.Context, p policy.Policy) error {
+	if err := policyjson.Check(p); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.policy.policies == nil {
+		s.policy.policies = make(map[string]policy.Policy)
+	}
+	s.policy.policies[p.Name] = clonePolicy(p)
+	return nil
+}
+
+// DeletePolicy implements [policy.Store]. The record of whom the policy
+// applied to goes even when there is no such policy: a policy of the
+// host's configuration is recorded without being stored.
+func (s *Store) DeletePolicy(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.policy.policies[name]
+	delete(s.policy.policies, name)
+	delete(s.policy.applied, name)
+	if !ok {
+		return policy.ErrNotFound
+	}
+	return nil
+}
+
+// Policies implements [policy.Store].
+func (s *Store) Policies(_ context.Context) ([]policy.Policy, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ps := make([]policy.Policy, 0, len(s.policy.policies))
+	for _, p := range s.policy.policies {
+		ps = append(ps, clonePolicy(p))
+	}
+	slices.SortFunc(ps, func(a, b policy.Policy) int { return strings.Compare(a.Name, b.Name) })
+	return ps, nil
+}
+
+// PolicyApplied implements [policy.Store].
+func (s *Store) PolicyApplied(_ context.Context, userID, name string, now time.Time) (time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.policy.applied == nil {
+		s.policy.applied = make(map[string]map[string]time.Time)
+	}
+	users := s.policy.applied[name]
+	if users == nil {
+		users = make(map[string]time.Time)
+		s.policy.applied[name] = users
+	}
+	if first, ok := users[userID]; ok {
+		return first, nil
+	}
+	users[userID] = now
+	return now, nil
+}
+
+// clonePolicy returns p with slices and map of its own.
+func clonePolicy(p policy.Policy) policy.Policy {
+	p.Groups, p.Allowed, p.Banners = slices.Clone(p.Groups), slices.Clone(p.Allowed), maps.Clone(p.Banners)
+	return p
+}

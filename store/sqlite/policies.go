@@ -1,0 +1,110 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portalmfa/portalmfa/policy"
+	"github.com/portalmfa/portalmfa/store/internal/policyjson"
+)
+
+var _ policy.Store = (*Store)(nil)
+
+// SavePolicy implements [policy.Store]. A level without a name, or a
+// deadline RFC 3339 cannot write, is refused with an error wrapping
+// [policy.ErrInvalid] (see [policyjson.Check]).
+func (s *Store) SavePolicy(ctx context.Context, p policy.Policy) error {
+	body, err := policyjson.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("sqlite: save policy: %w", err)
+	}
+	if _, err := s.exec(ctx, `
+		INSERT INTO policies (name, body) VALUES (?1, ?2)
+		ON CONFLICT (name) DO UPDATE SET body = excluded.body`,
+		p.Name, string(body)); err != nil {
+		return fmt.Errorf("sqlite: save policy: %w", err)
+	}
+	return nil
+}
+
+// DeletePolicy implements [policy.Store]. The policy and the record of
+// whom it applied to go in one transaction (in InTx, a savepoint of its
+// transaction). The record goes even when there is no such policy: a
+// policy of the host's configuration is recorded without being stored.
+func (s *Store) DeletePolicy(ctx context.Context, name string) error {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete policy: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, `DELETE FROM policy_applied WHERE policy = ?1`, name); err != nil {
+		return fmt.Errorf("sqlite: delete policy: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM policies WHERE name = ?1`, name)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete policy: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: delete policy: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: delete policy: %w", err)
+	}
+	if n == 0 {
+		return policy.ErrNotFound
+	}
+	return nil
+}
+
+// Policies implements [policy.Store]. Names are ordered byte by byte
+// (SQLite's BINARY collation), as Go's strings.Compare orders them.
+func (s *Store) Policies(ctx context.Context) ([]policy.Policy, error) {
+	rows, err := s.query(ctx, `SELECT name, body FROM policies ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list policies: %w", err)
+	}
+	defer rows.Close()
+	var ps []policy.Policy
+	for rows.Next() {
+		var name, body string
+		if err := rows.Scan(&name, &body); err != nil {
+			return nil, fmt.Errorf("sqlite: list policies: %w", err)
+		}
+		p, err := policyjson.Unmarshal(name, []byte(body))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list policies: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list policies: %w", err)
+	}
+	return ps, nil
+}
+
+// PolicyApplied implements [policy.Store]. The row, once written, only
+// changes by being deleted, so a read that finds it is the answer: a
+// sign-in after the first writes nothing. Otherwise one upsert decides,
+// inserting now or, when another call inserted first, leaving its time
+// and returning it.
+func (s *Store) PolicyApplied(ctx context.Context, userID, name string, now time.Time) (time.Time, error) {
+	var first int64
+	err := s.queryRow(ctx, `
+		SELECT first_at FROM policy_applied WHERE user_id = ?1 AND policy = ?2`,
+		userID, name).Scan(&first)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = s.queryRow(ctx, `
+			INSERT INTO policy_applied (user_id, policy, first_at) VALUES (?1, ?2, ?3)
+			ON CONFLICT (user_id, policy) DO UPDATE SET first_at = first_at
+			RETURNING first_at`,
+			userID, name, millis(now)).Scan(&first)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlite: policy applied: %w", err)
+	}
+	return fromMillis(first), nil
+}
