@@ -10,6 +10,7 @@ import (
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/oob"
+	"github.com/portalmfa/portalmfa/policy"
 )
 
 // FactorKind names a kind of second factor. Every kind is a peer: two-factor
@@ -206,6 +207,14 @@ func (s *Service) removeFactor(ctx context.Context, userID, proof string, k Fact
 		}
 		if err := s.checkProof(userID, proof, removalNeed(st, k)); err != nil {
 			return err
+		}
+		if st.Credentials() <= 1 && !st.Factor(k).Fallback {
+			// The last one: 2FA goes with it, unless a policy requires it.
+			if e, err := s.userPolicy(ctx, userID); err != nil {
+				return err
+			} else if e.Level == policy.Required {
+				return ErrPolicyRequires
+			}
 		}
 		wasOn := st.Enabled()
 		if err := remove(); err != nil {

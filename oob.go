@@ -194,6 +194,9 @@ func (s *Service) SendLoginCode(ctx context.Context, state string, ch oob.Channe
 	if err != nil {
 		return CodeSent{}, err
 	}
+	if err := s.allowed(ctx, userID, factorOf(ch)); err != nil {
+		return CodeSent{}, err
+	}
 	if err := s.refuseSend(ctx, userID, c); err != nil {
 		return CodeSent{}, err
 	}
@@ -212,6 +215,9 @@ func (s *Service) VerifyLoginCode(ctx context.Context, state string, ch oob.Chan
 	if err != nil {
 		return err
 	}
+	if err := s.allowed(ctx, userID, factorOf(ch)); err != nil {
+		return err
+	}
 	kind := loginSMS
 	if ch == oob.Email {
 		kind = loginEmail
@@ -219,6 +225,14 @@ func (s *Service) VerifyLoginCode(ctx context.Context, state string, ch oob.Chan
 	return s.attempt(ctx, userID, c, kind, func(ctx context.Context) error {
 		return s.redeemCode(ctx, userID, binding, n)
 	})
+}
+
+// factorOf is the kind of factor of the codes sent by ch.
+func factorOf(ch oob.Channel) FactorKind {
+	if ch == oob.SMS {
+		return FactorSMS
+	}
+	return FactorEmail
 }
 
 // loginBinding opens a pending login and returns its user, their
@@ -393,7 +407,7 @@ func (s *Service) BeginPhone(ctx context.Context, userID, number, proof string, 
 	if err != nil {
 		return PhoneSetup{}, err
 	}
-	if _, err := s.checkAdd(ctx, userID, proof); err != nil {
+	if _, err := s.checkAdd(ctx, userID, proof, FactorSMS); err != nil {
 		return PhoneSetup{}, err
 	}
 	if err := s.refuseSend(ctx, userID, c); err != nil {
@@ -426,7 +440,7 @@ func (s *Service) ConfirmPhone(ctx context.Context, userID, number, code, proof 
 		return nil, ErrMalformedCode
 	}
 	err = s.exclusive(ctx, userID, func() error {
-		st, err := s.checkAdd(ctx, userID, proof)
+		st, err := s.checkAdd(ctx, userID, proof, FactorSMS)
 		if err != nil {
 			return err
 		}
@@ -499,7 +513,7 @@ func (s *Service) EnableEmailCodes(ctx context.Context, u User, proof string, c 
 		return nil, ErrNoEmail
 	}
 	err = s.exclusive(ctx, u.ID, func() error {
-		st, err := s.checkAdd(ctx, u.ID, proof)
+		st, err := s.checkAdd(ctx, u.ID, proof, FactorEmail)
 		switch {
 		case err != nil:
 			return err

@@ -203,7 +203,7 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, u User, proof st
 	if p == nil {
 		return Ceremony{}, ErrPasskeysOff
 	}
-	if _, err := s.checkAdd(ctx, u.ID, proof); err != nil {
+	if _, err := s.checkAdd(ctx, u.ID, proof, FactorPasskey); err != nil {
 		return Ceremony{}, err
 	}
 	cu, err := s.ceremonyUser(ctx, u)
@@ -239,7 +239,7 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, u User, token s
 
 func (s *Service) finishRegistration(ctx context.Context, u User, token string, response []byte, proof string, c Client) (codes []string, err error) {
 	p := s.passkeys
-	st, err := s.checkAdd(ctx, u.ID, proof)
+	st, err := s.checkAdd(ctx, u.ID, proof, FactorPasskey)
 	if err != nil {
 		return nil, err
 	}
@@ -322,6 +322,9 @@ func (s *Service) DeletePasskey(ctx context.Context, userID, id, proof string, c
 // at the challenge ([Service.VerifyPasskey]). It returns
 // [ErrUnknownPasskey] when the user has none.
 func (s *Service) BeginPasskeyLogin(ctx context.Context, userID string) (Ceremony, error) {
+	if err := s.allowed(ctx, userID, FactorPasskey); err != nil {
+		return Ceremony{}, err
+	}
 	return s.beginUserCeremony(ctx, userID, ceremonyLogin)
 }
 
@@ -354,6 +357,9 @@ func (s *Service) beginUserCeremony(ctx context.Context, userID, purpose string)
 // the challenge: the passkey is the second factor. It counts towards the
 // lockout and goes into the login history as a code does.
 func (s *Service) VerifyPasskey(ctx context.Context, userID, token string, response []byte, c Client) error {
+	if err := s.allowed(ctx, userID, FactorPasskey); err != nil {
+		return err
+	}
 	return s.finishPasskeyLogin(ctx, userID, ceremonyLogin, token, response, c, loginPasskey)
 }
 

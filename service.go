@@ -16,6 +16,7 @@ import (
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/passkeys"
+	"github.com/portalmfa/portalmfa/policy"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -124,6 +125,11 @@ type Config struct {
 	// Codes turns on codes sent by SMS or email, each when its sender is
 	// set; the Store must then keep them ([CodeStore]). Optional: none.
 	Codes CodesConfig
+	// Policies are policies kept in code, beside those an administrator
+	// stores ([PolicyStore]); a stored one of the same name is ignored.
+	// Policies that target groups need LookupUser, which tells a user's
+	// groups at the challenge. Optional.
+	Policies []policy.Policy
 	// RecentVerification is how long the password or a factor, entered
 	// again, allows sensitive changes ([Service.Needs]). Optional: 10
 	// minutes; at most 1 hour.
@@ -194,6 +200,8 @@ type Service struct {
 	releaser lockout.Releaser // nil when the store cannot take attempts back
 	resealer totp.ResealStore // nil when the store cannot walk its secrets
 	tx       TxStore          // nil when the store has no transactions
+
+	policyStore PolicyStore // nil when the store keeps no policies
 }
 
 // TxStore is a [Store] that runs several of its calls in one transaction.
@@ -320,6 +328,10 @@ func New(cfg Config) (*Service, error) {
 	if s.codesSealer, err = totp.NewSealer(codesKeys...); err != nil {
 		return nil, fmt.Errorf("portalmfa: Config.Keys: %w", err)
 	}
+	if err := validatePolicies(cfg.Policies); err != nil {
+		return nil, err
+	}
+	s.policyStore, _ = cfg.Store.(PolicyStore)
 	s.resealer, _ = cfg.Store.(totp.ResealStore)
 	s.tx, _ = cfg.Store.(TxStore)
 	s.releaser, _ = cfg.Store.(lockout.Releaser)

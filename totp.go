@@ -23,6 +23,9 @@ type Enrollment struct {
 // [Service.ConfirmTOTP] succeeds; a wizard left half-way leaves nothing
 // active. It returns [ErrAlreadyEnabled] when TOTP is on.
 func (s *Service) BeginTOTP(ctx context.Context, u User, proof string) (Enrollment, error) {
+	if err := s.allowed(ctx, u.ID, FactorTOTP); err != nil {
+		return Enrollment{}, err
+	}
 	st, err := s.Status(ctx, u.ID)
 	if err != nil {
 		return Enrollment{}, err
@@ -291,6 +294,9 @@ func (s *Service) activate(ctx context.Context, userID string, sealed, secret []
 // code is looked at.
 func (s *Service) VerifyTOTP(ctx context.Context, userID, code string, c Client) error {
 	if _, err := totp.Normalize(code); err != nil {
+		return err
+	}
+	if err := s.allowed(ctx, userID, FactorTOTP); err != nil {
 		return err
 	}
 	return s.attempt(ctx, userID, c, loginTOTP, func(ctx context.Context) error {

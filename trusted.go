@@ -14,11 +14,16 @@ import (
 // still trusted.
 var ErrUnknownDevice = devices.ErrUnknownDevice
 
-// TrustDevice remembers the browser of c for Config.TrustDeviceFor, once the
+// TrustDevice remembers the browser of c for Config.TrustDeviceFor (or
+// less, under the user's policy: [Service.TrustPeriod]), once the
 // user has just passed the second factor and asked for it. It returns the
 // token for the browser's cookie (the store keeps only its hash) and when it
 // expires.
 func (s *Service) TrustDevice(ctx context.Context, userID string, c Client) (token string, expires time.Time, err error) {
+	trust, err := s.trustFor(ctx, userID)
+	if err != nil {
+		return "", time.Time{}, err
+	}
 	token, hash, err := devices.NewToken(s.cfg.Rand)
 	if err != nil {
 		return "", time.Time{}, unavailable(err)
@@ -26,7 +31,7 @@ func (s *Service) TrustDevice(ctx context.Context, userID string, c Client) (tok
 	now := s.cfg.Now()
 	d := devices.Device{
 		ID: devices.IDForToken(token), UserID: userID, Name: s.deviceNames.name(c.UserAgent), IP: c.IP,
-		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.cfg.TrustDeviceFor),
+		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(trust),
 	}
 	if err := s.store.SaveDevice(ctx, d, hash); err != nil {
 		return "", time.Time{}, unavailable(err)
@@ -42,9 +47,12 @@ func (s *Service) TrustDevice(ctx context.Context, userID string, c Client) (tok
 // gets an ID no device has.
 func (s *Service) DeviceID(token string) string { return devices.IDForToken(token) }
 
-// TrustDeviceFor is how long a device trusted now stays trusted
-// (Config.TrustDeviceFor), for the "trust this device for N days" label.
-func (s *Service) TrustDeviceFor() time.Duration { return s.cfg.TrustDeviceFor }
+// TrustPeriod is how long a device the user trusts now stays trusted:
+// Config.TrustDeviceFor, or less under the user's policy; for the "trust
+// this device for N days" label and the cookie.
+func (s *Service) TrustPeriod(ctx context.Context, userID string) (time.Duration, error) {
+	return s.trustFor(ctx, userID)
+}
 
 // UseTrustedDevice lets a login skip the second factor when token belongs
 // to a device this user trusted, not revoked nor expired. Call it only after
@@ -56,7 +64,7 @@ func (s *Service) UseTrustedDevice(ctx context.Context, userID, token string, c 
 	if userID == "" || token == "" || len(token) > 256 {
 		return ErrUnknownDevice
 	}
-	_, err := s.store.UseDevice(ctx, userID, devices.HashToken(token), c.IP, s.cfg.Now())
+	d, err := s.store.UseDevice(ctx, userID, devices.HashToken(token), c.IP, s.cfg.Now())
 	switch {
 	case errors.Is(err, devices.ErrUnknownDevice):
 		// Not recorded: a stale cookie is routine, and the challenge that
@@ -64,6 +72,14 @@ func (s *Service) UseTrustedDevice(ctx context.Context, userID, token string, c 
 		return ErrUnknownDevice
 	case err != nil:
 		return unavailable(err)
+	}
+	// A policy's cap holds for devices trusted before it, too.
+	trust, err := s.trustFor(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if !s.cfg.Now().Before(d.CreatedAt.Add(trust)) {
+		return ErrUnknownDevice
 	}
 	s.recordAttempt(ctx, userID, c, history.TrustedDevice, nil)
 	return nil

@@ -21,6 +21,9 @@ type User struct {
 	// notifications show times in it. Empty (or unknown) for UTC, which
 	// they then name.
 	TimeZone string
+	// Groups are the host's groups the user is in ("customers",
+	// "partners"): policies target them.
+	Groups []string
 }
 
 // Location is the user's time zone: TimeZone, or UTC when it is empty or

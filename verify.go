@@ -89,9 +89,12 @@ func changeNeed(st Status, ch Change) Need {
 	return NeedFactor // RegenerateCodes, and whatever comes later: the strictest
 }
 
-// checkAdd checks proof for adding a factor, and returns the user's status
-// before it.
-func (s *Service) checkAdd(ctx context.Context, userID, proof string) (Status, error) {
+// checkAdd checks that a factor of kind k may be added, and proof for it,
+// and returns the user's status before it.
+func (s *Service) checkAdd(ctx context.Context, userID, proof string, k FactorKind) (Status, error) {
+	if err := s.allowed(ctx, userID, k); err != nil {
+		return Status{}, err
+	}
 	st, err := s.Status(ctx, userID)
 	if err != nil {
 		return Status{}, err

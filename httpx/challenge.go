@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/portalmfa/portalmfa"
 )
@@ -71,9 +72,15 @@ func (h *Handler) showChallenge(w http.ResponseWriter, r *http.Request, userID s
 		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
-	passkeys := st.Factor(portalmfa.FactorPasskey).State == portalmfa.On && h.svc.PasskeysEnabled()
-	v.Send = sends(h.svc, st, false)
-	totp := st.Factor(portalmfa.FactorTOTP).State == portalmfa.On
+	e, err := h.svc.UserPolicy(ctx, userID)
+	if err != nil {
+		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	// The factors the Service offers and the user's policy counts.
+	passkeys := st.Factor(portalmfa.FactorPasskey).State == portalmfa.On && h.svc.PasskeysEnabled() && e.Allows("passkey")
+	v.Send = slices.DeleteFunc(sends(h.svc, st, false), func(s sendView) bool { return !e.Allows(s.Channel) })
+	totp := st.Factor(portalmfa.FactorTOTP).State == portalmfa.On && e.Allows("totp")
 	if !totp && !passkeys && len(v.Send) == 0 && st.Enabled() {
 		// The user's factors are none the Service offers now (a sender
 		// gone from its configuration): backup codes still work.
@@ -136,7 +143,10 @@ func (h *Handler) challengeResult(w http.ResponseWriter, r *http.Request, userID
 func (h *Handler) challengeView(w http.ResponseWriter, r *http.Request, userID string, lang, status int, a *alert) (*view, error) {
 	v := &view{Alert: a, Focus: true, LoginURL: h.cfg.LoginURL, Trust: r.PostForm.Get("trust") == "1",
 		Locked: a != nil && a.Lock, HelpURL: h.cfg.HelpURL}
-	v.TrustDays, v.TrustHours = h.trustPeriod()
+	var err error
+	if v.TrustDays, v.TrustHours, err = h.trustPeriod(r.Context(), userID); err != nil {
+		return nil, err
+	}
 	if a == nil {
 		locked, err := h.svc.LockedOut(r.Context(), userID)
 		if err != nil {

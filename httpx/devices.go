@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"time"
@@ -71,27 +72,30 @@ func (h *Handler) trustIfAsked(w http.ResponseWriter, r *http.Request, userID st
 	if r.PostForm.Get("trust") != "1" {
 		return
 	}
-	token, _, err := h.svc.TrustDevice(r.Context(), userID, h.client(r))
+	token, expires, err := h.svc.TrustDevice(r.Context(), userID, h.client(r))
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "portalmfa/httpx: trusting a device", "err", err)
 		return
 	}
 	c := h.deviceCookieFor(r, token)
-	// The device expires TrustDeviceFor from now: the cookie with it. A
-	// relative MaxAge needs no agreement between our clock and the browser's.
-	c.MaxAge = int(h.svc.TrustDeviceFor() / time.Second)
+	// The cookie expires with the device. A relative MaxAge needs no
+	// agreement between our clock and the browser's.
+	c.MaxAge = int(expires.Sub(h.svc.Now()) / time.Second)
 	http.SetCookie(w, c)
 }
 
-// trustPeriod splits the Service's TrustDeviceFor for the checkbox label:
+// trustPeriod splits the user's trust period for the checkbox label:
 // whole days, or whole hours when it is under a day. Rounded down, so the
 // label never promises more than the Service gives.
-func (h *Handler) trustPeriod() (days, hours int) {
-	d := h.svc.TrustDeviceFor()
-	if d >= 24*time.Hour {
-		return int(d / (24 * time.Hour)), 0
+func (h *Handler) trustPeriod(ctx context.Context, userID string) (days, hours int, err error) {
+	d, err := h.svc.TrustPeriod(ctx, userID)
+	if err != nil {
+		return 0, 0, err
 	}
-	return 0, max(int(d/time.Hour), 1)
+	if d >= 24*time.Hour {
+		return int(d / (24 * time.Hour)), 0, nil
+	}
+	return 0, max(int(d/time.Hour), 1), nil
 }
 
 // deviceView is one trusted device as the overview lists it.

@@ -231,13 +231,15 @@ func (h *Handler) translate(lang int, id string, args ...any) (string, error) {
 }
 
 // translatePlural returns the plural form of message id for count, which
-// the message reads as {{.Count}}.
-func (h *Handler) translatePlural(lang int, id string, count int) (string, error) {
-	return h.localize(lang, &i18n.LocalizeConfig{
-		MessageID:    id,
-		PluralCount:  count,
-		TemplateData: map[string]any{"Count": count},
-	})
+// the message reads as {{.Count}}; args are more name/value pairs.
+func (h *Handler) translatePlural(lang int, id string, count int, args ...any) (string, error) {
+	data := map[string]any{"Count": count}
+	for i := 0; i+1 < len(args); i += 2 {
+		if name, ok := args[i].(string); ok {
+			data[name] = args[i+1]
+		}
+	}
+	return h.localize(lang, &i18n.LocalizeConfig{MessageID: id, PluralCount: count, TemplateData: data})
 }
 
 func (h *Handler) localize(lang int, lc *i18n.LocalizeConfig) (string, error) {
@@ -262,8 +264,8 @@ func (h *Handler) text(lang int, id string, args ...any) string {
 	return s
 }
 
-func (h *Handler) textPlural(lang int, id string, count int) string {
-	s, err := h.translatePlural(lang, id, count)
+func (h *Handler) textPlural(lang int, id string, count int, args ...any) string {
+	s, err := h.translatePlural(lang, id, count, args...)
 	if err != nil {
 		h.log.Error("portalmfa/httpx: translation", "err", err)
 		return id

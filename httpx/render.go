@@ -74,6 +74,12 @@ type view struct {
 	Remove, Action, PasskeyName string
 	LastFactor                  bool
 
+	// Overview: the banner of the user's policy, and the kinds of factor
+	// it does not count ("totp", "passkey", "sms", "email"), which are not
+	// offered.
+	Banner     *alert
+	NotAllowed map[string]bool
+
 	// Codes by SMS and email: the overview's items (nil when the Service
 	// does not send codes that way), where a code goes (masked), the
 	// number being confirmed (E.164), the channel of the code-sent page,

@@ -98,11 +98,12 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, u portalmfa.U
 // account agrees.
 func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, status int, a *alert, invalid string) {
 	ctx := r.Context()
-	st, err := h.svc.Status(ctx, u.ID)
+	pst, err := h.svc.PolicyState(ctx, u)
 	if err != nil {
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
+	st := pst.Status
 	ds, err := h.svc.Devices(ctx, u.ID)
 	if err != nil {
 		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
@@ -120,7 +121,8 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 			return
 		}
 	}
-	v := &view{TOTP: "off", Alert: a, Enabled: st.Enabled(), PasskeysOn: h.svc.PasskeysEnabled()}
+	v := &view{TOTP: "off", Alert: a, Enabled: st.Enabled(), PasskeysOn: h.svc.PasskeysEnabled(),
+		Banner: h.banner(lang, u, pst), NotAllowed: notAllowed(pst.Policy)}
 	switch tf := st.Factor(portalmfa.FactorTOTP); tf.State {
 	case portalmfa.On:
 		v.TOTP, v.Since = "on", h.formatDate(lang, h.location(u), tf.Since)

@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	origin := flags.String("origin", "", "the URL browsers reach the portal at (https://portal.example), whose host\nis the passkeys' RP ID; default http://localhost:PORT")
 	db := flags.String("db", "portalmfa-demo.db", "SQLite file for second-factor data (the key is kept in <db>.key),\nor a postgres:// URL (the key is kept in portalmfa-demo.key)")
 	smtp := flags.String("smtp", "", "send codes by email through this SMTP server (host:port, STARTTLS), as\n$PORTAL_SMTP_USER with $PORTAL_SMTP_PASSWORD, from $PORTAL_SMTP_FROM;\ndefault: into the development outbox")
+	shift := flags.Duration("shift-clock", 0, "development only: run the portal's clock this far ahead (360h is 15 days),\nto see a policy's deadline pass")
 	reseal := flags.Bool("reseal", false, "seal every stored TOTP secret again under the newest key, print how many,\nand exit: what to run before an old key leaves the ring")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -72,7 +73,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if url == "" {
 		url = localOrigin(ln.Addr())
 	}
-	p, err := newPortal(ctx, portalConfig{DB: *db, Logger: logger, Origin: url, Email: email})
+	cfg := portalConfig{DB: *db, Logger: logger, Origin: url, Email: email}
+	if *shift != 0 {
+		cfg.Now = func() time.Time { return time.Now().Add(*shift) }
+		logger.Warn("the portal's clock is shifted: development only", "shift", *shift)
+	}
+	p, err := newPortal(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -168,7 +174,8 @@ func printBanner(w io.Writer, url, db, smtp string, p *portal) {
 	fmt.Fprintf(w, "  Key file  %s (%s)\n\n", p.keyPath, key)
 	fmt.Fprintf(w, "  Demo users (email / password):\n")
 	for _, u := range demoUsers() {
-		fmt.Fprintf(w, "    %-20s %-18s %s, prefers %s\n", u.Email, u.Password, u.Name, englishLanguageName(p.messages, u.Language))
+		fmt.Fprintf(w, "    %-20s %-18s %s, prefers %s, in %s\n", u.Email, u.Password, u.Name,
+			englishLanguageName(p.messages, u.Language), strings.Join(u.Groups, ", "))
 	}
 	fmt.Fprintf(w, "\n  Outbox    %sdev/outbox (notifications, codes by text message", url)
 	if smtp == "" {

@@ -158,6 +158,9 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 			return a.mfaUser(), nil
 		},
 		Passkeys: passkeys,
+		// Partners must turn a second factor on within 14 days of their
+		// first sign-in; customers are urged to.
+		Policies: demoPolicies(),
 		// Codes by SMS and by email go to the development outbox (or, for
 		// email, a real SMTP server: -smtp). The demo's addresses count as
 		// verified, and its numbers without a country code as French.
@@ -238,7 +241,11 @@ func (p *portal) routes() http.Handler {
 	mux.Handle("/login/2fa", redirect("/login/2fa/"))
 	mux.Handle("/login/passkey/", http.StripPrefix("/login/passkey", p.mfa.Passwordless()))
 
-	return p.logRequests(securityHeaders(mux))
+	// A partner past the policy's deadline without a second factor is kept
+	// on the security page; signing out, switching the language, the
+	// styles and the outbox stay open.
+	confined := p.mfa.Confine(mux, "/logout", "/language", "/static/", "/dev/outbox")
+	return p.logRequests(securityHeaders(confined))
 }
 
 // currentMFAUser is httpx's view of the signed-in user: only a full portal
@@ -352,13 +359,13 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request) {
 	// Whoever was signed in on this browser is not any more.
 	p.sessions.end(w, r)
 
-	required, err := p.svc.SecondFactorRequired(r.Context(), a.ID)
+	decision, err := p.svc.SignInDecision(r.Context(), a.mfaUser())
 	if err != nil {
 		// Fail closed: not knowing is not "no second factor".
 		p.unavailable(w, r, fmt.Errorf("second factor required? %w", err))
 		return
 	}
-	if required {
+	if decision == portalmfa.Challenge {
 		if err := p.mfa.StartChallenge(w, r, a.ID); err != nil {
 			p.unavailable(w, r, fmt.Errorf("starting the challenge: %w", err))
 		}
@@ -371,6 +378,10 @@ func (p *portal) login(w http.ResponseWriter, r *http.Request) {
 	// No second step follows, which would record the sign-in: record it.
 	p.mfa.RecordSignIn(w, r, a.ID, nil)
 	p.log.InfoContext(r.Context(), "signed in", "user", a.ID, "second_factor", false)
+	if decision == portalmfa.EnrollNow { // Confine would send them there anyway
+		http.Redirect(w, r, "/my/security/", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
 

@@ -9,12 +9,14 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/policy"
 )
 
 // demoUser is a seeded account, with the password printed at start so
 // anyone can try the demo.
 type demoUser struct {
 	ID, Name, Email, Language, TimeZone, Password string
+	Groups                                        []string
 }
 
 // demoUsers returns the accounts the portal starts with: one per language
@@ -22,18 +24,29 @@ type demoUser struct {
 // local times show without editing code.
 func demoUsers() []demoUser {
 	return []demoUser{
-		{ID: "1001", Name: "Alice Martin", Email: "alice@example.com", Language: "en", TimeZone: "America/New_York", Password: "alice-demo-pass"},
-		{ID: "1002", Name: "Bruno Lefèvre", Email: "bruno@example.com", Language: "fr", TimeZone: "Europe/Paris", Password: "bruno-demo-pass"},
-		{ID: "1003", Name: "Carmen Ruiz", Email: "carmen@example.com", Language: "es", TimeZone: "America/Mexico_City", Password: "carmen-demo-pass"},
-		{ID: "1004", Name: "Dieter Schulz", Email: "dieter@example.com", Language: "de", TimeZone: "Europe/Berlin", Password: "dieter-demo-pass"},
-		{ID: "1005", Name: "Giulia Romano", Email: "giulia@example.com", Language: "it", TimeZone: "Europe/Rome", Password: "giulia-demo-pass"},
-		{ID: "1006", Name: "Noor de Vries", Email: "noor@example.com", Language: "nl", TimeZone: "Europe/Amsterdam", Password: "noor-demo-pass"},
+		{ID: "1001", Name: "Alice Martin", Email: "alice@example.com", Language: "en", TimeZone: "America/New_York", Password: "alice-demo-pass", Groups: []string{"customers"}},
+		{ID: "1002", Name: "Bruno Lefèvre", Email: "bruno@example.com", Language: "fr", TimeZone: "Europe/Paris", Password: "bruno-demo-pass", Groups: []string{"partners"}},
+		{ID: "1003", Name: "Carmen Ruiz", Email: "carmen@example.com", Language: "es", TimeZone: "America/Mexico_City", Password: "carmen-demo-pass", Groups: []string{"customers"}},
+		{ID: "1004", Name: "Dieter Schulz", Email: "dieter@example.com", Language: "de", TimeZone: "Europe/Berlin", Password: "dieter-demo-pass", Groups: []string{"partners"}},
+		{ID: "1005", Name: "Giulia Romano", Email: "giulia@example.com", Language: "it", TimeZone: "Europe/Rome", Password: "giulia-demo-pass", Groups: []string{"customers"}},
+		{ID: "1006", Name: "Noor de Vries", Email: "noor@example.com", Language: "nl", TimeZone: "Europe/Amsterdam", Password: "noor-demo-pass", Groups: []string{"partners"}},
+	}
+}
+
+// demoPolicies are the demo's policies, kept in code: partners must turn a
+// second factor on within 14 days of the first sign-in that found them
+// under the policy; customers are urged to.
+func demoPolicies() []policy.Policy {
+	return []policy.Policy{
+		{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 14},
+		{Name: "customers", Groups: []string{"customers"}, Level: policy.Recommended},
 	}
 }
 
 // account is a portal user as the portal keeps it: only the password hash.
 type account struct {
 	ID, Name, Email, TimeZone string
+	Groups                    []string
 	language                  atomic.Value // string: the preferred language, which the switcher changes
 	hash                      []byte
 }
@@ -45,7 +58,7 @@ func (a *account) Language() string {
 }
 
 func (a *account) mfaUser() portalmfa.User {
-	return portalmfa.User{ID: a.ID, Name: a.Name, Email: a.Email, Language: a.Language(), TimeZone: a.TimeZone}
+	return portalmfa.User{ID: a.ID, Name: a.Name, Email: a.Email, Language: a.Language(), TimeZone: a.TimeZone, Groups: a.Groups}
 }
 
 // directory is the portal's user list. The accounts are fixed; only their
@@ -72,7 +85,7 @@ func newDirectory(seeds []demoUser, cost int) (*directory, error) {
 		if err != nil {
 			return nil, fmt.Errorf("hashing the password of %s: %w", s.Email, err)
 		}
-		a := &account{ID: s.ID, Name: s.Name, Email: s.Email, TimeZone: s.TimeZone, hash: h}
+		a := &account{ID: s.ID, Name: s.Name, Email: s.Email, TimeZone: s.TimeZone, Groups: s.Groups, hash: h}
 		a.language.Store(s.Language)
 		d.byID[a.ID] = a
 		d.byEmail[normalizeEmail(a.Email)] = a

@@ -1,0 +1,230 @@
+package portalmfa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/portalmfa/portalmfa/policy"
+)
+
+// Policies: what administrators ask of groups of users (package policy).
+// A user's effective policy is the strictest of those in Config.Policies
+// and in the store ([PolicyStore]) that target the user's groups. It
+// decides what the security page urges, which factors count, by when one
+// must be on, how long a device may be trusted, and whether the last factor
+// may go.
+
+// PolicyStore is a Store that keeps policies an administrator makes. It is
+// optional: New looks for it; without it only Config.Policies apply.
+type PolicyStore = policy.Store
+
+// Errors of policies.
+var (
+	// ErrFactorNotAllowed: the user's policy does not count that kind of
+	// factor: it is neither offered nor accepted.
+	ErrFactorNotAllowed = errors.New("portalmfa: this kind of factor is not allowed by policy")
+	// ErrPolicyRequires: the user's policy requires a second factor, so the
+	// last one may not go.
+	ErrPolicyRequires = errors.New("portalmfa: a policy requires a second factor")
+)
+
+// PolicyState is where a user stands with the policies that target them.
+type PolicyState struct {
+	Policy   policy.Effective
+	Standing policy.Standing
+	Status   Status
+}
+
+// Decision is what a login needs after the password.
+type Decision int
+
+const (
+	// PasswordOnly: no second factor is on, and none is required yet: the
+	// host starts its session.
+	PasswordOnly Decision = iota
+	// Challenge: a second factor is on: the login goes to the challenge.
+	Challenge
+	// EnrollNow: no factor the policy counts is on and its deadline has
+	// passed: the host starts its session, confined to the security page
+	// until one is (httpx's Handler.Confine does that).
+	EnrollNow
+)
+
+func (d Decision) String() string {
+	switch d {
+	case PasswordOnly:
+		return "password-only"
+	case Challenge:
+		return "challenge"
+	case EnrollNow:
+		return "enroll-now"
+	}
+	return fmt.Sprintf("Decision(%d)", int(d))
+}
+
+// SignInDecision tells the host, after a correct password, what the login
+// needs: the challenge when a factor is on, else whether the user must
+// enroll now. On error the host must not let the user in: the error means
+// "try again later". It is [Service.SecondFactorRequired] with policies.
+func (s *Service) SignInDecision(ctx context.Context, u User) (Decision, error) {
+	ps, err := s.PolicyState(ctx, u)
+	switch {
+	case err != nil:
+		return 0, err
+	case ps.Status.Enabled():
+		return Challenge, nil
+	case ps.Standing == policy.Overdue:
+		return EnrollNow, nil
+	}
+	return PasswordOnly, nil
+}
+
+// PolicyState returns u's effective policy, where u stands with it now,
+// and u's factors.
+func (s *Service) PolicyState(ctx context.Context, u User) (PolicyState, error) {
+	st, err := s.Status(ctx, u.ID)
+	if err != nil {
+		return PolicyState{}, err
+	}
+	e, err := s.Policy(ctx, u)
+	if err != nil {
+		return PolicyState{}, err
+	}
+	return PolicyState{Policy: e, Standing: e.Standing(s.cfg.Now(), complies(st, e)), Status: st}, nil
+}
+
+// Overdue reports whether u's policy requires a second factor, past its
+// deadline, and none it counts is on: the user must enroll before anything
+// else. It reads the user's factors only when a policy requires one.
+func (s *Service) Overdue(ctx context.Context, u User) (bool, error) {
+	e, err := s.Policy(ctx, u)
+	if err != nil || e.Level != policy.Required || s.cfg.Now().Before(e.Deadline) {
+		return false, err
+	}
+	st, err := s.Status(ctx, u.ID)
+	if err != nil {
+		return false, err
+	}
+	return !complies(st, e), nil
+}
+
+// UserPolicy is the effective policy of the user of userID, whose groups
+// Config.LookupUser tells: for the challenge, which knows only the ID.
+func (s *Service) UserPolicy(ctx context.Context, userID string) (policy.Effective, error) {
+	return s.userPolicy(ctx, userID)
+}
+
+// complies reports whether a factor e counts is on (a fallback aside).
+func complies(st Status, e policy.Effective) bool {
+	return slices.ContainsFunc(st.Factors, func(f Factor) bool {
+		return f.State == On && !f.Fallback && e.Allows(string(f.Kind))
+	})
+}
+
+// Policy returns the effective policy of u: the strictest of those in
+// Config.Policies and in the store that target u's groups. The first time a
+// required policy with a grace period applies to u is recorded, and its
+// deadline counted from then.
+func (s *Service) Policy(ctx context.Context, u User) (policy.Effective, error) {
+	ps, err := s.Policies(ctx)
+	if err != nil {
+		return policy.Effective{}, err
+	}
+	var applied []policy.Applied
+	now := s.cfg.Now()
+	for _, p := range ps {
+		if !p.Targets(u.Groups) {
+			continue
+		}
+		a := policy.Applied{Policy: p, Since: now}
+		if p.Level == policy.Required && p.Deadline.IsZero() {
+			if s.policyStore == nil {
+				return policy.Effective{}, unavailable(errors.New("portalmfa: a grace period needs a PolicyStore to count from"))
+			}
+			if a.Since, err = s.policyStore.PolicyApplied(ctx, u.ID, p.Name, now); err != nil {
+				return policy.Effective{}, unavailable(err)
+			}
+		}
+		applied = append(applied, a)
+	}
+	return policy.Resolve(applied), nil
+}
+
+// Policies returns every policy: Config.Policies, then the store's, by
+// name. A stored policy of the same name as one in Config is ignored.
+func (s *Service) Policies(ctx context.Context) ([]policy.Policy, error) {
+	ps := slices.Clone(s.cfg.Policies)
+	if s.policyStore == nil {
+		return ps, nil
+	}
+	stored, err := s.policyStore.Policies(ctx)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	for _, p := range stored {
+		if !slices.ContainsFunc(s.cfg.Policies, func(q policy.Policy) bool { return q.Name == p.Name }) {
+			ps = append(ps, p)
+		}
+	}
+	return ps, nil
+}
+
+// userPolicy is the effective policy of the user of userID, whose groups
+// Config.LookupUser tells (without it, only policies for everyone apply).
+func (s *Service) userPolicy(ctx context.Context, userID string) (policy.Effective, error) {
+	if len(s.cfg.Policies) == 0 && s.policyStore == nil {
+		return policy.Effective{}, nil
+	}
+	u := User{ID: userID}
+	if s.cfg.LookupUser != nil {
+		found, err := s.cfg.LookupUser(ctx, userID)
+		if err != nil {
+			return policy.Effective{}, unavailable(fmt.Errorf("looking up the user: %w", err))
+		}
+		u.Groups = found.Groups
+	}
+	return s.Policy(ctx, u)
+}
+
+// allowed returns ErrFactorNotAllowed unless the user's policy counts
+// factors of kind k.
+func (s *Service) allowed(ctx context.Context, userID string, k FactorKind) error {
+	e, err := s.userPolicy(ctx, userID)
+	switch {
+	case err != nil:
+		return err
+	case !e.Allows(string(k)):
+		return ErrFactorNotAllowed
+	}
+	return nil
+}
+
+// trustFor is how long a device the user trusts now stays trusted: the
+// configured time, or less under the user's policy.
+func (s *Service) trustFor(ctx context.Context, userID string) (time.Duration, error) {
+	e, err := s.userPolicy(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	d := s.cfg.TrustDeviceFor
+	if e.TrustDays > 0 {
+		d = min(d, time.Duration(e.TrustDays)*24*time.Hour)
+	}
+	return d, nil
+}
+
+// validatePolicies checks Config.Policies: each valid, names unique.
+func validatePolicies(ps []policy.Policy) error {
+	for i, p := range ps {
+		if err := p.Validate(); err != nil {
+			return fmt.Errorf("portalmfa: Config.Policies[%d]: %w", i, err)
+		}
+		if slices.ContainsFunc(ps[:i], func(q policy.Policy) bool { return q.Name == p.Name }) {
+			return fmt.Errorf("portalmfa: Config.Policies: two policies named %q", p.Name)
+		}
+	}
+	return nil
+}
