@@ -41,6 +41,10 @@
 //     [Service.ResealSecrets] before an old key leaves Config.Keys; and a
 //     [Notifier] it may provide.
 //
+// Policies (package policy, from Config.Policies and a [PolicyStore]) say
+// what groups of users must do: [Service.SignInDecision],
+// [Service.PolicyState] and [Service.Overdue] tell where a user stands.
+//
 // Package httpx turns this into pages mounted at /my/security and a login
 // challenge; examples/portal shows a whole portal using it.
 //

@@ -20,12 +20,15 @@
 //	mux.Handle("/login/passkey/", http.StripPrefix("/login/passkey", mfa.Passwordless()))
 //
 //	// In the login handler, after the password:
-//	required, err := svc.SecondFactorRequired(ctx, userID)
+//	decision, err := svc.SignInDecision(ctx, user)
 //	if err != nil { /* "try again later"; never let the user in */ }
-//	if required {
-//		err = mfa.StartChallenge(w, r, userID) // sets the cookie, 303 to /login/2fa/
+//	if decision == portalmfa.Challenge {
+//		err = mfa.StartChallenge(w, r, user.ID) // sets the cookie, 303 to /login/2fa/
 //		return
 //	}
+//	// Otherwise start the session; for portalmfa.EnrollNow, Confine keeps
+//	// the user on the security page until a factor is on:
+//	handler := mfa.Confine(mux, "/logout")
 //
 // [http.ServeMux] redirects "/my/security" to "/my/security/" by itself;
 // with another router, add that redirect. Mounted elsewhere, set
@@ -132,6 +135,17 @@
 // Content-Security-Policy (our own files only, no inline script or style),
 // X-Frame-Options DENY, Referrer-Policy no-referrer and nosniff; pages are
 // Cache-Control: no-store.
+//
+// # Policies
+//
+// The overview shows the banner of the user's policy (id
+// portalmfa-banner): info when a factor is recommended, a warning with the
+// deadline and the days left while one is required, danger once overdue;
+// a policy's own text, in the page's language, replaces the default. Kinds
+// of factor the policy does not count are not offered there, nor at the
+// challenge, where a user left with none signs in with a backup code.
+// [Handler.Confine] redirects every other request of an overdue user to
+// the overview.
 //
 // # Backup codes
 //
