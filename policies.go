@@ -228,3 +228,97 @@ func validatePolicies(ps []policy.Policy) error {
 	}
 	return nil
 }
+
+// Errors of an administrator's changes to policies.
+var (
+	// ErrNoPolicyStore: the store keeps no policies ([PolicyStore]).
+	ErrNoPolicyStore = errors.New("portalmfa: the store keeps no policies")
+	// ErrPolicyInConfig: the policy of that name is kept in Config.Policies,
+	// in code, and cannot be changed or deleted from the store.
+	ErrPolicyInConfig = errors.New("portalmfa: this policy is kept in the configuration")
+	// ErrUnknownPolicy: no stored policy of that name.
+	ErrUnknownPolicy = policy.ErrNotFound
+	// ErrNoUserList: Config.ListUsers is not set.
+	ErrNoUserList = errors.New("portalmfa: Config.ListUsers is not set")
+)
+
+// SavePolicy stores p, an administrator's policy, creating it or
+// replacing the stored policy of its name (whose grace periods go on from
+// when they began). It returns an error wrapping [policy.ErrInvalid] for a
+// policy that does not validate.
+func (s *Service) SavePolicy(ctx context.Context, p policy.Policy) error {
+	if err := s.storedPolicy(p.Name); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := s.policyStore.SavePolicy(ctx, p); err != nil {
+		return unavailable(err)
+	}
+	s.log.InfoContext(ctx, "portalmfa: policy saved", "policy", p.Name, "level", p.Level.String())
+	return nil
+}
+
+// DeletePolicy removes the stored policy of that name, and the record of
+// whom it applied to: added again, its grace periods start afresh.
+func (s *Service) DeletePolicy(ctx context.Context, name string) error {
+	if err := s.storedPolicy(name); err != nil {
+		return err
+	}
+	switch err := s.policyStore.DeletePolicy(ctx, name); {
+	case errors.Is(err, policy.ErrNotFound):
+		return ErrUnknownPolicy
+	case err != nil:
+		return unavailable(err)
+	}
+	s.log.InfoContext(ctx, "portalmfa: policy deleted", "policy", name)
+	return nil
+}
+
+// storedPolicy reports whether the policy of that name may be changed in
+// the store.
+func (s *Service) storedPolicy(name string) error {
+	switch {
+	case s.policyStore == nil:
+		return ErrNoPolicyStore
+	case slices.ContainsFunc(s.cfg.Policies, func(q policy.Policy) bool { return q.Name == name }):
+		return ErrPolicyInConfig
+	}
+	return nil
+}
+
+// UserQuery asks the host for a page of its users (Config.ListUsers).
+type UserQuery struct {
+	// Search is text the host matches as it sees fit (a name, an email
+	// address); "" for every user.
+	Search string
+	// Offset and Limit page the list, in an order the host keeps stable.
+	Offset, Limit int
+}
+
+// usersPage is how many users are asked for at once when all are walked.
+const usersPage = 500
+
+// PolicyTargets counts the host's users p targets, walking them through
+// Config.ListUsers: the preview of a policy before it is saved.
+func (s *Service) PolicyTargets(ctx context.Context, p policy.Policy) (int, error) {
+	if s.cfg.ListUsers == nil {
+		return 0, ErrNoUserList
+	}
+	n := 0
+	for offset := 0; ; offset += usersPage {
+		us, total, err := s.cfg.ListUsers(ctx, UserQuery{Offset: offset, Limit: usersPage})
+		if err != nil {
+			return 0, unavailable(fmt.Errorf("listing users: %w", err))
+		}
+		for _, u := range us {
+			if p.Targets(u.Groups) {
+				n++
+			}
+		}
+		if len(us) == 0 || offset+len(us) >= total {
+			return n, nil
+		}
+	}
+}

@@ -2,6 +2,7 @@ package portalmfa_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -146,4 +147,57 @@ func TestPoliciesInConfig(t *testing.T) {
 			assert.ErrorContains(t, err, "Config.Policies")
 		})
 	}
+}
+
+// An administrator's policies: saved (validated), replaced, deleted; the
+// policies in code stay as they are; the preview counts whom a policy
+// targets, walking the host's users page by page.
+func TestAdministratorPolicies(t *testing.T) {
+	ctx := context.Background()
+	var users []portalmfa.User
+	for i := range 1234 {
+		g := []string{"customers"}
+		if i%3 == 0 {
+			g = []string{"partners"}
+		}
+		users = append(users, portalmfa.User{ID: fmt.Sprintf("u-%d", i), Groups: g})
+	}
+	pages := 0
+	f := newFixtureWith(t, func(c *portalmfa.Config) {
+		c.Policies = []policy.Policy{{Name: "in-code", Everyone: true}}
+		c.ListUsers = func(_ context.Context, q portalmfa.UserQuery) ([]portalmfa.User, int, error) {
+			pages++
+			end := min(q.Offset+q.Limit, len(users))
+			return users[q.Offset:end], len(users), nil
+		}
+	})
+	p := policy.Policy{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 14}
+	n, err := f.svc.PolicyTargets(ctx, p)
+	require.NoError(t, err)
+	assert.Equal(t, 412, n)
+	assert.Equal(t, 3, pages, "500 at a time")
+
+	require.NoError(t, f.svc.SavePolicy(ctx, p))
+	ps, err := f.svc.Policies(ctx)
+	require.NoError(t, err)
+	require.Len(t, ps, 2)
+	assert.Equal(t, "in-code", ps[0].Name)
+	assert.Equal(t, p.GraceDays, ps[1].GraceDays)
+
+	p.GraceDays = 7
+	require.NoError(t, f.svc.SavePolicy(ctx, p), "replaced")
+	ps, _ = f.svc.Policies(ctx)
+	assert.Equal(t, 7, ps[1].GraceDays)
+
+	assert.ErrorIs(t, f.svc.SavePolicy(ctx, policy.Policy{Name: "x"}), policy.ErrInvalid)
+	assert.ErrorIs(t, f.svc.SavePolicy(ctx, policy.Policy{Name: "in-code", Everyone: true, Level: policy.Required}), portalmfa.ErrPolicyInConfig)
+	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "in-code"), portalmfa.ErrPolicyInConfig)
+	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "nope"), portalmfa.ErrUnknownPolicy)
+	require.NoError(t, f.svc.DeletePolicy(ctx, "partners"))
+	ps, _ = f.svc.Policies(ctx)
+	assert.Len(t, ps, 1)
+
+	g := newFixture(t, nil)
+	_, err = g.svc.PolicyTargets(ctx, p)
+	assert.ErrorIs(t, err, portalmfa.ErrNoUserList)
 }

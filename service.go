@@ -125,6 +125,10 @@ type Config struct {
 	// Codes turns on codes sent by SMS or email, each when its sender is
 	// set; the Store must then keep them ([CodeStore]). Optional: none.
 	Codes CodesConfig
+	// ListUsers lists the host's users, a page at a time, with their
+	// groups, and how many match the query in all: for the administrator's
+	// side ([Service.PolicyTargets]). Optional.
+	ListUsers func(ctx context.Context, q UserQuery) (users []User, total int, err error)
 	// Policies are policies kept in code, beside those an administrator
 	// stores ([PolicyStore]); a stored one of the same name is ignored.
 	// Policies that target groups need LookupUser, which tells a user's
