@@ -205,16 +205,17 @@ func (s *Service) removeFactor(ctx context.Context, userID, proof string, k Fact
 		if err != nil {
 			return err
 		}
+		// A required policy keeps the last factor it counts, and the last
+		// factor at all: checked before the proof, so no one types a
+		// password for a refusal.
+		if e, err := s.UserPolicy(ctx, userID); err != nil {
+			return err
+		} else if e.Level == policy.Required && !st.Factor(k).Fallback &&
+			(st.Credentials() <= 1 || (e.Allows(string(k)) && allowedCredentials(st, e) <= 1)) {
+			return ErrPolicyRequires
+		}
 		if err := s.checkProof(userID, proof, removalNeed(st, k)); err != nil {
 			return err
-		}
-		if st.Credentials() <= 1 && !st.Factor(k).Fallback {
-			// The last one: 2FA goes with it, unless a policy requires it.
-			if e, err := s.userPolicy(ctx, userID); err != nil {
-				return err
-			} else if e.Level == policy.Required {
-				return ErrPolicyRequires
-			}
 		}
 		wasOn := st.Enabled()
 		if err := remove(); err != nil {
@@ -274,6 +275,18 @@ func (s *Service) exclusive(ctx context.Context, userID string, f func() error) 
 		}
 	}()
 	return f()
+}
+
+// allowedCredentials counts what the user can pass the challenge with
+// under e: the factors on that it counts, each passkey apart.
+func allowedCredentials(st Status, e policy.Effective) int {
+	n := 0
+	for _, f := range st.Factors {
+		if f.State == On && !f.Fallback && e.Allows(string(f.Kind)) {
+			n += f.Count
+		}
+	}
+	return n
 }
 
 // removalNeed is the verification that removing one factor of kind k

@@ -490,6 +490,11 @@ func (s *Service) FinishPasswordless(ctx context.Context, token string, response
 		return "", unavailable(err)
 	}
 	userID = pk.UserID
+	// A passkey the user's policy does not count signs no one in, and
+	// counts nothing.
+	if err := s.allowed(ctx, userID, FactorPasskey); err != nil {
+		return "", err
+	}
 	defer func() { s.recordAttempt(ctx, userID, c, history.Passkey, err) }()
 	if err := s.refuseIfLocked(ctx, userID, c, loginPasskey, ipKey, userLimitKey(userID)); err != nil {
 		return "", err

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/portalmfa/portalmfa/oob"
 	"github.com/portalmfa/portalmfa/policy"
 )
 
@@ -83,15 +84,21 @@ func (s *Service) SignInDecision(ctx context.Context, u User) (Decision, error) 
 }
 
 // PolicyState returns u's effective policy, where u stands with it now,
-// and u's factors.
+// and u's factors. A required policy's grace period starts the first time
+// u is found short of it, not before: a user who complies starts none.
 func (s *Service) PolicyState(ctx context.Context, u User) (PolicyState, error) {
 	st, err := s.Status(ctx, u.ID)
 	if err != nil {
 		return PolicyState{}, err
 	}
-	e, err := s.Policy(ctx, u)
+	e, err := s.policy(ctx, u, false)
 	if err != nil {
 		return PolicyState{}, err
+	}
+	if !complies(st, e) && e.Level == policy.Required {
+		if e, err = s.policy(ctx, u, true); err != nil { // the deadline, counted from the first time
+			return PolicyState{}, err
+		}
 	}
 	return PolicyState{Policy: e, Standing: e.Standing(s.cfg.Now(), complies(st, e)), Status: st}, nil
 }
@@ -100,21 +107,30 @@ func (s *Service) PolicyState(ctx context.Context, u User) (PolicyState, error) 
 // deadline, and none it counts is on: the user must enroll before anything
 // else. It reads the user's factors only when a policy requires one.
 func (s *Service) Overdue(ctx context.Context, u User) (bool, error) {
-	e, err := s.Policy(ctx, u)
-	if err != nil || e.Level != policy.Required || s.cfg.Now().Before(e.Deadline) {
+	e, err := s.policy(ctx, u, false)
+	if err != nil || e.Level != policy.Required {
 		return false, err
 	}
-	st, err := s.Status(ctx, u.ID)
-	if err != nil {
-		return false, err
-	}
-	return !complies(st, e), nil
+	ps, err := s.PolicyState(ctx, u)
+	return ps.Standing == policy.Overdue, err
 }
 
 // UserPolicy is the effective policy of the user of userID, whose groups
 // Config.LookupUser tells: for the challenge, which knows only the ID.
+// Its deadline is not meant to be read: see [Service.PolicyState].
 func (s *Service) UserPolicy(ctx context.Context, userID string) (policy.Effective, error) {
-	return s.userPolicy(ctx, userID)
+	if len(s.cfg.Policies) == 0 && s.policyStore == nil {
+		return policy.Effective{}, nil
+	}
+	u := User{ID: userID}
+	if s.cfg.LookupUser != nil {
+		found, err := s.cfg.LookupUser(ctx, userID)
+		if err != nil {
+			return policy.Effective{}, unavailable(fmt.Errorf("looking up the user: %w", err))
+		}
+		u.Groups = found.Groups
+	}
+	return s.policy(ctx, u, false)
 }
 
 // complies reports whether a factor e counts is on (a fallback aside).
@@ -125,10 +141,17 @@ func complies(st Status, e policy.Effective) bool {
 }
 
 // Policy returns the effective policy of u: the strictest of those in
-// Config.Policies and in the store that target u's groups. The first time a
-// required policy with a grace period applies to u is recorded, and its
-// deadline counted from then.
+// Config.Policies and in the store that target u's groups. A required
+// policy with a grace period counts it from when it first applied to u,
+// which this records (see [Service.PolicyState], which records it only
+// for a user found short).
 func (s *Service) Policy(ctx context.Context, u User) (policy.Effective, error) {
+	return s.policy(ctx, u, true)
+}
+
+// policy is Policy, recording when a grace period starts only when
+// record is true: otherwise such a period is counted from now.
+func (s *Service) policy(ctx context.Context, u User, record bool) (policy.Effective, error) {
 	ps, err := s.Policies(ctx)
 	if err != nil {
 		return policy.Effective{}, err
@@ -140,10 +163,7 @@ func (s *Service) Policy(ctx context.Context, u User) (policy.Effective, error) 
 			continue
 		}
 		a := policy.Applied{Policy: p, Since: now}
-		if p.Level == policy.Required && p.Deadline.IsZero() {
-			if s.policyStore == nil {
-				return policy.Effective{}, unavailable(errors.New("portalmfa: a grace period needs a PolicyStore to count from"))
-			}
+		if record && p.Level == policy.Required && p.Deadline.IsZero() {
 			if a.Since, err = s.policyStore.PolicyApplied(ctx, u.ID, p.Name, now); err != nil {
 				return policy.Effective{}, unavailable(err)
 			}
@@ -152,6 +172,10 @@ func (s *Service) Policy(ctx context.Context, u User) (policy.Effective, error) 
 	}
 	return policy.Resolve(applied), nil
 }
+
+// ConfigPolicies are Config.Policies: policies kept in code, which the
+// store cannot change.
+func (s *Service) ConfigPolicies() []policy.Policy { return slices.Clone(s.cfg.Policies) }
 
 // Policies returns every policy: Config.Policies, then the store's, by
 // name. A stored policy of the same name as one in Config is ignored.
@@ -172,27 +196,10 @@ func (s *Service) Policies(ctx context.Context) ([]policy.Policy, error) {
 	return ps, nil
 }
 
-// userPolicy is the effective policy of the user of userID, whose groups
-// Config.LookupUser tells (without it, only policies for everyone apply).
-func (s *Service) userPolicy(ctx context.Context, userID string) (policy.Effective, error) {
-	if len(s.cfg.Policies) == 0 && s.policyStore == nil {
-		return policy.Effective{}, nil
-	}
-	u := User{ID: userID}
-	if s.cfg.LookupUser != nil {
-		found, err := s.cfg.LookupUser(ctx, userID)
-		if err != nil {
-			return policy.Effective{}, unavailable(fmt.Errorf("looking up the user: %w", err))
-		}
-		u.Groups = found.Groups
-	}
-	return s.Policy(ctx, u)
-}
-
 // allowed returns ErrFactorNotAllowed unless the user's policy counts
 // factors of kind k.
 func (s *Service) allowed(ctx context.Context, userID string, k FactorKind) error {
-	e, err := s.userPolicy(ctx, userID)
+	e, err := s.UserPolicy(ctx, userID)
 	switch {
 	case err != nil:
 		return err
@@ -202,10 +209,11 @@ func (s *Service) allowed(ctx context.Context, userID string, k FactorKind) erro
 	return nil
 }
 
-// trustFor is how long a device the user trusts now stays trusted: the
-// configured time, or less under the user's policy.
-func (s *Service) trustFor(ctx context.Context, userID string) (time.Duration, error) {
-	e, err := s.userPolicy(ctx, userID)
+// TrustPeriod is how long a device the user trusts now stays trusted:
+// Config.TrustDeviceFor, or less under the user's policy; for the "trust
+// this device for N days" label and the cookie.
+func (s *Service) TrustPeriod(ctx context.Context, userID string) (time.Duration, error) {
+	e, err := s.UserPolicy(ctx, userID)
 	if err != nil {
 		return 0, err
 	}
@@ -216,10 +224,12 @@ func (s *Service) trustFor(ctx context.Context, userID string) (time.Duration, e
 	return d, nil
 }
 
-// validatePolicies checks Config.Policies: each valid, names unique.
-func validatePolicies(ps []policy.Policy) error {
+// validatePolicies checks Config.Policies: each valid and one the
+// Service can hold a user to, names unique.
+func (s *Service) validatePolicies() error {
+	ps := s.cfg.Policies
 	for i, p := range ps {
-		if err := p.Validate(); err != nil {
+		if err := s.checkPolicy(p); err != nil {
 			return fmt.Errorf("portalmfa: Config.Policies[%d]: %w", i, err)
 		}
 		if slices.ContainsFunc(ps[:i], func(q policy.Policy) bool { return q.Name == p.Name }) {
@@ -227,6 +237,44 @@ func validatePolicies(ps []policy.Policy) error {
 		}
 	}
 	return nil
+}
+
+// ErrPolicyUnmet: a policy this Service could not hold a user to.
+var ErrPolicyUnmet = errors.New("portalmfa: policy cannot be met")
+
+// checkPolicy validates p, and refuses what would strand its users: groups
+// the Service cannot learn at the challenge (no Config.LookupUser), a grace
+// period with no store to count it in, factors none of which the Service
+// offers.
+func (s *Service) checkPolicy(p policy.Policy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case !p.Everyone && s.cfg.LookupUser == nil:
+		return fmt.Errorf("%w: it targets groups, which need Config.LookupUser", ErrPolicyUnmet)
+	case p.Level == policy.Required && p.Deadline.IsZero() && s.policyStore == nil:
+		return fmt.Errorf("%w: a grace period needs a store that keeps policies", ErrPolicyUnmet)
+	case len(p.Allowed) > 0 && !slices.ContainsFunc(p.Allowed, s.offers):
+		return fmt.Errorf("%w: no factor it allows is offered", ErrPolicyUnmet)
+	}
+	return nil
+}
+
+// offers reports whether the Service offers factors of kind (a
+// policy's name of a kind).
+func (s *Service) offers(kind string) bool {
+	switch FactorKind(kind) {
+	case FactorTOTP:
+		return true
+	case FactorPasskey:
+		return s.passkeys != nil
+	case FactorSMS:
+		return s.CodesOn(oob.SMS)
+	case FactorEmail:
+		return s.CodesOn(oob.Email) && s.EmailAlone()
+	}
+	return false
 }
 
 // Errors of an administrator's changes to policies.
@@ -250,7 +298,7 @@ func (s *Service) SavePolicy(ctx context.Context, p policy.Policy) error {
 	if err := s.storedPolicy(p.Name); err != nil {
 		return err
 	}
-	if err := p.Validate(); err != nil {
+	if err := s.checkPolicy(p); err != nil {
 		return err
 	}
 	if err := s.policyStore.SavePolicy(ctx, p); err != nil {
@@ -300,25 +348,28 @@ type UserQuery struct {
 // usersPage is how many users are asked for at once when all are walked.
 const usersPage = 500
 
-// PolicyTargets counts the host's users p targets, walking them through
-// Config.ListUsers: the preview of a policy before it is saved.
-func (s *Service) PolicyTargets(ctx context.Context, p policy.Policy) (int, error) {
+// PolicyTargets counts, for each of ps, the host's users it targets,
+// walking them once through Config.ListUsers: the console's preview.
+func (s *Service) PolicyTargets(ctx context.Context, ps ...policy.Policy) ([]int, error) {
 	if s.cfg.ListUsers == nil {
-		return 0, ErrNoUserList
+		return nil, ErrNoUserList
 	}
-	n := 0
-	for offset := 0; ; offset += usersPage {
+	counts := make([]int, len(ps))
+	for offset := 0; ; {
 		us, total, err := s.cfg.ListUsers(ctx, UserQuery{Offset: offset, Limit: usersPage})
 		if err != nil {
-			return 0, unavailable(fmt.Errorf("listing users: %w", err))
+			return nil, unavailable(fmt.Errorf("listing users: %w", err))
 		}
 		for _, u := range us {
-			if p.Targets(u.Groups) {
-				n++
+			for i, p := range ps {
+				if p.Targets(u.Groups) {
+					counts[i]++
+				}
 			}
 		}
-		if len(us) == 0 || offset+len(us) >= total {
-			return n, nil
+		offset += len(us) // a host may give fewer than asked
+		if len(us) == 0 || offset >= total {
+			return counts, nil
 		}
 	}
 }

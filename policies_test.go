@@ -76,7 +76,7 @@ func TestDisallowedFactor(t *testing.T) {
 	})
 	secret := f.enroll(t, alice)
 
-	g := newFixtureWith(t, func(cfg *portalmfa.Config) { withPolicies(groups, keysOnly)(cfg); cfg.Store = f.store })
+	g := newFixtureWith(t, withPasskeys(func(cfg *portalmfa.Config) { withPolicies(groups, keysOnly)(cfg); cfg.Store = f.store }))
 	g.clock.Add(totp.Period)
 	assert.ErrorIs(t, g.svc.VerifyTOTP(ctx, alice.ID, totp.Code(secret, g.clock.Now()), c), portalmfa.ErrFactorNotAllowed)
 	locked, err := g.svc.LockedOut(ctx, alice.ID)
@@ -164,7 +164,7 @@ func TestAdministratorPolicies(t *testing.T) {
 	}
 	pages := 0
 	f := newFixtureWith(t, func(c *portalmfa.Config) {
-		c.Policies = []policy.Policy{{Name: "in-code", Everyone: true}}
+		withPolicies(nil, policy.Policy{Name: "in-code", Everyone: true})(c)
 		c.ListUsers = func(_ context.Context, q portalmfa.UserQuery) ([]portalmfa.User, int, error) {
 			pages++
 			end := min(q.Offset+q.Limit, len(users))
@@ -172,10 +172,10 @@ func TestAdministratorPolicies(t *testing.T) {
 		}
 	})
 	p := policy.Policy{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 14}
-	n, err := f.svc.PolicyTargets(ctx, p)
+	n, err := f.svc.PolicyTargets(ctx, p, policy.Policy{Name: "all", Everyone: true})
 	require.NoError(t, err)
-	assert.Equal(t, 412, n)
-	assert.Equal(t, 3, pages, "500 at a time")
+	assert.Equal(t, []int{412, 1234}, n)
+	assert.Equal(t, 3, pages, "once, 500 at a time")
 
 	require.NoError(t, f.svc.SavePolicy(ctx, p))
 	ps, err := f.svc.Policies(ctx)
@@ -200,4 +200,52 @@ func TestAdministratorPolicies(t *testing.T) {
 	g := newFixture(t, nil)
 	_, err = g.svc.PolicyTargets(ctx, p)
 	assert.ErrorIs(t, err, portalmfa.ErrNoUserList)
+	assert.ErrorIs(t, g.svc.SavePolicy(ctx, p), portalmfa.ErrPolicyUnmet, "groups without LookupUser")
+	keys := policy.Policy{Name: "keys", Everyone: true, Allowed: []string{"passkey", "sms"}}
+	assert.ErrorIs(t, g.svc.SavePolicy(ctx, keys), portalmfa.ErrPolicyUnmet, "no passkeys, no SMS here")
+}
+
+// A passkey the user's policy does not count signs no one in without the
+// password either.
+func TestPasswordlessUnderPolicy(t *testing.T) {
+	ctx := context.Background()
+	f := newFixtureWith(t, withPasskeys(nil))
+	a := newAuthenticator()
+	_, err := f.addPasskey(t, a, alice, f.proof(t, alice.ID))
+	require.NoError(t, err)
+	appOnly := policy.Policy{Name: "app", Everyone: true, Allowed: []string{"totp"}}
+	g := newFixtureWith(t, withPasskeys(func(c *portalmfa.Config) { withPolicies(nil, appOnly)(c); c.Store = f.store }))
+	cer, err := g.svc.BeginPasswordless(ctx, false)
+	require.NoError(t, err)
+	resp, err := a.Get(cer.Options)
+	require.NoError(t, err)
+	userID, err := g.svc.FinishPasswordless(ctx, cer.Token, resp, portalmfa.Client{IP: "192.0.2.1"})
+	assert.ErrorIs(t, err, portalmfa.ErrFactorNotAllowed)
+	assert.Empty(t, userID)
+}
+
+// A required policy keeps the last factor it counts, though another it does
+// not count stays; and a user who complies starts no grace period.
+func TestRequiredKeepsTheLastAllowedFactor(t *testing.T) {
+	ctx := context.Background()
+	c := portalmfa.Client{IP: "192.0.2.1"}
+	keys := policy.Policy{Name: "keys", Everyone: true, Level: policy.Required, GraceDays: 3, Allowed: []string{"passkey"}}
+	before := newFixtureWith(t, withPasskeys(nil)) // the app and a passkey, before the policy
+	_, codes := before.enrollWithCodes(t, alice)
+	_, err := before.addPasskey(t, newAuthenticator(), alice, before.codeProof(t, alice.ID, codes[0]))
+	require.NoError(t, err)
+	f := newFixtureWith(t, withPasskeys(func(cfg *portalmfa.Config) { withPolicies(nil, keys)(cfg); cfg.Store = before.store }))
+	ps := mustPasskeys(t, f, alice.ID)
+	assert.ErrorIs(t, f.svc.DeletePasskey(ctx, alice.ID, ps[0].ID, f.codeProof(t, alice.ID, codes[1]), c), portalmfa.ErrPolicyRequires)
+	require.NoError(t, f.svc.RemoveTOTP(ctx, alice.ID, f.codeProof(t, alice.ID, codes[2]), c), "the app does not count")
+
+	st, err := f.svc.PolicyState(ctx, alice)
+	require.NoError(t, err)
+	assert.Equal(t, policy.Free, st.Standing)
+	spy := f.store.(interface {
+		PolicyApplied(context.Context, string, string, time.Time) (time.Time, error)
+	})
+	first, err := spy.PolicyApplied(ctx, alice.ID, "keys", f.clock.Now().Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, f.clock.Now().Add(time.Hour), first, "alice complied: no grace period was started")
 }

@@ -163,8 +163,9 @@ type Config struct {
 	// Notifier tells users what happened to their account. Optional: none.
 	Notifier Notifier
 	// LookupUser returns the host's user of an ID, so notifications carry
-	// the user's name, email and language, and the login challenge speaks
-	// the user's language. Optional.
+	// the user's name, email and language, the login challenge speaks the
+	// user's language, and policies that target groups know the user's
+	// (Groups). Optional; required by such policies.
 	LookupUser func(ctx context.Context, userID string) (User, error)
 
 	// LowBackupCodes is the number of unused backup codes at or below
@@ -332,9 +333,6 @@ func New(cfg Config) (*Service, error) {
 	if s.codesSealer, err = totp.NewSealer(codesKeys...); err != nil {
 		return nil, fmt.Errorf("portalmfa: Config.Keys: %w", err)
 	}
-	if err := validatePolicies(cfg.Policies); err != nil {
-		return nil, err
-	}
 	s.policyStore, _ = cfg.Store.(PolicyStore)
 	s.resealer, _ = cfg.Store.(totp.ResealStore)
 	s.tx, _ = cfg.Store.(TxStore)
@@ -357,6 +355,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cs, ok := cfg.Store.(CodeStore); ok {
 		s.factors = append(s.factors, codesFactor{cs})
+	}
+	if err := s.validatePolicies(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

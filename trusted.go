@@ -20,7 +20,7 @@ var ErrUnknownDevice = devices.ErrUnknownDevice
 // token for the browser's cookie (the store keeps only its hash) and when it
 // expires.
 func (s *Service) TrustDevice(ctx context.Context, userID string, c Client) (token string, expires time.Time, err error) {
-	trust, err := s.trustFor(ctx, userID)
+	trust, err := s.TrustPeriod(ctx, userID)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -47,13 +47,6 @@ func (s *Service) TrustDevice(ctx context.Context, userID string, c Client) (tok
 // gets an ID no device has.
 func (s *Service) DeviceID(token string) string { return devices.IDForToken(token) }
 
-// TrustPeriod is how long a device the user trusts now stays trusted:
-// Config.TrustDeviceFor, or less under the user's policy; for the "trust
-// this device for N days" label and the cookie.
-func (s *Service) TrustPeriod(ctx context.Context, userID string) (time.Duration, error) {
-	return s.trustFor(ctx, userID)
-}
-
 // UseTrustedDevice lets a login skip the second factor when token belongs
 // to a device this user trusted, not revoked nor expired. Call it only after
 // the user's password was checked: the token stands in for the second
@@ -74,7 +67,7 @@ func (s *Service) UseTrustedDevice(ctx context.Context, userID, token string, c 
 		return unavailable(err)
 	}
 	// A policy's cap holds for devices trusted before it, too.
-	trust, err := s.trustFor(ctx, userID)
+	trust, err := s.TrustPeriod(ctx, userID)
 	if err != nil {
 		return err
 	}

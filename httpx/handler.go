@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,15 @@ type Config struct {
 	// ChallengePath is where the host mounts [Handler.Challenge]; the
 	// pending-login cookie is scoped to it. Optional: "/login/2fa".
 	ChallengePath string
+	// CurrentAdmin returns the administrator signed in to the host's
+	// administration, and false for anyone else: the console
+	// ([Handler.Admin]) serves only them. Mount the console behind the
+	// host's own administrator authentication too. Optional: no console
+	// (it answers 404).
+	CurrentAdmin func(r *http.Request) (name string, ok bool)
+	// AdminPath is where the host mounts [Handler.Admin]. Optional:
+	// "/admin/2fa".
+	AdminPath string
 	// EndOtherSessions ends every session of userID but the one of r: after
 	// "this wasn't me", whoever made the attempt knew the password and may
 	// be signed in. Optional: the host's sessions are left as they are.
@@ -116,7 +126,7 @@ type Handler struct {
 	pages  [numKinds][]map[string]*template.Template
 	static map[string]staticFile
 
-	security, challenge, passwordless http.Handler
+	security, challenge, passwordless, admin http.Handler
 
 	// proxyWarning, with the default ClientIP, warns once that requests
 	// come through a proxy: then every client has the proxy's address.
@@ -168,8 +178,12 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.PasswordlessPath, err = mountPath("PasswordlessPath", cfg.PasswordlessPath, "/login/passkey"); err != nil {
 		return nil, err
 	}
-	if cfg.SecurityPath == cfg.ChallengePath || cfg.PasswordlessPath == cfg.SecurityPath || cfg.PasswordlessPath == cfg.ChallengePath {
-		return nil, errors.New("httpx: Config.SecurityPath, ChallengePath and PasswordlessPath must differ")
+	if cfg.AdminPath, err = mountPath("AdminPath", cfg.AdminPath, "/admin/2fa"); err != nil {
+		return nil, err
+	}
+	paths := []string{cfg.SecurityPath, cfg.ChallengePath, cfg.PasswordlessPath, cfg.AdminPath}
+	if len(slices.Compact(slices.Sorted(slices.Values(paths)))) != len(paths) {
+		return nil, errors.New("httpx: Config.SecurityPath, ChallengePath, PasswordlessPath and AdminPath must differ")
 	}
 	defaultClientIP := false
 	if cfg.ClientIP == nil {
@@ -208,6 +222,7 @@ func New(cfg Config) (*Handler, error) {
 	h.security = h.securityHandler()
 	h.challenge = h.challengeHandler()
 	h.passwordless = h.passwordlessHandler()
+	h.admin = h.adminHandler()
 	return h, nil
 }
 

@@ -248,7 +248,7 @@ func (h *Handler) codesRemoved(w http.ResponseWriter, r *http.Request, u portalm
 	case isUserError(err, portalmfa.ErrNotEnrolled), isUserError(err, portalmfa.ErrCodesOff):
 		h.to(w, r, "/")
 	default:
-		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		h.refusal(w, r, u, lang, err)
 	}
 }
 
@@ -280,7 +280,7 @@ func (h *Handler) enableEmail(w http.ResponseWriter, r *http.Request, u portalmf
 	case isUserError(err, portalmfa.ErrEmailNeedsFactor):
 		h.showOverview(w, r, u, lang, http.StatusConflict, &alert{Kind: "warning", Text: h.text(lang, msgEmailNeedFactor), For: "portalmfa-email"}, "")
 	default:
-		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		h.refusal(w, r, u, lang, err)
 	}
 }
 

@@ -60,7 +60,7 @@ func (h *Handler) showAddPasskey(w http.ResponseWriter, r *http.Request, u porta
 		h.showOverview(w, r, u, lang, http.StatusConflict, &alert{Kind: "warning", Text: h.text(lang, msgPasskeyTooMany)}, "")
 		return
 	default:
-		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		h.refusal(w, r, u, lang, err)
 		return
 	}
 	h.setCeremony(w, r, h.cfg.SecurityPath, c)
@@ -147,7 +147,7 @@ func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, u portal
 	case isUserError(err, portalmfa.ErrUnknownPasskey):
 		h.to(w, r, "/#portalmfa-passkeys")
 	default:
-		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		h.refusal(w, r, u, lang, err)
 	}
 }
 

@@ -18,7 +18,20 @@ const (
 	msgBannerRecommended = "security.banner.recommended"
 	msgBannerRequired    = "security.banner.required" // plural, in days left
 	msgBannerOverdue     = "security.banner.overdue"
+	msgPolicyRequires    = "error.policy.requires"
+	msgPolicyNotAllowed  = "error.policy.not_allowed"
 )
+
+// refusal answers an error of a change on the security page: a policy's
+// refusal is said on the overview, anything else is a failure of ours.
+func (h *Handler) refusal(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int, err error) {
+	if isUserError(err, portalmfa.ErrPolicyRequires) || isUserError(err, portalmfa.ErrFactorNotAllowed) {
+		status, a := h.userProblem(w, r, lang, err)
+		h.showOverview(w, r, u, lang, status, a, "")
+		return
+	}
+	h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+}
 
 // banner is the security page's banner of the user's policy: info while a
 // factor is recommended, a warning with the deadline and the days left

@@ -146,3 +146,14 @@ func TestPolicyHidesFactors(t *testing.T) {
 	assert.NotContains(t, body, "/my/security/totp/begin", "the app is not offered")
 	assert.Contains(t, body, "/my/security/passkeys/add")
 }
+
+// A required policy's refusal to let the last factor go is said on the
+// page, before any password is asked for.
+func TestPolicyKeepsTheLastFactorPage(t *testing.T) {
+	hs := newPolicyHost(t, partners)
+	hs.enroll("alice")
+	w := hs.do(http.MethodPost, "/my/security/totp/disable", form(), as("alice"))
+	assert.Equal(t, http.StatusConflict, w.Code)
+	assert.Contains(t, pageText(w), "Your organisation requires two-factor authentication, and this is the last of your methods it accepts.")
+	assert.Equal(t, portalmfa.On, hs.status("alice").Factor(portalmfa.FactorTOTP).State)
+}

@@ -30,14 +30,18 @@ type kind int
 const (
 	kindSecurity kind = iota
 	kindChallenge
+	kindAdmin
 	numKinds
 )
 
 // pages returns the pages of a handler. Each is parsed with layout.html and
 // partials.html into a set of its own, since every page defines "content".
 func (k kind) pages() []string {
-	if k == kindChallenge {
+	switch k {
+	case kindChallenge:
 		return []string{"challenge.html", "backup.html", "backup-used.html", "sent.html", "error.html"}
+	case kindAdmin:
+		return []string{"admin-policies.html", "admin-policy.html", "admin-delete.html", "error.html"}
 	}
 	return []string{"overview.html", "setup.html", "codes.html", "confirm.html", "regenerate.html",
 		"verify.html", "remove.html", "passkey-add.html", "phone-add.html", "phone-confirm.html", "email-on.html", "not-me.html", "error.html"}
@@ -73,6 +77,13 @@ type view struct {
 	// turns 2FA off.
 	Remove, Action, PasskeyName string
 	LastFactor                  bool
+
+	// The console: its policies, the policy form, the kinds of factor a
+	// policy may allow, and the preview's count of users (-1: none).
+	PolicyRows   []policyRow
+	PolicyForm   *policyForm
+	Factors      []string
+	PreviewUsers int
 
 	// Overview: the banner of the user's policy, and the kinds of factor
 	// it does not count ("totp", "passkey", "sms", "email"), which are not
@@ -265,8 +276,11 @@ func placeholderFuncs() template.FuncMap {
 //	asset "portalmfa.css"   the versioned URL of one of our static files
 func (h *Handler) funcs(k kind, lang int) template.FuncMap {
 	mount := h.cfg.SecurityPath
-	if k == kindChallenge {
+	switch k {
+	case kindChallenge:
 		mount = h.cfg.ChallengePath
+	case kindAdmin:
+		mount = h.cfg.AdminPath
 	}
 	tag := h.langs[lang].String()
 	return template.FuncMap{ // the host's functions are in from parsing
@@ -370,6 +384,10 @@ func (h *Handler) userProblem(w http.ResponseWriter, r *http.Request, lang int, 
 		return http.StatusUnprocessableEntity, danger(msgPasskeyRefused)
 	case errors.Is(err, portalmfa.ErrCeremonyExpired):
 		return http.StatusUnprocessableEntity, danger(msgPasskeyExpired)
+	case errors.Is(err, portalmfa.ErrPolicyRequires):
+		return http.StatusConflict, danger(msgPolicyRequires)
+	case errors.Is(err, portalmfa.ErrFactorNotAllowed):
+		return http.StatusForbidden, danger(msgPolicyNotAllowed)
 	}
 	return h.unavailable(r, err), danger(msgUnavailable)
 }

@@ -275,7 +275,7 @@ func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, u portalmfa.
 	case isUserError(err, portalmfa.ErrAlreadyEnabled):
 		h.to(w, r, "/")
 	default:
-		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		h.refusal(w, r, u, lang, err)
 	}
 }
 
@@ -485,6 +485,6 @@ func (h *Handler) disableTOTP(w http.ResponseWriter, r *http.Request, u portalmf
 	case isProofError(err):
 		h.disablePage(w, r, u, lang) // the need may have grown: verify again
 	default:
-		h.renderError(w, r, kindSecurity, lang, h.unavailable(r, err), msgUnavailable)
+		h.refusal(w, r, u, lang, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -81,7 +82,7 @@ type Policy struct {
 	// configured.
 	TrustDays int
 	// Banners replace the default text of the security page's banner, by
-	// language tag ("en", "fr"…). Optional.
+	// base language code ("en", "fr"…). Optional.
 	Banners map[string]string
 }
 
@@ -91,8 +92,10 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 	}
 	switch {
-	case strings.TrimSpace(p.Name) == "" || len(p.Name) > MaxNameLen || !utf8.ValidString(p.Name):
-		return bad("a name of 1 to %d bytes", MaxNameLen)
+	case strings.TrimSpace(p.Name) == "" || len(p.Name) > MaxNameLen || !utf8.ValidString(p.Name) ||
+		strings.ContainsFunc(p.Name, func(r rune) bool { return r == '/' || r == '\\' || unicode.IsControl(r) }):
+		// No slash: the name is a segment of the console's paths.
+		return bad("a name of 1 to %d bytes, without slashes or control characters", MaxNameLen)
 	case !p.Everyone && len(p.Groups) == 0:
 		return bad("no target: everyone, or at least one group")
 	case p.Everyone && len(p.Groups) > 0:
@@ -121,11 +124,25 @@ func (p Policy) Validate() error {
 		}
 	}
 	for lang, text := range p.Banners {
-		if lang == "" || len(lang) > 35 || len(text) > MaxBannerLen || !utf8.ValidString(text) {
-			return bad("a banner of at most %d bytes under a language tag", MaxBannerLen)
+		if !baseLanguage(lang) || len(text) > MaxBannerLen || !utf8.ValidString(text) {
+			return bad("a banner of at most %d bytes under a base language code (\"en\", \"fr\")", MaxBannerLen)
 		}
 	}
 	return nil
+}
+
+// baseLanguage reports whether s is a base language code as the pages look
+// banners up: two or three lowercase letters.
+func baseLanguage(s string) bool {
+	if len(s) < 2 || len(s) > 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // Targets reports whether p applies to a user in groups.
@@ -179,6 +196,7 @@ type Effective struct {
 // Resolve folds the policies that apply to a user into one.
 func Resolve(applied []Applied) Effective {
 	var e Effective
+	applied = slices.Clone(applied)
 	slices.SortFunc(applied, func(a, b Applied) int { return strings.Compare(a.Name, b.Name) })
 	var allowed []string // nil: all so far
 	for i, a := range applied {

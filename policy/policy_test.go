@@ -133,6 +133,8 @@ func TestValidate(t *testing.T) {
 		{"no name", func(p *policy.Policy) { p.Name = " " }},
 		{"a long name", func(p *policy.Policy) { p.Name = strings.Repeat("n", 101) }},
 		{"not UTF-8", func(p *policy.Policy) { p.Name = "\xff" }},
+		{"a slash", func(p *policy.Policy) { p.Name = "a/b" }},
+		{"a control character", func(p *policy.Policy) { p.Name = "a\nb" }},
 		{"no target", func(p *policy.Policy) { p.Groups = nil }},
 		{"both targets", func(p *policy.Policy) { p.Everyone = true }},
 		{"an empty group", func(p *policy.Policy) { p.Groups = []string{""} }},

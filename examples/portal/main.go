@@ -177,6 +177,7 @@ func printBanner(w io.Writer, url, db, smtp string, p *portal) {
 		fmt.Fprintf(w, "    %-20s %-18s %s, prefers %s, in %s\n", u.Email, u.Password, u.Name,
 			englishLanguageName(p.messages, u.Language), strings.Join(u.Groups, ", "))
 	}
+	fmt.Fprintf(w, "\n  Console   %sadmin/2fa/ (sign in as admin@example.com)", url)
 	fmt.Fprintf(w, "\n  Outbox    %sdev/outbox (notifications, codes by text message", url)
 	if smtp == "" {
 		fmt.Fprint(w, " and by email)\n\n")

@@ -158,9 +158,11 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 			return a.mfaUser(), nil
 		},
 		Passkeys: passkeys,
-		// Partners must turn a second factor on within 14 days of their
-		// first sign-in; customers are urged to.
-		Policies: demoPolicies(),
+		// The console's preview counts users through this.
+		ListUsers: func(_ context.Context, q portalmfa.UserQuery) ([]portalmfa.User, int, error) {
+			us, total := p.users.list(q)
+			return us, total, nil
+		},
 		// Codes by SMS and by email go to the development outbox (or, for
 		// email, a real SMTP server: -smtp). The demo's addresses count as
 		// verified, and its numbers without a country code as French.
@@ -181,6 +183,9 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := seedPolicies(ctx, p.svc); err != nil {
+		return nil, err
+	}
 	p.mfa, err = httpx.New(httpx.Config{
 		Service:            p.svc,
 		CurrentUser:        p.currentMFAUser,
@@ -195,8 +200,16 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		// After "this wasn't me", the security page links here, and the
 		// user's other sessions end.
 		ChangePasswordURL: "/account/password",
-		EndOtherSessions:  p.sessions.endOthers,
-		Logger:            cfg.Logger,
+		// The console, for the demo's administrator.
+		CurrentAdmin: func(r *http.Request) (string, bool) {
+			a, ok := p.currentAccount(r)
+			if !ok || !a.Admin {
+				return "", false
+			}
+			return a.Email, true
+		},
+		EndOtherSessions: p.sessions.endOthers,
+		Logger:           cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -240,6 +253,8 @@ func (p *portal) routes() http.Handler {
 	mux.Handle("/login/2fa/", http.StripPrefix("/login/2fa", p.mfa.Challenge()))
 	mux.Handle("/login/2fa", redirect("/login/2fa/"))
 	mux.Handle("/login/passkey/", http.StripPrefix("/login/passkey", p.mfa.Passwordless()))
+	mux.Handle("/admin/2fa/", http.StripPrefix("/admin/2fa", p.mfa.Admin()))
+	mux.Handle("/admin/2fa", redirect("/admin/2fa/"))
 
 	// A partner past the policy's deadline without a second factor is kept
 	// on the security page; signing out, switching the language, the

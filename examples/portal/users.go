@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +19,7 @@ import (
 type demoUser struct {
 	ID, Name, Email, Language, TimeZone, Password string
 	Groups                                        []string
+	Admin                                         bool // may open the console at /admin/2fa/
 }
 
 // demoUsers returns the accounts the portal starts with: one per language
@@ -30,10 +33,12 @@ func demoUsers() []demoUser {
 		{ID: "1004", Name: "Dieter Schulz", Email: "dieter@example.com", Language: "de", TimeZone: "Europe/Berlin", Password: "dieter-demo-pass", Groups: []string{"partners"}},
 		{ID: "1005", Name: "Giulia Romano", Email: "giulia@example.com", Language: "it", TimeZone: "Europe/Rome", Password: "giulia-demo-pass", Groups: []string{"customers"}},
 		{ID: "1006", Name: "Noor de Vries", Email: "noor@example.com", Language: "nl", TimeZone: "Europe/Amsterdam", Password: "noor-demo-pass", Groups: []string{"partners"}},
+		{ID: "1099", Name: "Ada Admin", Email: "admin@example.com", Language: "en", TimeZone: "Europe/London", Password: "admin-demo-pass", Groups: []string{"staff"}, Admin: true},
 	}
 }
 
-// demoPolicies are the demo's policies, kept in code: partners must turn a
+// demoPolicies are the policies the demo starts with, saved in the store
+// when it has none, where the console edits them: partners must turn a
 // second factor on within 14 days of the first sign-in that found them
 // under the policy; customers are urged to.
 func demoPolicies() []policy.Policy {
@@ -43,10 +48,25 @@ func demoPolicies() []policy.Policy {
 	}
 }
 
+// seedPolicies saves the demo's policies when the store has none.
+func seedPolicies(ctx context.Context, svc *portalmfa.Service) error {
+	ps, err := svc.Policies(ctx)
+	if err != nil || len(ps) > 0 {
+		return err
+	}
+	for _, p := range demoPolicies() {
+		if err := svc.SavePolicy(ctx, p); err != nil {
+			return fmt.Errorf("saving the demo's policies: %w", err)
+		}
+	}
+	return nil
+}
+
 // account is a portal user as the portal keeps it: only the password hash.
 type account struct {
 	ID, Name, Email, TimeZone string
 	Groups                    []string
+	Admin                     bool
 	language                  atomic.Value // string: the preferred language, which the switcher changes
 	hash                      []byte
 }
@@ -85,7 +105,7 @@ func newDirectory(seeds []demoUser, cost int) (*directory, error) {
 		if err != nil {
 			return nil, fmt.Errorf("hashing the password of %s: %w", s.Email, err)
 		}
-		a := &account{ID: s.ID, Name: s.Name, Email: s.Email, TimeZone: s.TimeZone, Groups: s.Groups, hash: h}
+		a := &account{ID: s.ID, Name: s.Name, Email: s.Email, TimeZone: s.TimeZone, Groups: s.Groups, Admin: s.Admin, hash: h}
 		a.language.Store(s.Language)
 		d.byID[a.ID] = a
 		d.byEmail[normalizeEmail(a.Email)] = a
@@ -159,6 +179,22 @@ func (d *directory) setPassword(id, password string) error {
 	a.hash = h
 	d.mu.Unlock()
 	return nil
+}
+
+// list returns the page q asks for of the accounts whose name or email
+// holds q.Search, by ID, and how many match in all: portalmfa's
+// Config.ListUsers.
+func (d *directory) list(q portalmfa.UserQuery) ([]portalmfa.User, int) {
+	var all []portalmfa.User
+	search := strings.ToLower(q.Search)
+	for _, a := range d.byID {
+		if search == "" || strings.Contains(strings.ToLower(a.Name), search) || strings.Contains(a.Email, search) {
+			all = append(all, a.mfaUser())
+		}
+	}
+	slices.SortFunc(all, func(a, b portalmfa.User) int { return strings.Compare(a.ID, b.ID) })
+	start := min(max(q.Offset, 0), len(all))
+	return all[start:min(start+max(q.Limit, 0), len(all))], len(all)
 }
 
 // lookup returns the account with this ID.
