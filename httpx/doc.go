@@ -147,6 +147,23 @@
 // [Handler.Confine] redirects every other request of an overdue user to
 // the overview.
 //
+// # The administrator's console
+//
+// Admin(), for the administrator Config.CurrentAdmin names (403 for anyone
+// else, 404 for all without CurrentAdmin), mounted behind the host's own
+// administrator authentication:
+//
+//	GET  /policies                 the policies, with how many users each applies to
+//	GET  /policies/new             the form
+//	POST /policies/new             action=preview: how many users it would apply to;
+//	                               action=save: store it, 303 to /policies?done=saved
+//	GET  /policies/{name}          the form, filled
+//	POST /policies/{name}          as above, the name kept
+//	GET  /policies/{name}/delete   confirmation
+//	POST /policies/{name}/delete   delete it, 303 to /policies?done=deleted
+//
+// Policies kept in portalmfa's Config are listed, not editable (404).
+//
 // # Backup codes
 //
 // The wizard has three steps. Step 1 shows the key; its Next posts to

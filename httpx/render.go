@@ -52,8 +52,8 @@ func (k kind) pages() []string {
 type view struct {
 	Alert *alert // a message above the form, already translated
 
-	// User is the signed-in user on security pages (zero at the
-	// challenge), for a host layout that shows who is signed in.
+	// User is the signed-in user on security and console pages (zero at
+	// the challenge), for a host layout that shows who is signed in.
 	User portalmfa.User
 
 	// Overview.
@@ -301,7 +301,7 @@ func (h *Handler) funcs(k kind, lang int) template.FuncMap {
 // render writes page with status. The page is executed into a buffer first
 // so a template failure never leaves half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, k kind, lang int, page string, status int, v *view) {
-	if k == kindSecurity {
+	if k != kindChallenge {
 		v.User, _ = h.cfg.CurrentUser(r)
 	}
 	var buf bytes.Buffer

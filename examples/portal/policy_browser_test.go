@@ -11,10 +11,11 @@ import (
 	"github.com/portalmfa/portalmfa/totp"
 )
 
-// TestBrowserPolicy walks a partner through the demo's required policy as
-// a person would: the warning with the deadline at the first sign-in, the
-// days passing, the danger banner and the portal confined to the security
-// page, then an authenticator app set up, and the portal free again.
+// TestBrowserPolicy walks the demo's required policy as people would: the
+// administrator gives partners 10 days and a banner of their own in the
+// console, a partner sees the warning at the first sign-in, the days pass,
+// the danger banner and the portal confined to the security page, then an
+// authenticator app set up, and the portal free again.
 func TestBrowserPolicy(t *testing.T) {
 	clock := &testClock{}
 	d, _ := newDriver(t, func(origin string) *portal {
@@ -30,26 +31,49 @@ func TestBrowserPolicy(t *testing.T) {
 		click("signing in", want, chromedp.Click(chromedp.CSS(`#sign-in`)))
 	}
 
+	// The administrator gives partners 10 days, with a banner of their own
+	// in English, previewing whom the policy applies to.
+	do("opening the login page", chromedp.Navigate(d.base+"/login"))
+	do("typing the administrator's credentials",
+		chromedp.SendKeys(chromedp.CSS(`#email`), "admin@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "admin-demo-pass"))
+	click("signing in", "/account", chromedp.Click(chromedp.CSS(`#sign-in`)))
+	click("opening the console", "/admin/2fa/policies", chromedp.Navigate(d.base+"/admin/2fa/"))
+	if got := text(`#portalmfa-policy-partners td:nth-of-type(6)`); got != "3" {
+		t.Fatalf("the partners policy applies to %q users, want 3", got)
+	}
+	screenshot("console-policies")
+	click("editing the partners' policy", "/admin/2fa/policies/partners", chromedp.Click(chromedp.CSS(`a[href="/admin/2fa/policies/partners"]`)))
+	do("setting 10 days and a banner",
+		chromedp.SetValue(chromedp.CSS(`#portalmfa-policy-grace`), "10"),
+		chromedp.Click(chromedp.CSS(`details summary`)),
+		chromedp.SendKeys(chromedp.CSS(`#portalmfa-banner-en`), "Partners: turn on two-factor authentication within 10 days, or the portal will wait for you on this page."))
+	click("previewing", "/admin/2fa/policies/partners", chromedp.Click(chromedp.CSS(`button[value="preview"]`)))
+	if got := text(`#portalmfa-message`); got != "This policy applies to 3 users." {
+		t.Fatalf("the preview says %q", got)
+	}
+	screenshot("console-policy")
+	d.clickPrefix("saving", "/admin/2fa/policies?done=saved", chromedp.Click(chromedp.CSS(`button[value="save"]`)))
+	click("back to the portal", "/account", chromedp.Navigate(d.base+"/account"))
+	click("signing out", "/login", chromedp.Click(chromedp.CSS(`#logout`)))
+
 	signIn("/account")
 	do("reading the page in English", chromedp.SetValue(chromedp.CSS(`#language-switcher`), "en"))
 	click("switching the language", "/account", chromedp.Submit(chromedp.CSS(`#language-switcher`)))
 	click("opening Connection & Security", "/my/security/", chromedp.Click(chromedp.CSS(`#tile-security`)))
-	deadline := clock.now().AddDate(0, 0, 14).In(mustZone(t, "Europe/Paris")).Format("Jan 2, 2006")
-	if got, want := text(`#portalmfa-banner`), "Two-factor authentication is required for your account by "+deadline+": 14 days left. Set up one of the methods below."; got != want {
+	deadline := clock.now().AddDate(0, 0, 10).In(mustZone(t, "Europe/Paris")).Format("Jan 2, 2006")
+	if got, want := text(`#portalmfa-banner.alert-warning`), "Partners: turn on two-factor authentication within 10 days, or the portal will wait for you on this page."; got != want {
 		t.Fatalf("the banner says %q, want %q", got, want)
-	}
-	if !strings.Contains(d.texts(`#portalmfa-banner.alert-warning`)[0], "14 days left") {
-		t.Fatal("the banner is not a warning")
 	}
 	screenshot("banner-warning", `#portalmfa-banner`)
 
-	// Fifteen days later the deadline has passed: the sign-in lands on the
+	// Eleven days later the deadline has passed: the sign-in lands on the
 	// security page, and the rest of the portal sends back there.
-	clock.advance(15 * 24 * time.Hour)
+	clock.advance(11 * 24 * time.Hour)
 	click("signing out", "/login", chromedp.Click(chromedp.CSS(`#logout`)))
 	signIn("/my/security/")
-	if got := text(`#portalmfa-banner.alert-danger`); !strings.Contains(got, "has been required for your account since "+deadline) {
-		t.Fatalf("the overdue banner says %q", got)
+	if got := text(`#portalmfa-banner.alert-danger`); !strings.Contains(got, "Partners: turn on") {
+		t.Fatalf("the overdue banner says %q (deadline %s)", got, deadline)
 	}
 	screenshot("banner-danger")
 	click("trying My Account", "/my/security/", chromedp.Navigate(d.base+"/account"))
