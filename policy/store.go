@@ -9,6 +9,13 @@ import (
 // ErrNotFound: no policy of that name.
 var ErrNotFound = errors.New("policy: not found")
 
+// MaxAppliedBatch is the most users [Store.PolicyAppliedTo] takes at
+// once; more is ErrTooMany.
+const MaxAppliedBatch = 500
+
+// ErrTooMany: more users at once than a call takes.
+var ErrTooMany = errors.New("policy: too many users at once")
+
 // Store keeps the policies an administrator made, and when each first
 // applied to each user.
 type Store interface {
@@ -27,4 +34,8 @@ type Store interface {
 	// the policy is stored (it may be one kept in code). Concurrent calls
 	// agree on one time.
 	PolicyApplied(ctx context.Context, userID, name string, now time.Time) (time.Time, error)
+	// PolicyAppliedTo returns, of userIDs (at most MaxAppliedBatch), those the named
+	// policy applied to and since when, recording nothing: for a listing
+	// of many users, which must start no one's grace period.
+	PolicyAppliedTo(ctx context.Context, name string, userIDs []string) (map[string]time.Time, error)
 }

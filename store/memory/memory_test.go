@@ -9,6 +9,9 @@ import (
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(*testing.T) storetest.Store { return memory.New() })
+	t.Run("Summaries", func(t *testing.T) {
+		storetest.RunSummaries(t, func(*testing.T) storetest.SummaryStore { return memory.New() })
+	})
 }
 
 func BenchmarkAcceptTOTPStep(b *testing.B) {
@@ -33,4 +36,8 @@ func BenchmarkUsePasskey(b *testing.B) {
 
 func BenchmarkTakeCeremony(b *testing.B) {
 	storetest.BenchmarkTakeCeremony(b, memory.New())
+}
+
+func BenchmarkAccounts10k(b *testing.B) {
+	storetest.BenchmarkAccounts(b, memory.New(), nil)
 }

@@ -81,6 +81,22 @@ func (s *Store) PolicyApplied(_ context.Context, userID, name string, now time.T
 	return now, nil
 }
 
+// PolicyAppliedTo implements [policy.Store].
+func (s *Store) PolicyAppliedTo(_ context.Context, name string, userIDs []string) (map[string]time.Time, error) {
+	if len(userIDs) > policy.MaxAppliedBatch {
+		return nil, policy.ErrTooMany
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]time.Time{}
+	for _, id := range userIDs {
+		if first, ok := s.policy.applied[name][id]; ok {
+			out[id] = first
+		}
+	}
+	return out, nil
+}
+
 // clonePolicy returns p with slices and map of its own.
 func clonePolicy(p policy.Policy) policy.Policy {
 	p.Groups, p.Allowed, p.Banners = slices.Clone(p.Groups), slices.Clone(p.Allowed), maps.Clone(p.Banners)

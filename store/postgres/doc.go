@@ -29,16 +29,16 @@
 //
 // The [Store] satisfies [totp.Store], [totp.ResealStore],
 // [backupcodes.Store], [lockout.Store], [devices.Store], [history.Store],
-// [passkeys.Store], [passkeys.CeremonyStore] and [policy.Store]. Every
-// rule the contracts make atomic — a TOTP step accepted once, a pending
-// enrollment activated once, a backup code redeemed once, no more than the
-// threshold of attempts let through before the lock falls, a trusted
-// device used only by its own user while it is neither revoked nor
-// expired, a passkey's sign counter moved by one of the logins that read
-// it, a ceremony taken once, the time a policy first applied to a user
-// recorded once — is decided by one SQL statement (a conditional UPDATE,
-// an INSERT … ON CONFLICT DO UPDATE … WHERE, a DELETE … RETURNING), never
-// by a read followed by a write in Go.
+// [passkeys.Store], [passkeys.CeremonyStore], [policy.Store] and
+// [summary.Store]. Every rule the contracts make atomic — a TOTP step
+// accepted once, a pending enrollment activated once, a backup code
+// redeemed once, no more than the threshold of attempts let through before
+// the lock falls, a trusted device used only by its own user while it is
+// neither revoked nor expired, a passkey's sign counter moved by one of the
+// logins that read it, a ceremony taken once, the time a policy first
+// applied to a user recorded once — is decided by one SQL statement (a
+// conditional UPDATE, an INSERT … ON CONFLICT DO UPDATE … WHERE, a DELETE …
+// RETURNING), never by a read followed by a write in Go.
 // PostgreSQL queues concurrent writers of one row on its row lock and
 // re-checks the condition against the row as the writer before left it,
 // so the rules hold however many instances and connections race. The cap

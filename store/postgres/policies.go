@@ -40,6 +40,11 @@ const (
 		INSERT INTO {schema}.policy_applied (user_id, policy, first_at) VALUES ($1, $2, $3)
 		ON CONFLICT (user_id, policy) DO UPDATE SET first_at = {schema}.policy_applied.first_at
 		RETURNING first_at`
+
+	// The primary key (user_id, policy) serves it, a lookup per user.
+	policyAppliedTo = `
+		SELECT user_id, first_at FROM {schema}.policy_applied
+		WHERE policy = $1 AND user_id = ANY($2)`
 )
 
 // SavePolicy implements [policy.Store]. A level without a name, or a
@@ -105,4 +110,28 @@ func (s *Store) PolicyApplied(ctx context.Context, userID, name string, now time
 		return time.Time{}, fmt.Errorf("postgres: policy applied: %w", err)
 	}
 	return fromMillis(first), nil
+}
+
+// PolicyAppliedTo implements [policy.Store], in one statement.
+func (s *Store) PolicyAppliedTo(ctx context.Context, name string, userIDs []string) (map[string]time.Time, error) {
+	if len(userIDs) > policy.MaxAppliedBatch {
+		return nil, policy.ErrTooMany
+	}
+	out := map[string]time.Time{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.db(ctx).Query(ctx, s.q.policyAppliedTo, name, userIDs)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: policy applied to: %w", err)
+	}
+	var id string
+	var first int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &first}, func() error {
+		out[id] = fromMillis(first)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("postgres: policy applied to: %w", err)
+	}
+	return out, nil
 }

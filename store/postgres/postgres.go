@@ -149,7 +149,8 @@ type queries struct {
 	renamePasskey, deletePasskey, saveCeremony, takeCeremony, pruneCeremonies                                      string
 	lockOOBSends, oobLimits, saveOOBCode, redeemOOBCode, pruneOOB                                                  string
 	saveDestination, listDestinations, deleteDestination                                                           string
-	savePolicy, deletePolicy, listPolicies, policyApplied, recordPolicyApplied                                     string
+	savePolicy, deletePolicy, listPolicies, policyApplied, recordPolicyApplied, policyAppliedTo                    string
+	accounts                                                                                                       string
 }
 
 func newQueries(schema string) queries {
@@ -208,6 +209,8 @@ func newQueries(schema string) queries {
 		listPolicies:             r.Replace(listPolicies),
 		policyApplied:            r.Replace(policyApplied),
 		recordPolicyApplied:      r.Replace(recordPolicyApplied),
+		policyAppliedTo:          r.Replace(policyAppliedTo),
+		accounts:                 r.Replace(accounts),
 	}
 }
 

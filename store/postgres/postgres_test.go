@@ -32,6 +32,9 @@ func TestConformance(t *testing.T) {
 	t.Run("Tx", func(t *testing.T) {
 		storetest.RunTx(t, func(t *testing.T) storetest.TxStore { return open(t) })
 	})
+	t.Run("Summaries", func(t *testing.T) {
+		storetest.RunSummaries(t, func(t *testing.T) storetest.SummaryStore { return open(t) })
+	})
 }
 
 // conformanceStores returns a function that opens a store on a fresh

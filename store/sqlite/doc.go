@@ -7,7 +7,7 @@
 // migrations it has not seen yet; [Store.Close] closes it. The [Store]
 // satisfies [totp.Store], [totp.ResealStore], [backupcodes.Store],
 // [lockout.Store], [devices.Store], [history.Store], [passkeys.Store],
-// [passkeys.CeremonyStore] and [policy.Store].
+// [passkeys.CeremonyStore], [policy.Store] and [summary.Store].
 //
 // Every rule the contracts make atomic — a TOTP step accepted once, a
 // pending enrollment activated once, a backup code redeemed once, no more

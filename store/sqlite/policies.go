@@ -108,3 +108,41 @@ func (s *Store) PolicyApplied(ctx context.Context, userID, name string, now time
 	}
 	return fromMillis(first), nil
 }
+
+// PolicyAppliedTo implements [policy.Store], in one read through the
+// primary key, a lookup per user. Its text depends on the number of IDs,
+// so it is not kept prepared (see [Store.Accounts]).
+func (s *Store) PolicyAppliedTo(ctx context.Context, name string, userIDs []string) (map[string]time.Time, error) {
+	if len(userIDs) > policy.MaxAppliedBatch {
+		return nil, policy.ErrTooMany
+	}
+	out := map[string]time.Time{}
+	ids := distinct(userIDs)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, name)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.conn(ctx).QueryContext(ctx, `
+		SELECT user_id, first_at FROM policy_applied
+		WHERE policy = ?1 AND user_id IN (`+placeholders(2, len(ids))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: policy applied to: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var first int64
+		if err := rows.Scan(&id, &first); err != nil {
+			return nil, fmt.Errorf("sqlite: policy applied to: %w", err)
+		}
+		out[id] = fromMillis(first)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: policy applied to: %w", err)
+	}
+	return out, nil
+}

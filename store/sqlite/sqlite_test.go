@@ -38,6 +38,11 @@ func TestConformance(t *testing.T) {
 			return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
 		})
 	})
+	t.Run("Summaries", func(t *testing.T) {
+		storetest.RunSummaries(t, func(t *testing.T) storetest.SummaryStore {
+			return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
+		})
+	})
 }
 
 // migrated returns the number of rows of the schema_migrations table of
@@ -186,4 +191,8 @@ func BenchmarkChallengeCalls(b *testing.B) {
 
 func BenchmarkInTx(b *testing.B) {
 	storetest.BenchmarkInTx(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")))
+}
+
+func BenchmarkAccounts10k(b *testing.B) {
+	storetest.BenchmarkAccounts(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")), nil)
 }

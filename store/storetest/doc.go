@@ -2,10 +2,10 @@
 //
 // The suite is cut by capability: [RunTOTP], [RunReseal],
 // [RunBackupCodes], [RunLockout], [RunDevices], [RunHistory],
-// [RunPasskeys], [RunCeremonies], [RunOOB], [RunDestinations] and
-// [RunPolicies] each check one capability's Store, and take a function that
-// returns a fresh, empty store of that interface for each subtest. A
-// backend runs the suites of what it implements:
+// [RunPasskeys], [RunCeremonies], [RunOOB], [RunDestinations],
+// [RunPolicies] and [RunSummaries] each check one capability's Store, and
+// take a function that returns a fresh, empty store of that interface for
+// each subtest. A backend runs the suites of what it implements:
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.RunTOTP(t, func(t *testing.T) totp.Store { return mystore.New() })
@@ -44,8 +44,8 @@
 // ([totp.Store], [totp.ResealStore], [backupcodes.Store], [lockout.Store],
 // [devices.Store], [history.Store], [passkeys.Store],
 // [passkeys.CeremonyStore], [oob.Store], [oob.DestinationStore],
-// [policy.Store]) and, with concurrent callers, the rules that
-// must hold however many requests arrive at once: a TOTP step is accepted
+// [policy.Store], [summary.Store]) and, with concurrent callers, the
+// rules that must hold however many requests arrive at once: a TOTP step is accepted
 // once, a pending enrollment is activated once, a re-sealed secret
 // replaces only the one it was made from, a backup code is redeemed once, no more than
 // [lockout.Limit.Threshold] attempts are granted before the lock falls, a
@@ -58,7 +58,7 @@
 //
 // A backend that keeps its data beyond one store value also runs
 // [RunReopen]. [BenchmarkAcceptTOTPStep], [BenchmarkRedeemBackupCode],
-// [BenchmarkUseDevice], [BenchmarkRecordEvent], [BenchmarkUsePasskey] and
-// [BenchmarkTakeCeremony] are shared the same way, and [Together] serves a
-// backend's own tests of concurrent callers.
+// [BenchmarkUseDevice], [BenchmarkRecordEvent], [BenchmarkUsePasskey],
+// [BenchmarkTakeCeremony] and [BenchmarkAccounts] are shared the same
+// way, and [Together] serves a backend's own tests of concurrent callers.
 package storetest

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -262,6 +263,39 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		}
 	})
 
+	t.Run("AppliedTo", func(t *testing.T) {
+		s := newStore(t)
+		ctx := t.Context()
+		t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+		for i, u := range []string{"a", "b"} {
+			if _, err := s.PolicyApplied(ctx, u, "p", t0.Add(time.Duration(i)*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.PolicyApplied(ctx, "c", "other", t0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.PolicyAppliedTo(ctx, "p", []string{"a", "b", "c", "nobody"})
+		wantErr(t, "PolicyAppliedTo", err, nil)
+		if len(got) != 2 || !got["a"].Equal(t0) || !got["b"].Equal(t0.Add(time.Hour)) {
+			t.Fatalf("PolicyAppliedTo = %v, want a at %v and b an hour later only", got, t0)
+		}
+		if _, err := s.PolicyApplied(ctx, "c", "p", t0.Add(5*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		first, err := s.PolicyApplied(ctx, "nobody", "p", t0.Add(9*time.Hour))
+		if err != nil || !first.Equal(t0.Add(9*time.Hour)) {
+			t.Fatalf("PolicyAppliedTo recorded something: PolicyApplied(nobody) = %v, %v", first, err)
+		}
+		none, err := s.PolicyAppliedTo(ctx, "p", nil)
+		wantErr(t, "PolicyAppliedTo(nil)", err, nil)
+		if len(none) != 0 {
+			t.Fatalf("PolicyAppliedTo(nil) = %v", none)
+		}
+		if _, err := s.PolicyAppliedTo(ctx, "p", make([]string, policy.MaxAppliedBatch+1)); !errors.Is(err, policy.ErrTooMany) {
+			t.Fatalf("PolicyAppliedTo(too many) = %v, want ErrTooMany", err)
+		}
+	})
 	t.Run("ConcurrentApplied", func(t *testing.T) {
 		// 20 first calls at once, each with a now of its own: one now is
 		// recorded, and every call returns it.
