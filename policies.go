@@ -345,20 +345,30 @@ type UserQuery struct {
 	Offset, Limit int
 }
 
+// ListUsers asks the host for a page of its users (Config.ListUsers):
+// [ErrNoUserList] without it, ErrUnavailable when it fails.
+func (s *Service) ListUsers(ctx context.Context, q UserQuery) ([]User, int, error) {
+	if s.cfg.ListUsers == nil {
+		return nil, 0, ErrNoUserList
+	}
+	us, total, err := s.cfg.ListUsers(ctx, q)
+	if err != nil {
+		return nil, 0, unavailable(fmt.Errorf("listing users: %w", err))
+	}
+	return us, total, nil
+}
+
 // usersPage is how many users are asked for at once when all are walked.
 const usersPage = 500
 
 // PolicyTargets counts, for each of ps, the host's users it targets,
 // walking them once through Config.ListUsers: the console's preview.
 func (s *Service) PolicyTargets(ctx context.Context, ps ...policy.Policy) ([]int, error) {
-	if s.cfg.ListUsers == nil {
-		return nil, ErrNoUserList
-	}
 	counts := make([]int, len(ps))
 	for offset := 0; ; {
-		us, total, err := s.cfg.ListUsers(ctx, UserQuery{Offset: offset, Limit: usersPage})
+		us, total, err := s.ListUsers(ctx, UserQuery{Offset: offset, Limit: usersPage})
 		if err != nil {
-			return nil, unavailable(fmt.Errorf("listing users: %w", err))
+			return nil, err
 		}
 		for _, u := range us {
 			for i, p := range ps {

@@ -16,17 +16,20 @@ import (
 	"github.com/portalmfa/portalmfa/policy"
 )
 
-// newAdminHost is a host with 30 users (every third a partner), a policy
-// in code, and the console at /admin/2fa/ for the request whose cookie
-// "admin" is "root".
+// newAdminHost is a host with 30 more users, u0…u29 (every third a
+// partner; u3's name is a spreadsheet formula), a policy in code, and the
+// console at /admin/2fa/ for the request whose cookie "admin" is "root".
 func newAdminHost(t *testing.T) *host {
 	var users []portalmfa.User
 	for i := range 30 {
-		g := []string{"customers"}
+		u := portalmfa.User{ID: fmt.Sprintf("u%d", i), Name: fmt.Sprintf("User %d", i), Groups: []string{"customers"}}
 		if i%3 == 0 {
-			g = []string{"partners"}
+			u.Groups = []string{"partners"}
 		}
-		users = append(users, portalmfa.User{ID: fmt.Sprintf("u%d", i), Groups: g})
+		if i == 3 {
+			u.Name = "=cmd|' /C calc'!A0"
+		}
+		users = append(users, u)
 	}
 	hs := newHostWith(t, func(c *portalmfa.Config) {
 		c.Policies = []policy.Policy{{Name: "baseline", Everyone: true, Level: policy.Optional}}
@@ -40,6 +43,9 @@ func newAdminHost(t *testing.T) *host {
 		}
 	})
 	hs.mux.Handle("/admin/2fa/", http.StripPrefix("/admin/2fa", hs.h.Admin()))
+	for _, u := range users {
+		hs.users[u.ID] = u
+	}
 	return hs
 }
 

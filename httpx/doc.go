@@ -161,6 +161,11 @@
 //	POST /policies/{name}          as above, the name kept
 //	GET  /policies/{name}/delete   confirmation
 //	POST /policies/{name}/delete   delete it, 303 to /policies?done=deleted
+//	GET  /users                    every user's state (Config.ListUsers, the store's
+//	                               summary), ?q= searched by the host, ?filter=no-2fa|
+//	                               in-grace|overdue, ?page=, 25 a page
+//	GET  /users.csv                the same, every page, as CSV (cells that a
+//	                               spreadsheet would read as a formula get a quote)
 //
 // Policies kept in portalmfa's Config are listed, not editable (404).
 //

@@ -41,7 +41,7 @@ func (k kind) pages() []string {
 	case kindChallenge:
 		return []string{"challenge.html", "backup.html", "backup-used.html", "sent.html", "error.html"}
 	case kindAdmin:
-		return []string{"admin-policies.html", "admin-policy.html", "admin-delete.html", "error.html"}
+		return []string{"admin-policies.html", "admin-policy.html", "admin-delete.html", "admin-users.html", "error.html"}
 	}
 	return []string{"overview.html", "setup.html", "codes.html", "confirm.html", "regenerate.html",
 		"verify.html", "remove.html", "passkey-add.html", "phone-add.html", "phone-confirm.html", "email-on.html", "not-me.html", "error.html"}
@@ -84,6 +84,13 @@ type view struct {
 	PolicyForm   *policyForm
 	Factors      []string
 	PreviewUsers int
+
+	// The console's users: the search and filter, the page of rows, the
+	// page's number of Pages, the number matching, and the links.
+	UserSearch, UserFilter   string
+	UserRows                 []userRow
+	Page, Pages, Total       int
+	PrevURL, NextURL, CSVURL string
 
 	// Overview: the banner of the user's policy, and the kinds of factor
 	// it does not count ("totp", "passkey", "sms", "email"), which are not

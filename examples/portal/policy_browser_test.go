@@ -91,6 +91,27 @@ func TestBrowserPolicy(t *testing.T) {
 		t.Fatal("the banner stays once a factor is on")
 	}
 	click("opening My Account", "/account", chromedp.Navigate(d.base+"/account"))
+
+	// The administrator sees Bruno in order, and the other partners
+	// within their deadline.
+	click("signing out", "/login", chromedp.Click(chromedp.CSS(`#logout`)))
+	do("typing the administrator's credentials",
+		chromedp.SendKeys(chromedp.CSS(`#email`), "admin@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "admin-demo-pass"))
+	click("signing in", "/account", chromedp.Click(chromedp.CSS(`#sign-in`)))
+	click("opening the console's users", "/admin/2fa/users", chromedp.Navigate(d.base+"/admin/2fa/users"))
+	if got := text(`tr[data-user="1002"] td:nth-of-type(5)`); got != "In order" {
+		t.Fatalf("Bruno's standing reads %q", got)
+	}
+	if got := text(`tr[data-user="1002"] td:nth-of-type(1)`); got != "Authenticator app" {
+		t.Fatalf("Bruno's methods read %q", got)
+	}
+	screenshot("console-users")
+	do("choosing the partners within their deadline", chromedp.SetValue(chromedp.CSS(`#portalmfa-user-filter`), "in-grace"))
+	d.clickPrefix("filtering", "/admin/2fa/users?", chromedp.Submit(chromedp.CSS(`#portalmfa-user-filter`)))
+	if got := text(`#portalmfa-users-count`); got != "2 users." {
+		t.Fatalf("the filter finds %q", got)
+	}
 }
 
 func mustZone(t *testing.T, name string) *time.Location {

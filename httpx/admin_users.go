@@ -1,0 +1,215 @@
+package httpx
+
+import (
+	"encoding/csv"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/policy"
+)
+
+// The console's users: every user's second-factor state, searchable,
+// filtered by standing, a page at a time, and as CSV.
+
+// usersPerPage is the length of a page of the console's users.
+const usersPerPage = 25
+
+// maxUsersWalked bounds a walk over every user (a filter, an export).
+const maxUsersWalked = 100_000
+
+// Message IDs of the console's users.
+const (
+	msgAdminNoUserList = "admin.users.no_list"
+	msgAdminNoSummary  = "admin.users.no_summary"
+	msgAdminTooMany    = "admin.users.too_many"
+)
+
+// userRow is a user as the console lists them.
+type userRow struct {
+	ID, Name, Email, LastSignIn, Deadline string
+	Factors                               []string // translated names of the factors on
+	BackupCodes, Devices                  int
+	Standing                              string // policy.Standing's String
+}
+
+// userFilters are the filters of the list, by their query value.
+var userFilters = []string{"", "no-2fa", "in-grace", "overdue"}
+
+func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
+	q := r.URL.Query()
+	search, filter := strings.TrimSpace(q.Get("q")), q.Get("filter")
+	if len(search) > 200 || !slices.Contains(userFilters, filter) {
+		h.renderError(w, r, kindAdmin, lang, http.StatusBadRequest, msgBadRequest)
+		return
+	}
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1)
+	states, total, err := h.userStates(r, search, filter, (page-1)*usersPerPage, usersPerPage)
+	if err != nil {
+		h.usersProblem(w, r, lang, err)
+		return
+	}
+	v := &view{UserSearch: search, UserFilter: filter, Page: page, Pages: max((total+usersPerPage-1)/usersPerPage, 1), Total: total}
+	loc := time.UTC
+	for _, us := range states {
+		v.UserRows = append(v.UserRows, h.userRow(lang, loc, us))
+	}
+	link := func(p int) string {
+		return h.cfg.AdminPath + "/users?" + url.Values{"q": {search}, "filter": {filter}, "page": {strconv.Itoa(p)}}.Encode()
+	}
+	if page > 1 {
+		v.PrevURL = link(page - 1)
+	}
+	if page < v.Pages {
+		v.NextURL = link(page + 1)
+	}
+	v.CSVURL = h.cfg.AdminPath + "/users.csv?" + url.Values{"q": {search}, "filter": {filter}}.Encode()
+	h.render(w, r, kindAdmin, lang, "admin-users.html", http.StatusOK, v)
+}
+
+// userStates returns limit users from offset of those matching search
+// and filter, and how many match in all. Without a filter the host pages
+// its users; with one, every matching user is read, then paged here.
+func (h *Handler) userStates(r *http.Request, search, filter string, offset, limit int) ([]portalmfa.UserState, int, error) {
+	if filter == "" {
+		users, total, err := h.svc.ListUsers(r.Context(), portalmfa.UserQuery{Search: search, Offset: offset, Limit: limit})
+		if err != nil {
+			return nil, 0, err
+		}
+		states, err := h.svc.UserStates(r.Context(), users)
+		return states, total, err
+	}
+	all, err := h.allUsers(r, search, filter)
+	if err != nil {
+		return nil, 0, err
+	}
+	return all[min(offset, len(all)):min(offset+limit, len(all))], len(all), nil
+}
+
+// allUsers reads every user matching search and filter, a host page (and
+// a batch of the store's) at a time.
+func (h *Handler) allUsers(r *http.Request, search, filter string) ([]portalmfa.UserState, error) {
+	var out []portalmfa.UserState
+	for from := 0; ; {
+		users, total, err := h.svc.ListUsers(r.Context(), portalmfa.UserQuery{Search: search, Offset: from, Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		states, err := h.svc.UserStates(r.Context(), users)
+		if err != nil {
+			return nil, err
+		}
+		for _, us := range states {
+			if matches(us, filter) {
+				out = append(out, us)
+			}
+		}
+		from += len(users)
+		switch {
+		case len(users) == 0 || from >= total:
+			return out, nil
+		case from >= maxUsersWalked:
+			return nil, errTooManyUsers
+		}
+	}
+}
+
+var errTooManyUsers = errors.New("httpx: too many users to walk")
+
+// matches reports whether us passes filter.
+func matches(us portalmfa.UserState, filter string) bool {
+	switch filter {
+	case "no-2fa":
+		return !us.Enabled()
+	case "in-grace":
+		return us.Standing == policy.InGrace
+	case "overdue":
+		return us.Standing == policy.Overdue
+	}
+	return true
+}
+
+func (h *Handler) usersProblem(w http.ResponseWriter, r *http.Request, lang int, err error) {
+	switch {
+	case errors.Is(err, portalmfa.ErrNoUserList):
+		h.renderError(w, r, kindAdmin, lang, http.StatusNotImplemented, msgAdminNoUserList)
+	case errors.Is(err, portalmfa.ErrNoSummaries):
+		h.renderError(w, r, kindAdmin, lang, http.StatusNotImplemented, msgAdminNoSummary)
+	case errors.Is(err, errTooManyUsers):
+		h.renderError(w, r, kindAdmin, lang, http.StatusRequestEntityTooLarge, msgAdminTooMany)
+	default:
+		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
+	}
+}
+
+// userRow describes us in words of the console's language.
+func (h *Handler) userRow(lang int, loc *time.Location, us portalmfa.UserState) userRow {
+	a := us.Account
+	row := userRow{ID: us.User.ID, Name: us.User.Name, Email: us.User.Email, BackupCodes: a.BackupCodes, Devices: a.Devices,
+		Standing: us.Standing.String()}
+	if !a.LastSignIn.IsZero() {
+		row.LastSignIn = h.formatDateTime(lang, loc, a.LastSignIn)
+	}
+	if us.Standing == policy.InGrace || us.Standing == policy.Overdue {
+		row.Deadline = h.formatDate(lang, loc, us.Policy.Deadline)
+	}
+	for _, k := range []struct {
+		on   bool
+		kind string
+	}{{a.TOTP, "totp"}, {a.Passkeys > 0, "passkey"}, {a.SMS, "sms"}, {a.Email, "email"}} {
+		if k.on {
+			row.Factors = append(row.Factors, h.text(lang, factorMessage(k.kind)))
+		}
+	}
+	return row
+}
+
+// usersCSV exports the list, filter and search included, every page.
+func (h *Handler) usersCSV(w http.ResponseWriter, r *http.Request, admin string, lang int) {
+	q := r.URL.Query()
+	search, filter := strings.TrimSpace(q.Get("q")), q.Get("filter")
+	if len(search) > 200 || !slices.Contains(userFilters, filter) {
+		h.renderError(w, r, kindAdmin, lang, http.StatusBadRequest, msgBadRequest)
+		return
+	}
+	states, err := h.allUsers(r, search, filter)
+	if err != nil {
+		h.usersProblem(w, r, lang, err)
+		return
+	}
+	h.log.InfoContext(r.Context(), "portalmfa/httpx: users exported", "admin", admin, "users", len(states))
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="two-factor-users.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"id", "name", "email", "totp", "passkeys", "sms", "email_codes", "backup_codes", "trusted_devices", "last_sign_in", "policy_level", "standing", "deadline"})
+	for _, us := range states {
+		a := us.Account
+		last, deadline := "", ""
+		if !a.LastSignIn.IsZero() {
+			last = a.LastSignIn.UTC().Format(time.RFC3339)
+		}
+		if us.Standing == policy.InGrace || us.Standing == policy.Overdue {
+			deadline = us.Policy.Deadline.UTC().Format(time.RFC3339)
+		}
+		_ = cw.Write([]string{csvSafe(us.User.ID), csvSafe(us.User.Name), csvSafe(us.User.Email), strconv.FormatBool(a.TOTP), strconv.Itoa(a.Passkeys),
+			strconv.FormatBool(a.SMS), strconv.FormatBool(a.Email), strconv.Itoa(a.BackupCodes), strconv.Itoa(a.Devices),
+			last, us.Policy.Level.String(), us.Standing.String(), deadline})
+	}
+	cw.Flush()
+}
+
+// csvSafe keeps a spreadsheet from reading a cell of the host's data as a
+// formula (CSV injection): one starting with = + - @ or a tab gets a quote
+// mark before it.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

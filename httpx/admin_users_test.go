@@ -1,0 +1,70 @@
+package httpx_test
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/policy"
+)
+
+// The console's users: their state a page at a time, searched, filtered by
+// standing, and exported; administrators only.
+func TestAdminUsers(t *testing.T) {
+	hs := newAdminHost(t) // u0…u29, every third a partner
+	ctx := t.Context()
+	require.NoError(t, hs.svc.SavePolicy(ctx, policy.Policy{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 7}))
+	hs.enroll("u3") // a partner complying
+	ps, err := hs.svc.PolicyState(ctx, portalmfa.User{ID: "u6", Groups: []string{"partners"}}) // found short
+	require.NoError(t, err)
+	require.Equal(t, policy.InGrace, ps.Standing)
+	hs.clock.Add(8 * 24 * time.Hour)
+
+	assert.Equal(t, http.StatusForbidden, hs.do(http.MethodGet, "/admin/2fa/users", nil, as("alice")).Code)
+
+	w := hs.do(http.MethodGet, "/admin/2fa/users", nil, asAdmin)
+	require.Equal(t, http.StatusOK, w.Code)
+	body := pageText(w)
+	assert.Contains(t, body, "30 users.")
+	assert.Equal(t, 25, strings.Count(body, `class="portalmfa-user"`), "a page of 25")
+	assert.Contains(t, body, `rel="next"`)
+	assert.Contains(t, body, "Page 1 of 2")
+	page2 := pageText(hs.do(http.MethodGet, "/admin/2fa/users?page=2", nil, asAdmin))
+	assert.Equal(t, 5, strings.Count(page2, `class="portalmfa-user"`))
+
+	overdue := pageText(hs.do(http.MethodGet, "/admin/2fa/users?filter=overdue", nil, asAdmin))
+	assert.Contains(t, overdue, "1 user.", "u6, found short 8 days ago with 7 of grace")
+	assert.Contains(t, overdue, `data-user="u6"`)
+	grace := pageText(hs.do(http.MethodGet, "/admin/2fa/users?filter=in-grace", nil, asAdmin))
+	assert.Contains(t, grace, "8 users.", "the other partners without a factor: their grace would start now")
+	none := pageText(hs.do(http.MethodGet, "/admin/2fa/users?filter=no-2fa", nil, asAdmin))
+	assert.Contains(t, none, "29 users.")
+	assert.NotContains(t, none, `data-user="u3"`)
+
+	for _, bad := range []string{"?filter=nope", "?q=" + strings.Repeat("x", 201)} {
+		assert.Equal(t, http.StatusBadRequest, hs.do(http.MethodGet, "/admin/2fa/users"+bad, nil, asAdmin).Code, bad)
+	}
+
+	w = hs.do(http.MethodGet, "/admin/2fa/users.csv?filter=", nil, asAdmin)
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "text/csv; charset=utf-8", w.Header().Get("Content-Type"))
+	records, err := csv.NewReader(strings.NewReader(w.Body.String())).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, records, 31, "a header and every user")
+	var u3 []string
+	for _, r := range records {
+		if r[0] == "u3" {
+			u3 = r
+		}
+	}
+	require.NotNil(t, u3)
+	assert.Equal(t, "true", u3[3], "the app")
+	assert.Equal(t, "'=cmd|' /C calc'!A0", u3[1], "a formula is defused")
+	assert.Equal(t, "free", u3[11])
+}

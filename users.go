@@ -1,0 +1,111 @@
+package portalmfa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/portalmfa/portalmfa/policy"
+	"github.com/portalmfa/portalmfa/summary"
+)
+
+// The administrator's view of many users at once.
+
+// ErrNoSummaries: the store cannot read many users' state at once
+// ([summary.Store]).
+var ErrNoSummaries = errors.New("portalmfa: the store reads no summaries")
+
+// UserState is one user's second-factor state, and where the user stands
+// with their policy, for the administrator's console.
+type UserState struct {
+	User    User
+	Account summary.Account
+	// Policy is the user's effective policy. Its Deadline means something
+	// while the user is InGrace or Overdue.
+	Policy   policy.Effective
+	Standing policy.Standing
+}
+
+// Enabled reports whether 2FA is on for the user: a factor is, codes by
+// email counting only alone (a fallback otherwise), as [Status.Enabled].
+func (us UserState) Enabled() bool { return len(us.kinds(false)) > 0 }
+
+// kinds are the kinds of factor on, codes by email counting when alone
+// or when emailAlone.
+func (us UserState) kinds(emailAlone bool) []string {
+	a := us.Account
+	var on []string
+	if a.TOTP {
+		on = append(on, string(FactorTOTP))
+	}
+	if a.Passkeys > 0 {
+		on = append(on, string(FactorPasskey))
+	}
+	if a.SMS {
+		on = append(on, string(FactorSMS))
+	}
+	if a.Email && (emailAlone || len(on) == 0) {
+		on = append(on, string(FactorEmail))
+	}
+	return on
+}
+
+// UserStates returns the state of each of users (with their groups, as
+// the host gives them), read a batch at a time: for a page of the console,
+// or a walk over every user. It records nothing: a grace period a user has
+// not started yet (see [Service.PolicyState]) is shown as starting now.
+func (s *Service) UserStates(ctx context.Context, users []User) ([]UserState, error) {
+	ss, ok := s.store.(summary.Store)
+	if !ok {
+		return nil, ErrNoSummaries
+	}
+	ps, err := s.Policies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.cfg.Now()
+	out := make([]UserState, 0, len(users))
+	for start := 0; start < len(users); start += summary.MaxBatch {
+		batch := users[start:min(start+summary.MaxBatch, len(users))]
+		ids := make([]string, len(batch))
+		for i, u := range batch {
+			ids[i] = u.ID
+		}
+		accounts, err := ss.Accounts(ctx, ids, now)
+		if err != nil {
+			return nil, unavailable(fmt.Errorf("reading accounts: %w", err))
+		}
+		// When each grace period began, for the policies that count one.
+		since := map[string]map[string]time.Time{}
+		for _, p := range ps {
+			if p.Level == policy.Required && p.Deadline.IsZero() && s.policyStore != nil {
+				if since[p.Name], err = s.policyStore.PolicyAppliedTo(ctx, p.Name, ids); err != nil {
+					return nil, unavailable(err)
+				}
+			}
+		}
+		for i, u := range batch {
+			us := UserState{User: u, Account: accounts[i]}
+			var applied []policy.Applied
+			for _, p := range ps {
+				if !p.Targets(u.Groups) {
+					continue
+				}
+				a := policy.Applied{Policy: p, Since: now}
+				if t, ok := since[p.Name][u.ID]; ok {
+					a.Since = t
+				}
+				applied = append(applied, a)
+			}
+			us.Policy = policy.Resolve(applied)
+			complying := false
+			for _, k := range us.kinds(s.EmailAlone()) {
+				complying = complying || us.Policy.Allows(k)
+			}
+			us.Standing = us.Policy.Standing(now, complying)
+			out = append(out, us)
+		}
+	}
+	return out, nil
+}
