@@ -11,6 +11,7 @@ import (
 	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/oob"
+	"github.com/portalmfa/portalmfa/policy"
 	"github.com/portalmfa/portalmfa/store/memory"
 	"github.com/portalmfa/portalmfa/store/sqlite"
 	"github.com/portalmfa/portalmfa/totp"
@@ -191,3 +192,59 @@ func BenchmarkLoginCode(b *testing.B) {
 type smsFunc func(ctx context.Context, to, text string) error
 
 func (f smsFunc) SendSMS(ctx context.Context, to, text string) error { return f(ctx, to, text) }
+
+// BenchmarkUserStates10k measures the console's read of 10,000 users on
+// SQLite: the store's summaries a batch at a time, the grace periods
+// recorded, and each user's standing under two policies; what a filter
+// or an export of the console costs. Filling the store is not timed.
+func BenchmarkUserStates10k(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	policies := []policy.Policy{
+		{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 14},
+		{Name: "customers", Groups: []string{"customers"}, Level: policy.Recommended},
+	}
+	f := newFixtureWith(b, func(c *portalmfa.Config) { withPolicies(nil, policies...)(c); c.Store = st })
+	users := make([]portalmfa.User, 10_000)
+	now := f.clock.Now()
+	for start := 0; start < len(users); start += 100 {
+		err := st.InTx(ctx, func(ctx context.Context) error {
+			for i := start; i < start+100; i++ {
+				u := portalmfa.User{ID: fmt.Sprintf("user-%05d", i), Groups: []string{"customers"}}
+				if i%3 == 0 {
+					u.Groups = []string{"partners"}
+				}
+				users[i] = u
+				if i%2 == 0 {
+					if err := st.SavePendingTOTP(ctx, u.ID, []byte("sealed"), now); err != nil {
+						return err
+					}
+					if err := st.ActivateTOTP(ctx, u.ID, []byte("sealed"), 1, now); err != nil {
+						return err
+					}
+				}
+				if i%3 == 0 && i%2 != 0 { // a partner short of the policy, found so
+					if _, err := st.PolicyApplied(ctx, u.ID, "partners", now); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		states, err := f.svc.UserStates(ctx, users)
+		if err != nil || len(states) != len(users) {
+			b.Fatal(len(states), err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(users)), "ns/user")
+}

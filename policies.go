@@ -229,7 +229,7 @@ func (s *Service) TrustPeriod(ctx context.Context, userID string) (time.Duration
 func (s *Service) validatePolicies() error {
 	ps := s.cfg.Policies
 	for i, p := range ps {
-		if err := s.checkPolicy(p); err != nil {
+		if err := s.CheckPolicy(p); err != nil {
 			return fmt.Errorf("portalmfa: Config.Policies[%d]: %w", i, err)
 		}
 		if slices.ContainsFunc(ps[:i], func(q policy.Policy) bool { return q.Name == p.Name }) {
@@ -242,11 +242,11 @@ func (s *Service) validatePolicies() error {
 // ErrPolicyUnmet: a policy this Service could not hold a user to.
 var ErrPolicyUnmet = errors.New("portalmfa: policy cannot be met")
 
-// checkPolicy validates p, and refuses what would strand its users: groups
-// the Service cannot learn at the challenge (no Config.LookupUser), a grace
-// period with no store to count it in, factors none of which the Service
-// offers.
-func (s *Service) checkPolicy(p policy.Policy) error {
+// CheckPolicy validates p ([policy.ErrInvalid]), and refuses what would
+// strand its users ([ErrPolicyUnmet]): groups the Service cannot learn at
+// the challenge (no Config.LookupUser), a grace period with no store to
+// count it in, factors none of which the Service offers.
+func (s *Service) CheckPolicy(p policy.Policy) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ func (s *Service) SavePolicy(ctx context.Context, p policy.Policy) error {
 	if err := s.storedPolicy(p.Name); err != nil {
 		return err
 	}
-	if err := s.checkPolicy(p); err != nil {
+	if err := s.CheckPolicy(p); err != nil {
 		return err
 	}
 	if err := s.policyStore.SavePolicy(ctx, p); err != nil {
@@ -369,6 +369,9 @@ func (s *Service) PolicyTargets(ctx context.Context, ps ...policy.Policy) ([]int
 		us, total, err := s.ListUsers(ctx, UserQuery{Offset: offset, Limit: usersPage})
 		if err != nil {
 			return nil, err
+		}
+		if total > MaxUsersWalked {
+			return nil, ErrTooManyUsers
 		}
 		for _, u := range us {
 			for i, p := range ps {

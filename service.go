@@ -17,6 +17,7 @@ import (
 	"github.com/portalmfa/portalmfa/lockout"
 	"github.com/portalmfa/portalmfa/passkeys"
 	"github.com/portalmfa/portalmfa/policy"
+	"github.com/portalmfa/portalmfa/summary"
 	"github.com/portalmfa/portalmfa/totp"
 )
 
@@ -206,7 +207,9 @@ type Service struct {
 	resealer totp.ResealStore // nil when the store cannot walk its secrets
 	tx       TxStore          // nil when the store has no transactions
 
-	policyStore PolicyStore // nil when the store keeps no policies
+	policyStore PolicyStore          // nil when the store keeps no policies
+	applied     policy.AppliedReader // nil when it cannot read grace periods in bulk
+	summaries   summary.Store        // nil when it cannot read many users at once
 }
 
 // TxStore is a [Store] that runs several of its calls in one transaction.
@@ -334,6 +337,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("portalmfa: Config.Keys: %w", err)
 	}
 	s.policyStore, _ = cfg.Store.(PolicyStore)
+	s.applied, _ = cfg.Store.(policy.AppliedReader)
+	s.summaries, _ = cfg.Store.(summary.Store)
 	s.resealer, _ = cfg.Store.(totp.ResealStore)
 	s.tx, _ = cfg.Store.(TxStore)
 	s.releaser, _ = cfg.Store.(lockout.Releaser)

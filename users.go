@@ -13,8 +13,16 @@ import (
 // The administrator's view of many users at once.
 
 // ErrNoSummaries: the store cannot read many users' state at once
-// ([summary.Store]).
+// ([summary.Store], and [policy.AppliedReader] for grace periods).
 var ErrNoSummaries = errors.New("portalmfa: the store reads no summaries")
+
+// ErrTooManyUsers: more users than the administrator's side walks at
+// once (MaxUsersWalked); a search narrows them.
+var ErrTooManyUsers = errors.New("portalmfa: too many users to walk at once")
+
+// MaxUsersWalked bounds a walk over every user of the host (a preview, a
+// filter, an export).
+const MaxUsersWalked = 100_000
 
 // UserState is one user's second-factor state, and where the user stands
 // with their policy, for the administrator's console.
@@ -56,8 +64,7 @@ func (us UserState) kinds(emailAlone bool) []string {
 // or a walk over every user. It records nothing: a grace period a user has
 // not started yet (see [Service.PolicyState]) is shown as starting now.
 func (s *Service) UserStates(ctx context.Context, users []User) ([]UserState, error) {
-	ss, ok := s.store.(summary.Store)
-	if !ok {
+	if s.summaries == nil {
 		return nil, ErrNoSummaries
 	}
 	ps, err := s.Policies(ctx)
@@ -66,21 +73,25 @@ func (s *Service) UserStates(ctx context.Context, users []User) ([]UserState, er
 	}
 	now := s.cfg.Now()
 	out := make([]UserState, 0, len(users))
-	for start := 0; start < len(users); start += summary.MaxBatch {
-		batch := users[start:min(start+summary.MaxBatch, len(users))]
+	size := min(summary.MaxBatch, policy.MaxAppliedBatch)
+	for start := 0; start < len(users); start += size {
+		batch := users[start:min(start+size, len(users))]
 		ids := make([]string, len(batch))
 		for i, u := range batch {
 			ids[i] = u.ID
 		}
-		accounts, err := ss.Accounts(ctx, ids, now)
+		accounts, err := s.summaries.Accounts(ctx, ids, now)
 		if err != nil {
 			return nil, unavailable(fmt.Errorf("reading accounts: %w", err))
 		}
 		// When each grace period began, for the policies that count one.
 		since := map[string]map[string]time.Time{}
 		for _, p := range ps {
-			if p.Level == policy.Required && p.Deadline.IsZero() && s.policyStore != nil {
-				if since[p.Name], err = s.policyStore.PolicyAppliedTo(ctx, p.Name, ids); err != nil {
+			if p.Level == policy.Required && p.Deadline.IsZero() {
+				if s.applied == nil {
+					return nil, ErrNoSummaries
+				}
+				if since[p.Name], err = s.applied.PolicyAppliedTo(ctx, p.Name, ids); err != nil {
 					return nil, unavailable(err)
 				}
 			}

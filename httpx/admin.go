@@ -38,6 +38,7 @@ const (
 	msgAdminInConfig    = "admin.error.in_config"
 	msgAdminExists      = "admin.error.exists"
 	msgAdminNoStore     = "admin.error.no_store"
+	msgAdminUnmet       = "admin.error.unmet"
 	msgAdminSaved       = "admin.done.saved"
 	msgAdminDeleted     = "admin.done.deleted"
 	msgAdminPreview     = "admin.form.preview_result" // plural, in users
@@ -147,8 +148,8 @@ func (h *Handler) policiesPage(w http.ResponseWriter, r *http.Request, _ string,
 	}
 	counts, err := h.svc.PolicyTargets(r.Context(), ps...)
 	switch {
-	case errors.Is(err, portalmfa.ErrNoUserList):
-		counts = nil
+	case errors.Is(err, portalmfa.ErrNoUserList), errors.Is(err, portalmfa.ErrTooManyUsers):
+		counts = nil // not counted: the column stays empty
 	case err != nil:
 		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
 		return
@@ -160,7 +161,7 @@ func (h *Handler) policiesPage(w http.ResponseWriter, r *http.Request, _ string,
 		if counts != nil {
 			row.Users = counts[i]
 		}
-		row.InConfig = slices.ContainsFunc(h.svc.ConfigPolicies(), func(q policy.Policy) bool { return q.Name == p.Name })
+		row.InConfig = h.inConfig(p.Name)
 		v.PolicyRows = append(v.PolicyRows, row)
 	}
 	switch r.URL.Query().Get("done") {
@@ -203,7 +204,7 @@ func (h *Handler) policyRow(lang int, p policy.Policy) policyRow {
 }
 
 func (h *Handler) newPolicyPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
-	h.showPolicyForm(w, r, lang, http.StatusOK, h.formOf(policy.Policy{Level: policy.Recommended}, false), nil, -1)
+	h.showPolicyForm(w, r, lang, http.StatusOK, h.formOf(policy.Policy{Level: policy.Recommended}, false), nil)
 }
 
 func (h *Handler) editPolicyPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
@@ -211,7 +212,7 @@ func (h *Handler) editPolicyPage(w http.ResponseWriter, r *http.Request, _ strin
 	if !ok {
 		return
 	}
-	h.showPolicyForm(w, r, lang, http.StatusOK, h.formOf(p, true), nil, -1)
+	h.showPolicyForm(w, r, lang, http.StatusOK, h.formOf(p, true), nil)
 }
 
 // storedPolicy finds the policy of the path's name among those the store
@@ -224,12 +225,17 @@ func (h *Handler) storedPolicy(w http.ResponseWriter, r *http.Request, lang int)
 		return policy.Policy{}, false
 	}
 	i := slices.IndexFunc(ps, func(p policy.Policy) bool { return p.Name == name })
-	inConfig := slices.ContainsFunc(h.svc.ConfigPolicies(), func(q policy.Policy) bool { return q.Name == name })
-	if i < 0 || inConfig {
+	if i < 0 || h.inConfig(name) {
 		http.NotFound(w, r)
 		return policy.Policy{}, false
 	}
 	return ps[i], true
+}
+
+// inConfig reports whether the policy of that name is kept in the
+// Service's configuration, where the console cannot change it.
+func (h *Handler) inConfig(name string) bool {
+	return slices.ContainsFunc(h.svc.ConfigPolicies(), func(q policy.Policy) bool { return q.Name == name })
 }
 
 // formOf is p as the form shows it.
@@ -256,10 +262,10 @@ func (h *Handler) formOf(p policy.Policy, editing bool) *policyForm {
 	return f
 }
 
-// showPolicyForm shows the form of f, with message a, and when users is not
-// negative, the preview: how many users the policy targets.
-func (h *Handler) showPolicyForm(w http.ResponseWriter, r *http.Request, lang, status int, f *policyForm, a *alert, users int) {
-	v := &view{PolicyForm: f, Alert: a, Factors: policy.Factors(), PreviewUsers: users}
+// showPolicyForm shows the form of f, with message a (a problem, or the
+// preview's count).
+func (h *Handler) showPolicyForm(w http.ResponseWriter, r *http.Request, lang, status int, f *policyForm, a *alert) {
+	v := &view{PolicyForm: f, Alert: a, Factors: policy.Factors()}
 	h.render(w, r, kindAdmin, lang, "admin-policy.html", status, v)
 }
 
@@ -280,18 +286,22 @@ func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, admin strin
 		p.Name, f.Name = r.PathValue("name"), r.PathValue("name")
 	}
 	if problem != "" {
-		h.showPolicyForm(w, r, lang, http.StatusUnprocessableEntity, f, &alert{Kind: "danger", Text: h.text(lang, problem)}, -1)
+		h.showPolicyForm(w, r, lang, http.StatusUnprocessableEntity, f, &alert{Kind: "danger", Text: h.text(lang, problem)})
+		return
+	}
+	if err := h.svc.CheckPolicy(p); errors.Is(err, portalmfa.ErrPolicyUnmet) {
+		h.showPolicyForm(w, r, lang, http.StatusUnprocessableEntity, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminUnmet)})
 		return
 	}
 	if r.PostForm.Get("action") == "preview" {
 		counts, err := h.svc.PolicyTargets(r.Context(), p)
 		switch {
-		case errors.Is(err, portalmfa.ErrNoUserList):
-			h.showPolicyForm(w, r, lang, http.StatusOK, f, &alert{Kind: "info", Text: h.text(lang, msgAdminPreviewNone)}, -1)
+		case errors.Is(err, portalmfa.ErrNoUserList), errors.Is(err, portalmfa.ErrTooManyUsers):
+			h.showPolicyForm(w, r, lang, http.StatusOK, f, &alert{Kind: "info", Text: h.text(lang, msgAdminPreviewNone)})
 		case err != nil:
 			h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
 		default:
-			h.showPolicyForm(w, r, lang, http.StatusOK, f, &alert{Kind: "info", Text: h.textPlural(lang, msgAdminPreview, counts[0])}, counts[0])
+			h.showPolicyForm(w, r, lang, http.StatusOK, f, &alert{Kind: "info", Text: h.textPlural(lang, msgAdminPreview, counts[0])})
 		}
 		return
 	}
@@ -303,7 +313,7 @@ func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, admin strin
 		}
 		if slices.ContainsFunc(ps, func(q policy.Policy) bool { return q.Name == p.Name }) {
 			f.Invalid = "name"
-			h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminExists)}, -1)
+			h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminExists)})
 			return
 		}
 	}
@@ -312,11 +322,11 @@ func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, admin strin
 		h.log.InfoContext(r.Context(), "portalmfa/httpx: policy saved in the console", "policy", p.Name, "admin", admin)
 		http.Redirect(w, r, h.cfg.AdminPath+"/policies?done=saved", http.StatusSeeOther)
 	case errors.Is(err, portalmfa.ErrPolicyInConfig):
-		h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminInConfig)}, -1)
+		h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminInConfig)})
 	case errors.Is(err, portalmfa.ErrNoPolicyStore):
-		h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminNoStore)}, -1)
+		h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminNoStore)})
 	case errors.Is(err, policy.ErrInvalid):
-		h.showPolicyForm(w, r, lang, http.StatusUnprocessableEntity, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminInvalid)}, -1)
+		h.showPolicyForm(w, r, lang, http.StatusUnprocessableEntity, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminInvalid)})
 	default:
 		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
 	}
@@ -405,7 +415,7 @@ func (h *Handler) deletePolicyPage(w http.ResponseWriter, r *http.Request, _ str
 	switch {
 	case err == nil:
 		users = counts[0]
-	case !errors.Is(err, portalmfa.ErrNoUserList):
+	case !errors.Is(err, portalmfa.ErrNoUserList) && !errors.Is(err, portalmfa.ErrTooManyUsers):
 		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}

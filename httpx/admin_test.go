@@ -202,3 +202,42 @@ func rowOf(t *testing.T, body, id string) string {
 	require.GreaterOrEqual(t, end, 0)
 	return body[start : start+end]
 }
+
+// A policy's name is a path segment of the console's links, escaped: a
+// name with ? # % still leads to its own policy.
+func TestAdminPolicyNameInLinks(t *testing.T) {
+	hs := newAdminHost(t)
+	for _, name := range []string{"a?x", "b#y", "50%", "c d"} {
+		w := hs.do(http.MethodPost, "/admin/2fa/policies/new", policyFormOf("name", name, "groups", "partners"), asAdmin)
+		require.Equal(t, http.StatusSeeOther, w.Code, name)
+		body := hs.do(http.MethodGet, "/admin/2fa/policies", nil, asAdmin).Body.String()
+		link := "/admin/2fa/policies/" + url.PathEscape(name)
+		assert.Contains(t, body, `href="`+link+`"`, name)
+		w = hs.do(http.MethodGet, link, nil, asAdmin)
+		require.Equal(t, http.StatusOK, w.Code, name)
+		assert.Contains(t, pageText(w), `value="`+name+`"`)
+	}
+	for _, name := range []string{".", ".."} {
+		w := hs.do(http.MethodPost, "/admin/2fa/policies/new", policyFormOf("name", name, "groups", "partners"), asAdmin)
+		assert.Equal(t, http.StatusUnprocessableEntity, w.Code, name)
+	}
+}
+
+// A policy the Service could not hold anyone to is refused in the form,
+// preview included: here, passkeys only where there are none.
+func TestAdminPolicyUnmet(t *testing.T) {
+	hs := newAdminHost(t)
+	hs2 := newHostWith(t, func(c *portalmfa.Config) {
+		c.Store = hs.store
+		c.Passkeys = portalmfa.PasskeyConfig{}
+	}, func(c *httpx.Config) {
+		c.CurrentAdmin = func(*http.Request) (string, bool) { return "root", true }
+	})
+	hs2.mux.Handle("/admin/2fa/", http.StripPrefix("/admin/2fa", hs2.h.Admin()))
+	for _, action := range []string{"preview", "save"} {
+		form := policyFormOf("name", "keys", "target", "everyone", "allow_passkey", "1", "action", action)
+		w := hs2.do(http.MethodPost, "/admin/2fa/policies/new", form)
+		assert.Equal(t, http.StatusUnprocessableEntity, w.Code, action)
+		assert.Contains(t, pageText(w), "could not meet this policy here", action)
+	}
+}

@@ -20,9 +20,6 @@ import (
 // usersPerPage is the length of a page of the console's users.
 const usersPerPage = 25
 
-// maxUsersWalked bounds a walk over every user (a filter, an export).
-const maxUsersWalked = 100_000
-
 // Message IDs of the console's users.
 const (
 	msgAdminNoUserList = "admin.users.no_list"
@@ -42,35 +39,49 @@ type userRow struct {
 var userFilters = []string{"", "no-2fa", "in-grace", "overdue"}
 
 func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
+	search, filter, ok := userQuery(r)
 	q := r.URL.Query()
-	search, filter := strings.TrimSpace(q.Get("q")), q.Get("filter")
-	if len(search) > 200 || !slices.Contains(userFilters, filter) {
+	page, err := strconv.Atoi(q.Get("page"))
+	if q.Get("page") == "" {
+		page, err = 1, nil
+	}
+	if !ok || err != nil || page < 1 || page > portalmfa.MaxUsersWalked/usersPerPage+1 {
 		h.renderError(w, r, kindAdmin, lang, http.StatusBadRequest, msgBadRequest)
 		return
 	}
-	page, _ := strconv.Atoi(q.Get("page"))
-	page = max(page, 1)
 	states, total, err := h.userStates(r, search, filter, (page-1)*usersPerPage, usersPerPage)
 	if err != nil {
 		h.usersProblem(w, r, lang, err)
 		return
 	}
-	v := &view{UserSearch: search, UserFilter: filter, Page: page, Pages: max((total+usersPerPage-1)/usersPerPage, 1), Total: total}
-	loc := time.UTC
-	for _, us := range states {
-		v.UserRows = append(v.UserRows, h.userRow(lang, loc, us))
-	}
+	pages := max((total+usersPerPage-1)/usersPerPage, 1)
 	link := func(p int) string {
 		return h.cfg.AdminPath + "/users?" + url.Values{"q": {search}, "filter": {filter}, "page": {strconv.Itoa(p)}}.Encode()
+	}
+	if page > pages { // past the end: the last page
+		http.Redirect(w, r, link(pages), http.StatusSeeOther)
+		return
+	}
+	v := &view{UserSearch: search, UserFilter: filter, Page: page, Pages: pages, Total: total}
+	for _, us := range states {
+		v.UserRows = append(v.UserRows, h.userRow(lang, time.UTC, us))
 	}
 	if page > 1 {
 		v.PrevURL = link(page - 1)
 	}
-	if page < v.Pages {
+	if page < pages {
 		v.NextURL = link(page + 1)
 	}
 	v.CSVURL = h.cfg.AdminPath + "/users.csv?" + url.Values{"q": {search}, "filter": {filter}}.Encode()
 	h.render(w, r, kindAdmin, lang, "admin-users.html", http.StatusOK, v)
+}
+
+// userQuery reads the list's search and filter, and whether they are ones
+// the list knows.
+func userQuery(r *http.Request) (search, filter string, ok bool) {
+	q := r.URL.Query()
+	search, filter = strings.TrimSpace(q.Get("q")), q.Get("filter")
+	return search, filter, len(search) <= 200 && slices.Contains(userFilters, filter)
 }
 
 // userStates returns limit users from offset of those matching search
@@ -82,6 +93,7 @@ func (h *Handler) userStates(r *http.Request, search, filter string, offset, lim
 		if err != nil {
 			return nil, 0, err
 		}
+		users = users[:min(len(users), limit)] // a host that gives more than asked
 		states, err := h.svc.UserStates(r.Context(), users)
 		return states, total, err
 	}
@@ -101,6 +113,9 @@ func (h *Handler) allUsers(r *http.Request, search, filter string) ([]portalmfa.
 		if err != nil {
 			return nil, err
 		}
+		if total > portalmfa.MaxUsersWalked {
+			return nil, portalmfa.ErrTooManyUsers
+		}
 		states, err := h.svc.UserStates(r.Context(), users)
 		if err != nil {
 			return nil, err
@@ -111,16 +126,11 @@ func (h *Handler) allUsers(r *http.Request, search, filter string) ([]portalmfa.
 			}
 		}
 		from += len(users)
-		switch {
-		case len(users) == 0 || from >= total:
+		if len(users) == 0 || from >= total {
 			return out, nil
-		case from >= maxUsersWalked:
-			return nil, errTooManyUsers
 		}
 	}
 }
-
-var errTooManyUsers = errors.New("httpx: too many users to walk")
 
 // matches reports whether us passes filter.
 func matches(us portalmfa.UserState, filter string) bool {
@@ -141,7 +151,7 @@ func (h *Handler) usersProblem(w http.ResponseWriter, r *http.Request, lang int,
 		h.renderError(w, r, kindAdmin, lang, http.StatusNotImplemented, msgAdminNoUserList)
 	case errors.Is(err, portalmfa.ErrNoSummaries):
 		h.renderError(w, r, kindAdmin, lang, http.StatusNotImplemented, msgAdminNoSummary)
-	case errors.Is(err, errTooManyUsers):
+	case errors.Is(err, portalmfa.ErrTooManyUsers):
 		h.renderError(w, r, kindAdmin, lang, http.StatusRequestEntityTooLarge, msgAdminTooMany)
 	default:
 		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
@@ -172,9 +182,8 @@ func (h *Handler) userRow(lang int, loc *time.Location, us portalmfa.UserState) 
 
 // usersCSV exports the list, filter and search included, every page.
 func (h *Handler) usersCSV(w http.ResponseWriter, r *http.Request, admin string, lang int) {
-	q := r.URL.Query()
-	search, filter := strings.TrimSpace(q.Get("q")), q.Get("filter")
-	if len(search) > 200 || !slices.Contains(userFilters, filter) {
+	search, filter, ok := userQuery(r)
+	if !ok {
 		h.renderError(w, r, kindAdmin, lang, http.StatusBadRequest, msgBadRequest)
 		return
 	}
@@ -202,6 +211,9 @@ func (h *Handler) usersCSV(w http.ResponseWriter, r *http.Request, admin string,
 			last, us.Policy.Level.String(), us.Standing.String(), deadline})
 	}
 	cw.Flush()
+	if err := cw.Error(); err != nil {
+		h.log.WarnContext(r.Context(), "portalmfa/httpx: writing the users' CSV", "err", err)
+	}
 }
 
 // csvSafe keeps a spreadsheet from reading a cell of the host's data as a

@@ -20,7 +20,7 @@ func TestAdminUsers(t *testing.T) {
 	hs := newAdminHost(t) // u0…u29, every third a partner
 	ctx := t.Context()
 	require.NoError(t, hs.svc.SavePolicy(ctx, policy.Policy{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 7}))
-	hs.enroll("u3") // a partner complying
+	hs.enroll("u3")                                                                            // a partner complying
 	ps, err := hs.svc.PolicyState(ctx, portalmfa.User{ID: "u6", Groups: []string{"partners"}}) // found short
 	require.NoError(t, err)
 	require.Equal(t, policy.InGrace, ps.Standing)
@@ -67,4 +67,19 @@ func TestAdminUsers(t *testing.T) {
 	assert.Equal(t, "true", u3[3], "the app")
 	assert.Equal(t, "'=cmd|' /C calc'!A0", u3[1], "a formula is defused")
 	assert.Equal(t, "free", u3[11])
+}
+
+// Page numbers from the query: malformed or absurd ones are refused, one
+// past the end goes to the last page.
+func TestAdminUsersPages(t *testing.T) {
+	hs := newAdminHost(t)
+	for _, page := range []string{"0", "-1", "x", "400000000000000000", "368934881474191033"} {
+		for _, filter := range []string{"", "overdue"} {
+			w := hs.do(http.MethodGet, "/admin/2fa/users?filter="+filter+"&page="+page, nil, asAdmin)
+			assert.Equal(t, http.StatusBadRequest, w.Code, "page %s, filter %q", page, filter)
+		}
+	}
+	w := hs.do(http.MethodGet, "/admin/2fa/users?page=9", nil, asAdmin)
+	assert.Equal(t, http.StatusSeeOther, w.Code)
+	assert.Equal(t, "/admin/2fa/users?filter=&page=2&q=", w.Header().Get("Location"))
 }

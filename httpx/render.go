@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -80,10 +81,9 @@ type view struct {
 
 	// The console: its policies, the policy form, the kinds of factor a
 	// policy may allow, and the preview's count of users (-1: none).
-	PolicyRows   []policyRow
-	PolicyForm   *policyForm
-	Factors      []string
-	PreviewUsers int
+	PolicyRows []policyRow
+	PolicyForm *policyForm
+	Factors    []string
 
 	// The console's users: the search and filter, the page of rows, the
 	// page's number of Pages, the number matching, and the links.
@@ -268,6 +268,7 @@ func placeholderFuncs() template.FuncMap {
 	return template.FuncMap{
 		"t":     func(string, ...any) (string, error) { return "", nil },
 		"tn":    func(string, int) (string, error) { return "", nil },
+		"path":  url.PathEscape,
 		"mount": func() string { return "" },
 		"lang":  func() string { return "" },
 		"asset": func(string) (string, error) { return "", nil },
@@ -293,6 +294,7 @@ func (h *Handler) funcs(k kind, lang int) template.FuncMap {
 	return template.FuncMap{ // the host's functions are in from parsing
 		"t":     func(id string, args ...any) (string, error) { return h.translate(lang, id, args...) },
 		"tn":    func(id string, n int) (string, error) { return h.translatePlural(lang, id, n) },
+		"path":  url.PathEscape, // a path segment of the host's data, escaped whole
 		"mount": func() string { return mount },
 		"lang":  func() string { return tag },
 		"asset": func(name string) (string, error) {

@@ -92,7 +92,7 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 	}
 	switch {
-	case strings.TrimSpace(p.Name) == "" || len(p.Name) > MaxNameLen || !utf8.ValidString(p.Name) ||
+	case strings.TrimSpace(p.Name) == "" || p.Name == "." || p.Name == ".." || len(p.Name) > MaxNameLen || !utf8.ValidString(p.Name) ||
 		strings.ContainsFunc(p.Name, func(r rune) bool { return r == '/' || r == '\\' || unicode.IsControl(r) }):
 		// No slash: the name is a segment of the console's paths.
 		return bad("a name of 1 to %d bytes, without slashes or control characters", MaxNameLen)

@@ -34,8 +34,14 @@ type Store interface {
 	// the policy is stored (it may be one kept in code). Concurrent calls
 	// agree on one time.
 	PolicyApplied(ctx context.Context, userID, name string, now time.Time) (time.Time, error)
-	// PolicyAppliedTo returns, of userIDs (at most MaxAppliedBatch), those the named
-	// policy applied to and since when, recording nothing: for a listing
-	// of many users, which must start no one's grace period.
+}
+
+// AppliedReader is a Store that also reads when a policy first applied to
+// many users at once. It is optional: the console's listing of users needs
+// it to show grace periods.
+type AppliedReader interface {
+	// PolicyAppliedTo returns, of userIDs (at most MaxAppliedBatch), those
+	// the named policy applied to and since when, recording nothing: for a
+	// listing of many users, which must start no one's grace period.
 	PolicyAppliedTo(ctx context.Context, name string, userIDs []string) (map[string]time.Time, error)
 }

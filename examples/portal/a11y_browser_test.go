@@ -159,4 +159,19 @@ func TestBrowserAccessibility(t *testing.T) {
 			open("/my/security/history/nope/not-me") // an error page
 		})
 	}
+	t.Run("the console", func(t *testing.T) {
+		d, _ := newDriver(t, func(origin string) *portal {
+			return openPortalAt(t, filepath.Join(t.TempDir(), "portal.db"), &testClock{}, origin)
+		})
+		d.do("opening the login page", chromedp.Navigate(d.base+"/login"))
+		d.do("typing credentials",
+			chromedp.SendKeys(chromedp.CSS(`#email`), "admin@example.com"),
+			chromedp.SendKeys(chromedp.CSS(`#password`), "admin-demo-pass"))
+		d.click("signing in", "/account", chromedp.Click(chromedp.CSS(`#sign-in`)))
+		for _, path := range []string{"/admin/2fa/policies", "/admin/2fa/policies/new", "/admin/2fa/policies/partners",
+			"/admin/2fa/policies/partners/delete", "/admin/2fa/users", "/admin/2fa/users?filter=in-grace"} {
+			d.do("opening "+path, chromedp.Navigate(d.base+path))
+			d.checkA11y(axe, path)
+		}
+	})
 }

@@ -11,7 +11,10 @@ import (
 	"github.com/portalmfa/portalmfa/store/internal/policyjson"
 )
 
-var _ policy.Store = (*Store)(nil)
+var (
+	_ policy.Store         = (*Store)(nil)
+	_ policy.AppliedReader = (*Store)(nil)
+)
 
 // policyState holds the policies and when each first applied to each
 // user. Its zero value is empty and ready: its maps are made on first use.

@@ -12,7 +12,10 @@ import (
 	"github.com/portalmfa/portalmfa/store/internal/policyjson"
 )
 
-var _ policy.Store = (*Store)(nil)
+var (
+	_ policy.Store         = (*Store)(nil)
+	_ policy.AppliedReader = (*Store)(nil)
+)
 
 // {schema} is replaced by the quoted schema name (see newQueries).
 const (

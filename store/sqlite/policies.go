@@ -11,7 +11,10 @@ import (
 	"github.com/portalmfa/portalmfa/store/internal/policyjson"
 )
 
-var _ policy.Store = (*Store)(nil)
+var (
+	_ policy.Store         = (*Store)(nil)
+	_ policy.AppliedReader = (*Store)(nil)
+)
 
 // SavePolicy implements [policy.Store]. A level without a name, or a
 // deadline RFC 3339 cannot write, is refused with an error wrapping
