@@ -87,9 +87,21 @@ type Event struct {
 	// Ref is the ID of the entry this one is about: for NotMe, the
 	// attempt the user reported.
 	Ref string
+	// Actor names who did it when not the user: the administrator of an
+	// AdminReset. Empty for the user's own actions.
+	Actor string
+	// Note is the administrator's reason, for an AdminReset. Empty otherwise.
+	Note string
 }
 
 // Store keeps the trail.
+//
+// A store keeps the text fields of an entry (IP, Device, Ref, Actor, Note)
+// as given and truncates none, so a backend needs no limit of its own: the
+// Service bounds the free-form ones before recording, Device to a clean
+// name of at most 64 characters, Actor to 200 bytes and Note to 500. Each
+// comes back exactly as recorded, non-ASCII included; an empty one comes
+// back empty.
 type Store interface {
 	// RecordEvent appends e; the store sets its ID.
 	RecordEvent(ctx context.Context, e Event) error

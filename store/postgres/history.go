@@ -14,18 +14,18 @@ import (
 // {schema} is replaced by the quoted schema name (see newQueries).
 const (
 	recordEvent = `
-		INSERT INTO {schema}.history_events (user_id, at, kind, method, success, reason, ip, device, ref)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+		INSERT INTO {schema}.history_events (user_id, at, kind, method, success, reason, ip, device, ref, actor, note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 
 	// The index on (user_id, at DESC, id DESC) hands the rows over in
 	// order: the scan stops at the limit.
 	events = `
-		SELECT id, user_id, at, kind, method, success, reason, ip, device, ref
+		SELECT id, user_id, at, kind, method, success, reason, ip, device, ref, actor, note
 		FROM {schema}.history_events WHERE user_id = $1
 		ORDER BY at DESC, id DESC LIMIT $2`
 
 	eventsOfKinds = `
-		SELECT id, user_id, at, kind, method, success, reason, ip, device, ref
+		SELECT id, user_id, at, kind, method, success, reason, ip, device, ref, actor, note
 		FROM {schema}.history_events WHERE user_id = $1 AND kind = ANY($3)
 		ORDER BY at DESC, id DESC LIMIT $2`
 
@@ -45,7 +45,7 @@ DELETE FROM {schema}.history_events WHERE at < $1 OR id IN (
 // never given twice.
 func (s *Store) RecordEvent(ctx context.Context, e history.Event) error {
 	if _, err := s.db(ctx).Exec(ctx, s.q.recordEvent, e.UserID, millis(e.At), string(e.Kind),
-		string(e.Method), e.Success, string(e.Reason), e.IP, e.Device, e.Ref); err != nil {
+		string(e.Method), e.Success, string(e.Reason), e.IP, e.Device, e.Ref, e.Actor, e.Note); err != nil {
 		return fmt.Errorf("postgres: record event: %w", err)
 	}
 	return nil
@@ -74,7 +74,7 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 		var e history.Event
 		var id, at int64
 		var kind, method, reason string
-		err := row.Scan(&id, &e.UserID, &at, &kind, &method, &e.Success, &reason, &e.IP, &e.Device, &e.Ref)
+		err := row.Scan(&id, &e.UserID, &at, &kind, &method, &e.Success, &reason, &e.IP, &e.Device, &e.Ref, &e.Actor, &e.Note)
 		e.ID = strconv.FormatInt(id, 10)
 		e.At = fromMillis(at)
 		e.Kind, e.Method, e.Reason = history.Kind(kind), history.Method(method), history.Reason(reason)

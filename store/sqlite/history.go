@@ -14,9 +14,10 @@ import (
 // AUTOINCREMENT never gives twice.
 func (s *Store) RecordEvent(ctx context.Context, e history.Event) error {
 	if _, err := s.exec(ctx, `
-		INSERT INTO history_events (user_id, at, kind, method, success, reason, ip, device, ref)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
-		e.UserID, millis(e.At), string(e.Kind), string(e.Method), e.Success, string(e.Reason), e.IP, e.Device, e.Ref); err != nil {
+		INSERT INTO history_events (user_id, at, kind, method, success, reason, ip, device, ref, actor, note)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
+		e.UserID, millis(e.At), string(e.Kind), string(e.Method), e.Success, string(e.Reason),
+		e.IP, e.Device, e.Ref, e.Actor, e.Note); err != nil {
 		return fmt.Errorf("sqlite: record event: %w", err)
 	}
 	return nil
@@ -30,7 +31,7 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 	}
 	var q strings.Builder
 	q.WriteString(`
-		SELECT id, user_id, at, kind, method, success, reason, ip, device, ref
+		SELECT id, user_id, at, kind, method, success, reason, ip, device, ref, actor, note
 		FROM history_events WHERE user_id = ?1`)
 	args := []any{userID, limit}
 	if len(kinds) > 0 {
@@ -54,7 +55,7 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 	for rows.Next() {
 		var e history.Event
 		var id, at int64
-		if err := rows.Scan(&id, &e.UserID, &at, &e.Kind, &e.Method, &e.Success, &e.Reason, &e.IP, &e.Device, &e.Ref); err != nil {
+		if err := rows.Scan(&id, &e.UserID, &at, &e.Kind, &e.Method, &e.Success, &e.Reason, &e.IP, &e.Device, &e.Ref, &e.Actor, &e.Note); err != nil {
 			return nil, fmt.Errorf("sqlite: read events: %w", err)
 		}
 		e.ID = strconv.FormatInt(id, 10)

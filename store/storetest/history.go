@@ -83,6 +83,35 @@ func RunHistory(t *testing.T, newStore func(t *testing.T) history.Store) {
 		}
 	})
 
+	t.Run("ActorAndNote", func(t *testing.T) {
+		// An administrator's reset names them and gives a reason; the
+		// user's own entries have neither, and come back without. Read
+		// through every kind and through a list of kinds, which a backend
+		// may query differently, and after a prune of older entries.
+		s := newStore(t)
+		old := attempt("alice", t0.Add(-time.Hour), "old")
+		own := history.Event{UserID: "alice", At: t0, Kind: history.TOTPEnabled, IP: "192.0.2.1", Device: "Firefox on Linux"}
+		reset := history.Event{
+			UserID: "alice", At: t0.Add(time.Second), Kind: history.AdminReset,
+			Actor: "Zoë Ångström — 管理者 \U0001F6E1",
+			Note:  "Téléphone perdu, identité vérifiée au guichet ; 電話を紛失 \U0001F4F5\nsecond line",
+		}
+		after := attempt("alice", t0.Add(2*time.Second), "after")
+		for _, e := range []history.Event{old, own, reset, after} {
+			record(t, s, e)
+		}
+		got := check(t, s, "alice", 10, nil, after, reset, own, old)
+		for _, e := range []history.Event{got[0], got[2], got[3]} {
+			if e.Actor != "" || e.Note != "" {
+				t.Errorf("event %q: Actor %q, Note %q, want both empty", e.Device, e.Actor, e.Note)
+			}
+		}
+		check(t, s, "alice", 10, []history.Kind{history.AdminReset}, reset)
+		check(t, s, "alice", 10, []history.Kind{history.AdminReset, history.TOTPEnabled}, reset, own)
+		prune(t, s, t0, 0, 1)
+		check(t, s, "alice", 10, nil, after, reset, own)
+	})
+
 	t.Run("IDsAreTheStores", func(t *testing.T) {
 		// The store sets each ID, distinct, whatever the caller put there.
 		s := newStore(t)
