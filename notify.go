@@ -30,6 +30,9 @@ const (
 	NotifyPhoneRemoved  NotificationKind = "phone-removed"
 	NotifyEmailCodesOn  NotificationKind = "email-codes-on"
 	NotifyEmailCodesOff NotificationKind = "email-codes-off"
+	// NotifyAdminReset: an administrator turned the user's second factor
+	// off (Notification.Note holds the reason, when one was given).
+	NotifyAdminReset NotificationKind = "admin-reset"
 	// NotifyPasskeyClone: a login with a passkey was refused because its
 	// counter did not increase, a sign someone copied it.
 	NotifyPasskeyClone NotificationKind = "passkey-clone"
@@ -49,6 +52,8 @@ type Notification struct {
 	// Remaining is the number of unused backup codes, for
 	// NotifyBackupCodeUsed and NotifyFewBackupCodes.
 	Remaining int
+	// Note is the administrator's reason, for NotifyAdminReset.
+	Note string
 }
 
 // Notifier tells users what happened to their account (an email, a

@@ -3,7 +3,9 @@ package portalmfa
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/portalmfa/portalmfa/devices"
@@ -173,12 +175,58 @@ func deviceOp(err error) error {
 
 // ResetSecondFactor is the administrator's reset of a user who lost every
 // factor: TOTP, backup codes and trusted devices go, and the next login
-// needs the password only, until the user enrolls again.
+// needs the password only, until the user enrolls again. [Service.AdminReset]
+// names the administrator and the reason.
 func (s *Service) ResetSecondFactor(ctx context.Context, userID string) error {
+	return s.reset(ctx, userID, history.Event{})
+}
+
+// ErrResetReason: an administrator's reset needs the administrator's name
+// and a reason.
+var ErrResetReason = errors.New("portalmfa: a reset needs the administrator and a reason")
+
+// AdminReset is [Service.ResetSecondFactor] by the administrator admin,
+// for reason: the security event names them and keeps the reason (up to
+// 200 and 500 bytes), and the user is told ([NotifyAdminReset]).
+func (s *Service) AdminReset(ctx context.Context, userID, admin, reason string) error {
+	admin, reason = strings.TrimSpace(admin), strings.TrimSpace(reason)
+	if userID == "" || admin == "" || reason == "" {
+		return ErrResetReason
+	}
+	return s.reset(ctx, userID, history.Event{Actor: cut(clean(admin), 200), Note: cut(clean(reason), 500)})
+}
+
+// clean makes text a store keeps as it is: valid UTF-8 (PostgreSQL refuses
+// anything else), without control characters but line breaks (NUL among
+// them, which PostgreSQL refuses too).
+func clean(text string) string {
+	return strings.Map(func(r rune) rune {
+		if r != '\n' && unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(text, "\uFFFD"))
+}
+
+func (s *Service) reset(ctx context.Context, userID string, e history.Event) error {
 	if err := s.removeSecondFactor(ctx, userID); err != nil {
 		return err
 	}
-	s.event(ctx, Client{}, history.Event{UserID: userID, Kind: history.AdminReset})
-	s.log.InfoContext(ctx, "portalmfa: second factor reset by an administrator", "user", userID)
+	e.UserID, e.Kind = userID, history.AdminReset
+	s.event(ctx, Client{}, e)
+	s.notify(ctx, Client{}, Notification{Kind: NotifyAdminReset, UserID: userID, Note: e.Note})
+	s.log.InfoContext(ctx, "portalmfa: second factor reset by an administrator", "user", userID, "admin", e.Actor)
 	return nil
+}
+
+// cut shortens s to at most n bytes, on a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
 }

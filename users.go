@@ -59,6 +59,20 @@ func (us UserState) kinds(emailAlone bool) []string {
 	return on
 }
 
+// LookupUser returns the host's user of userID through Config.LookupUser,
+// or a user of that ID only without it.
+func (s *Service) LookupUser(ctx context.Context, userID string) (User, error) {
+	if s.cfg.LookupUser == nil {
+		return User{ID: userID}, nil
+	}
+	u, err := s.cfg.LookupUser(ctx, userID)
+	if err != nil {
+		return User{}, unavailable(fmt.Errorf("looking up the user: %w", err))
+	}
+	u.ID = userID
+	return u, nil
+}
+
 // UserStates returns the state of each of users (with their groups, as
 // the host gives them), read a batch at a time: for a page of the console,
 // or a walk over every user. It records nothing: a grace period a user has

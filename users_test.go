@@ -2,13 +2,16 @@ package portalmfa_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/policy"
 )
 
@@ -54,4 +57,41 @@ func TestUserStates(t *testing.T) {
 
 	assert.Equal(t, policy.Free, states[3].Standing)
 	assert.Equal(t, policy.Optional, states[3].Policy.Level)
+}
+
+// An administrator's reset: every factor, code and trusted device gone, a
+// security event naming the administrator and keeping the reason, the user
+// told; no reset without both.
+func TestAdminReset(t *testing.T) {
+	ctx := context.Background()
+	n := new(notes)
+	f := newFixtureWith(t, func(c *portalmfa.Config) { c.Notifier = n })
+	f.enroll(t, alice)
+	_, _, err := f.svc.TrustDevice(ctx, alice.ID, portalmfa.Client{})
+	require.NoError(t, err)
+
+	for _, tc := range []struct{ admin, reason string }{{"", "lost phone"}, {"root", " "}, {"", ""}} {
+		assert.ErrorIs(t, f.svc.AdminReset(ctx, alice.ID, tc.admin, tc.reason), portalmfa.ErrResetReason)
+	}
+	assert.True(t, mustStatus(t, f, alice.ID).Enabled(), "nothing reset")
+
+	reason := "Lost her phone;\x00 called from the number on file. \xff" + strings.Repeat("é", 300)
+	require.NoError(t, f.svc.AdminReset(ctx, alice.ID, "Ada Admin", reason))
+	st := mustStatus(t, f, alice.ID)
+	assert.False(t, st.Enabled())
+	assert.Zero(t, st.BackupCodes)
+	ds, err := f.svc.Devices(ctx, alice.ID)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.False(t, ds[0].RevokedAt.IsZero())
+
+	events, err := f.svc.SecurityEvents(ctx, alice.ID)
+	require.NoError(t, err)
+	assert.Equal(t, history.AdminReset, events[0].Kind)
+	assert.Equal(t, "Ada Admin", events[0].Actor)
+	assert.LessOrEqual(t, len(events[0].Note), 500)
+	assert.True(t, utf8.ValidString(events[0].Note), "cut on a character")
+	assert.True(t, strings.HasPrefix(events[0].Note, "Lost her phone; called from the number on file. \uFFFD"), "no NUL, no invalid UTF-8: %q", events[0].Note[:60])
+	assert.Contains(t, n.kinds(), portalmfa.NotifyAdminReset)
+	assert.Equal(t, events[0].Note, n.sent[len(n.sent)-1].Note)
 }

@@ -93,6 +93,8 @@ func (h *Handler) adminHandler() http.Handler {
 	mux.HandleFunc("GET /policies", h.withAdmin(h.policiesPage))
 	mux.HandleFunc("GET /users", h.withAdmin(h.usersPage))
 	mux.HandleFunc("GET /users.csv", h.withAdmin(h.usersCSV))
+	mux.HandleFunc("GET /users/{id}/reset", h.withAdmin(h.resetPage))
+	mux.HandleFunc("POST /users/{id}/reset", h.withAdmin(h.reset))
 	mux.HandleFunc("GET /policies/new", h.withAdmin(h.newPolicyPage))
 	mux.HandleFunc("POST /policies/new", h.withAdmin(h.savePolicy))
 	mux.HandleFunc("GET /policies/{name}", h.withAdmin(h.editPolicyPage))

@@ -22,9 +22,11 @@ const usersPerPage = 25
 
 // Message IDs of the console's users.
 const (
-	msgAdminNoUserList = "admin.users.no_list"
-	msgAdminNoSummary  = "admin.users.no_summary"
-	msgAdminTooMany    = "admin.users.too_many"
+	msgAdminNoUserList  = "admin.users.no_list"
+	msgAdminNoSummary   = "admin.users.no_summary"
+	msgAdminTooMany     = "admin.users.too_many"
+	msgAdminResetReason = "admin.reset.reason_needed"
+	msgAdminResetDone   = "admin.reset.done"
 )
 
 // userRow is a user as the console lists them.
@@ -72,8 +74,47 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, _ string, la
 	if page < pages {
 		v.NextURL = link(page + 1)
 	}
+	if q.Get("done") == "reset" {
+		v.Alert = &alert{Kind: "success", Text: h.text(lang, msgAdminResetDone)}
+	}
 	v.CSVURL = h.cfg.AdminPath + "/users.csv?" + url.Values{"q": {search}, "filter": {filter}}.Encode()
 	h.render(w, r, kindAdmin, lang, "admin-users.html", http.StatusOK, v)
+}
+
+// resetPage asks to confirm the reset of a user's second factor, with a
+// reason.
+func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
+	h.showReset(w, r, lang, http.StatusOK, nil)
+}
+
+func (h *Handler) showReset(w http.ResponseWriter, r *http.Request, lang, status int, a *alert) {
+	u, err := h.svc.LookupUser(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
+		return
+	}
+	states, err := h.svc.UserStates(r.Context(), []portalmfa.User{u})
+	if err != nil {
+		h.usersProblem(w, r, lang, err)
+		return
+	}
+	h.render(w, r, kindAdmin, lang, "admin-reset.html", status, &view{Alert: a, UserRows: []userRow{h.userRow(lang, time.UTC, states[0])}})
+}
+
+// reset resets the user's second factor, for the reason posted.
+func (h *Handler) reset(w http.ResponseWriter, r *http.Request, admin string, lang int) {
+	if !h.postForm(w, r, kindAdmin, lang) {
+		return
+	}
+	switch err := h.svc.AdminReset(r.Context(), r.PathValue("id"), admin, r.PostForm.Get("reason")); {
+	case err == nil:
+		h.log.InfoContext(r.Context(), "portalmfa/httpx: second factor reset in the console", "user", r.PathValue("id"), "admin", admin)
+		http.Redirect(w, r, h.cfg.AdminPath+"/users?done=reset", http.StatusSeeOther)
+	case errors.Is(err, portalmfa.ErrResetReason):
+		h.showReset(w, r, lang, http.StatusUnprocessableEntity, &alert{Kind: "danger", Text: h.text(lang, msgAdminResetReason)})
+	default:
+		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
+	}
 }
 
 // userQuery reads the list's search and filter, and whether they are ones

@@ -83,3 +83,31 @@ func TestAdminUsersPages(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, w.Code)
 	assert.Equal(t, "/admin/2fa/users?filter=&page=2&q=", w.Header().Get("Location"))
 }
+
+// The console's reset: a reason asked for, then every factor gone, and the
+// user's security history names the administrator.
+func TestAdminResetPage(t *testing.T) {
+	hs := newAdminHost(t)
+	hs.enroll("u3")
+	w := hs.do(http.MethodGet, "/admin/2fa/users/u3/reset", nil, asAdmin)
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, pageText(w), "Reset two-factor authentication?")
+	assert.Contains(t, pageText(w), "Authenticator app")
+	assert.Equal(t, http.StatusForbidden, hs.do(http.MethodPost, "/admin/2fa/users/u3/reset", form("reason", "x"), as("alice")).Code)
+	assert.Equal(t, http.StatusForbidden, hs.do(http.MethodPost, "/admin/2fa/users/u3/reset", form("reason", "x"), asAdmin, withHeader("Sec-Fetch-Site", "cross-site")).Code)
+
+	w = hs.do(http.MethodPost, "/admin/2fa/users/u3/reset", form("reason", "  "), asAdmin)
+	assert.Equal(t, http.StatusUnprocessableEntity, w.Code)
+	assert.Contains(t, pageText(w), "Give a reason for the reset.")
+	assert.True(t, hs.status("u3").Enabled())
+
+	w = hs.do(http.MethodPost, "/admin/2fa/users/u3/reset", form("reason", "Lost phone, identity checked by phone."), asAdmin)
+	require.Equal(t, http.StatusSeeOther, w.Code)
+	assert.Equal(t, "/admin/2fa/users?done=reset", w.Header().Get("Location"))
+	assert.False(t, hs.status("u3").Enabled())
+	events, err := hs.svc.SecurityEvents(t.Context(), "u3")
+	require.NoError(t, err)
+	assert.Equal(t, "root", events[0].Actor)
+	assert.Equal(t, "Lost phone, identity checked by phone.", events[0].Note)
+	assert.Contains(t, pageText(hs.do(http.MethodGet, "/admin/2fa/users?done=reset", nil, asAdmin)), "Two-factor authentication was reset.")
+}

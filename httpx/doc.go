@@ -166,6 +166,9 @@
 //	                               in-grace|overdue, ?page=, 25 a page
 //	GET  /users.csv                the same, every page, as CSV (cells that a
 //	                               spreadsheet would read as a formula get a quote)
+//	GET  /users/{id}/reset         the user's state, and a reason to give
+//	POST /users/{id}/reset         reset their second factor (field "reason",
+//	                               required), 303 to /users?done=reset
 //
 // Policies kept in portalmfa's Config are listed, not editable (404).
 //

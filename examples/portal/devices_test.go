@@ -106,12 +106,13 @@ func TestOutboxMessages(t *testing.T) {
 		portalmfa.NotifyPasskeyAdded, portalmfa.NotifyPasskeyRemoved, portalmfa.NotifyPasskeyClone,
 		portalmfa.NotifyCodesSuspended, portalmfa.NotifyTOTPReplaced, portalmfa.NotifyPhoneAdded,
 		portalmfa.NotifyPhoneRemoved, portalmfa.NotifyEmailCodesOn, portalmfa.NotifyEmailCodesOff,
+		portalmfa.NotifyAdminReset,
 	}
 	english := map[portalmfa.NotificationKind]string{}
 	for _, lang := range []string{"en", "fr", "es", "de", "it", "nl"} {
 		for _, k := range kinds {
 			n := portalmfa.Notification{
-				Kind: k, UserID: "1001", At: now, IP: "192.0.2.1", Device: "Firefox on Windows", Remaining: 2,
+				Kind: k, UserID: "1001", At: now, IP: "192.0.2.1", Device: "Firefox on Windows", Remaining: 2, Note: "lost phone",
 				User: portalmfa.User{ID: "1001", Name: "Zoë", Email: "zoe@example.com", Language: lang},
 			}
 			if err := o.Notify(t.Context(), n); err != nil {
@@ -124,7 +125,10 @@ func TestOutboxMessages(t *testing.T) {
 			if m.Subject == "" || !strings.Contains(m.Body, "Zoë") || strings.Contains(m.Body, "<no value>") {
 				t.Errorf("%s/%s: subject %q body %q", lang, k, m.Subject, m.Body)
 			}
-			if k != portalmfa.NotifyFewBackupCodes && k != portalmfa.NotifyNotMe && !strings.Contains(m.Body, "192.0.2.1") {
+			if k == portalmfa.NotifyAdminReset && !strings.Contains(m.Body, "lost phone") {
+				t.Errorf("%s/%s: no reason in %q", lang, k, m.Body)
+			}
+			if k != portalmfa.NotifyFewBackupCodes && k != portalmfa.NotifyNotMe && k != portalmfa.NotifyAdminReset && !strings.Contains(m.Body, "192.0.2.1") {
 				t.Errorf("%s/%s: no IP in %q", lang, k, m.Body)
 			}
 			if (k == portalmfa.NotifyBackupCodeUsed || k == portalmfa.NotifyFewBackupCodes) && !strings.Contains(m.Body, "2") {

@@ -90,6 +90,7 @@ func (o *outbox) Notify(_ context.Context, n portalmfa.Notification) error {
 		"IP":     n.IP,
 		"Device": n.Device, // "" when unknown
 		"Left":   left,
+		"Note":   n.Note, // an administrator's reason
 	}})
 	if err != nil {
 		return err
