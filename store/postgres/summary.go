@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,7 +50,7 @@ func (s *Store) Accounts(ctx context.Context, userIDs []string, now time.Time) (
 	if len(userIDs) > summary.MaxBatch {
 		return nil, summary.ErrTooMany
 	}
-	ids := distinct(userIDs)
+	ids := slices.Compact(slices.Sorted(slices.Values(userIDs))) // each once
 	if len(ids) == 0 {
 		return []summary.Account{}, nil
 	}
@@ -74,17 +75,4 @@ func (s *Store) Accounts(ctx context.Context, userIDs []string, now time.Time) (
 		out[i].UserID = id
 	}
 	return out, nil
-}
-
-// distinct returns ids without repeats, in the order each first appears.
-func distinct(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/portalmfa/portalmfa/policy"
@@ -120,7 +121,7 @@ func (s *Store) PolicyAppliedTo(ctx context.Context, name string, userIDs []stri
 		return nil, policy.ErrTooMany
 	}
 	out := map[string]time.Time{}
-	ids := distinct(userIDs)
+	ids := slices.Compact(slices.Sorted(slices.Values(userIDs))) // each once
 	if len(ids) == 0 {
 		return out, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ func (s *Store) Accounts(ctx context.Context, userIDs []string, now time.Time) (
 	if len(userIDs) > summary.MaxBatch {
 		return nil, summary.ErrTooMany
 	}
-	ids := distinct(userIDs)
+	ids := slices.Compact(slices.Sorted(slices.Values(userIDs))) // each once
 	if len(ids) == 0 {
 		return []summary.Account{}, nil
 	}
@@ -88,19 +89,6 @@ func (s *Store) Accounts(ctx context.Context, userIDs []string, now time.Time) (
 		out[i].UserID = id
 	}
 	return out, nil
-}
-
-// distinct returns ids without repeats, in the order each first appears.
-func distinct(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // placeholders returns "?first, ?first+1, …", n of them.
