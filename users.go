@@ -134,3 +134,52 @@ func (s *Service) UserStates(ctx context.Context, users []User) ([]UserState, er
 	}
 	return out, nil
 }
+
+// Shares are the counts of the console's dashboard: how many users the
+// host has, how many have 2FA on, by kind of factor, and how many a
+// required policy is waiting on.
+type Shares struct {
+	Users, WithTwoFA int
+	// ByFactor counts the users with each kind of factor on ("totp",
+	// "passkey", "sms", "email").
+	ByFactor         map[string]int
+	InGrace, Overdue int
+}
+
+// Shares walks every user of the host (Config.ListUsers), a batch at a
+// time, and counts them for the dashboard.
+func (s *Service) Shares(ctx context.Context) (Shares, error) {
+	sh := Shares{ByFactor: map[string]int{}}
+	for offset := 0; ; {
+		users, total, err := s.ListUsers(ctx, UserQuery{Offset: offset, Limit: usersPage})
+		if err != nil {
+			return Shares{}, err
+		}
+		if total > MaxUsersWalked {
+			return Shares{}, ErrTooManyUsers
+		}
+		states, err := s.UserStates(ctx, users)
+		if err != nil {
+			return Shares{}, err
+		}
+		for _, us := range states {
+			sh.Users++
+			if us.Enabled() {
+				sh.WithTwoFA++
+			}
+			for _, k := range us.kinds(true) {
+				sh.ByFactor[k]++
+			}
+			switch us.Standing {
+			case policy.InGrace:
+				sh.InGrace++
+			case policy.Overdue:
+				sh.Overdue++
+			}
+		}
+		offset += len(users)
+		if len(users) == 0 || offset >= total {
+			return sh, nil
+		}
+	}
+}

@@ -95,3 +95,23 @@ func TestAdminReset(t *testing.T) {
 	assert.Contains(t, n.kinds(), portalmfa.NotifyAdminReset)
 	assert.Equal(t, events[0].Note, n.sent[len(n.sent)-1].Note)
 }
+
+// The dashboard's counts, over every user of the host.
+func TestShares(t *testing.T) {
+	ctx := context.Background()
+	groups := map[string][]string{"u-late": {"partners"}, "u-new": {"partners"}}
+	users := []portalmfa.User{{ID: alice.ID}, {ID: "u-late", Groups: groups["u-late"]}, {ID: "u-new", Groups: groups["u-new"]}, {ID: bob.ID}}
+	f := newFixtureWith(t, func(c *portalmfa.Config) {
+		withPolicies(groups, partnersRequired)(c)
+		c.ListUsers = func(_ context.Context, q portalmfa.UserQuery) ([]portalmfa.User, int, error) {
+			return users[min(q.Offset, len(users)):min(q.Offset+q.Limit, len(users))], len(users), nil
+		}
+	})
+	f.enroll(t, alice)
+	_, err := f.svc.PolicyState(ctx, users[1])
+	require.NoError(t, err)
+	f.clock.Add(15 * 24 * time.Hour)
+	sh, err := f.svc.Shares(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, portalmfa.Shares{Users: 4, WithTwoFA: 1, ByFactor: map[string]int{"totp": 1}, InGrace: 1, Overdue: 1}, sh)
+}

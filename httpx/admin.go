@@ -87,9 +87,7 @@ func (h *Handler) adminHandler() http.Handler {
 		return http.NotFoundHandler()
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", h.withAdmin(func(w http.ResponseWriter, r *http.Request, _ string, _ int) {
-		http.Redirect(w, r, h.cfg.AdminPath+"/policies", http.StatusSeeOther)
-	}))
+	mux.HandleFunc("GET /{$}", h.withAdmin(h.dashboard))
 	mux.HandleFunc("GET /policies", h.withAdmin(h.policiesPage))
 	mux.HandleFunc("GET /users", h.withAdmin(h.usersPage))
 	mux.HandleFunc("GET /users.csv", h.withAdmin(h.usersCSV))

@@ -111,3 +111,22 @@ func TestAdminResetPage(t *testing.T) {
 	assert.Equal(t, "Lost phone, identity checked by phone.", events[0].Note)
 	assert.Contains(t, pageText(hs.do(http.MethodGet, "/admin/2fa/users?done=reset", nil, asAdmin)), "Two-factor authentication was reset.")
 }
+
+// The dashboard: the share with 2FA, by method, and who a required
+// policy waits on; a chart drawn on the server.
+func TestAdminDashboard(t *testing.T) {
+	hs := newAdminHost(t)
+	require.NoError(t, hs.svc.SavePolicy(t.Context(), policy.Policy{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 7}))
+	hs.enroll("u0")
+	hs.enroll("u1")
+	assert.Equal(t, http.StatusForbidden, hs.do(http.MethodGet, "/admin/2fa/", nil, as("alice")).Code)
+	w := hs.do(http.MethodGet, "/admin/2fa/", nil, asAdmin)
+	require.Equal(t, http.StatusOK, w.Code)
+	body := pageText(w)
+	assert.Contains(t, body, "7% of users have two-factor authentication on: 2 of 30.")
+	assert.Contains(t, body, "9 users must turn it on within their deadline.")
+	assert.Contains(t, body, "0 users are overdue.")
+	assert.Contains(t, body, `<svg class="portalmfa-chart"`)
+	assert.Contains(t, body, `width="7" fill="#1d5fbf"`, "the app's bar: 7%")
+	assert.NotContains(t, w.Body.String(), "<script>", "no inline script")
+}

@@ -153,6 +153,8 @@
 // else, 404 for all without CurrentAdmin), mounted behind the host's own
 // administrator authentication:
 //
+//	GET  /                         the overview: the share of users with 2FA, by method
+//	                               (a chart drawn on the server), who a policy waits on
 //	GET  /policies                 the policies, with how many users each applies to
 //	GET  /policies/new             the form
 //	POST /policies/new             action=preview: how many users it would apply to;

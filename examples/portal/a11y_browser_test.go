@@ -168,7 +168,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`#email`), "admin@example.com"),
 			chromedp.SendKeys(chromedp.CSS(`#password`), "admin-demo-pass"))
 		d.click("signing in", "/account", chromedp.Click(chromedp.CSS(`#sign-in`)))
-		for _, path := range []string{"/admin/2fa/policies", "/admin/2fa/policies/new", "/admin/2fa/policies/partners",
+		for _, path := range []string{"/admin/2fa/", "/admin/2fa/policies", "/admin/2fa/policies/new", "/admin/2fa/policies/partners",
 			"/admin/2fa/policies/partners/delete", "/admin/2fa/users", "/admin/2fa/users?filter=in-grace", "/admin/2fa/users/1001/reset"} {
 			d.do("opening "+path, chromedp.Navigate(d.base+path))
 			d.checkA11y(axe, path)

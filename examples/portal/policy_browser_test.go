@@ -38,7 +38,11 @@ func TestBrowserPolicy(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#email`), "admin@example.com"),
 		chromedp.SendKeys(chromedp.CSS(`#password`), "admin-demo-pass"))
 	click("signing in", "/account", chromedp.Click(chromedp.CSS(`#sign-in`)))
-	click("opening the console", "/admin/2fa/policies", chromedp.Navigate(d.base+"/admin/2fa/"))
+	click("opening the console", "/admin/2fa/", chromedp.Navigate(d.base+"/admin/2fa/"))
+	if got := text(`#portalmfa-share`); got != "0% of users have two-factor authentication on: 0 of 7." {
+		t.Fatalf("the dashboard says %q", got)
+	}
+	click("opening the policies", "/admin/2fa/policies", chromedp.Click(chromedp.CSS(`.portalmfa-admin-nav a[href="/admin/2fa/policies"]`)))
 	if got := text(`#portalmfa-policy-partners td:nth-of-type(6)`); got != "3" {
 		t.Fatalf("the partners policy applies to %q users, want 3", got)
 	}
@@ -112,6 +116,11 @@ func TestBrowserPolicy(t *testing.T) {
 	if got := text(`#portalmfa-users-count`); got != "2 users." {
 		t.Fatalf("the filter finds %q", got)
 	}
+	click("opening the overview", "/admin/2fa/", chromedp.Navigate(d.base+"/admin/2fa/"))
+	if got := text(`#portalmfa-share`); got != "14% of users have two-factor authentication on: 1 of 7." {
+		t.Fatalf("the dashboard says %q", got)
+	}
+	screenshot("console-dashboard")
 }
 
 func mustZone(t *testing.T, name string) *time.Location {
