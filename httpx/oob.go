@@ -103,26 +103,15 @@ func sentFor(r *http.Request, scope string, ch oob.Channel) bool {
 	return err == nil && c.Value == sentMark(scope, ch)
 }
 
-// sendProblem is the answer to a send the Service refused or could not
-// make, or ok false for an error of another kind.
-func (h *Handler) sendProblem(w http.ResponseWriter, lang int, err error) (status int, a *alert, ok bool) {
-	if limit, isLimit := errors.AsType[*oob.LimitError](err); isLimit {
-		wait := max(limit.Until.Sub(h.svc.Now()), time.Second)
-		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-		if errors.Is(err, oob.ErrTooManySends) {
-			return http.StatusTooManyRequests, &alert{Kind: "warning", Text: h.textPlural(lang, msgSendTooMany, int((wait+time.Minute-1)/time.Minute))}, true
-		}
-		return http.StatusTooManyRequests, &alert{Kind: "warning", Text: h.text(lang, msgSendCooldown)}, true
+// limited is the answer to a send the limits refused: when another is
+// allowed, as Retry-After, and a warning.
+func (h *Handler) limited(w http.ResponseWriter, lang int, limit *oob.LimitError) (int, *alert) {
+	wait := max(limit.Until.Sub(h.svc.Now()), time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+	if errors.Is(limit, oob.ErrTooManySends) {
+		return http.StatusTooManyRequests, &alert{Kind: "warning", Text: h.textPlural(lang, msgSendTooMany, int((wait+time.Minute-1)/time.Minute))}
 	}
-	switch {
-	case isUserError(err, portalmfa.ErrSendFailed):
-		return http.StatusBadGateway, &alert{Kind: "danger", Text: h.text(lang, msgSendFailed)}, true
-	case isUserError(err, portalmfa.ErrNotMobile):
-		return http.StatusUnprocessableEntity, &alert{Kind: "danger", Text: h.text(lang, msgPhoneNotMobile)}, true
-	case isUserError(err, portalmfa.ErrInvalidNumber):
-		return http.StatusUnprocessableEntity, &alert{Kind: "danger", Text: h.text(lang, msgPhoneInvalid)}, true
-	}
-	return 0, nil, false
+	return http.StatusTooManyRequests, &alert{Kind: "warning", Text: h.text(lang, msgSendCooldown)}
 }
 
 // phoneAddPage asks for a number, once adding a factor is allowed.
@@ -156,10 +145,7 @@ func (h *Handler) addPhone(w http.ResponseWriter, r *http.Request, u portalmfa.U
 		h.needs(w, r, u, lang, portalmfa.AddFactor, "/phone/add")
 		return
 	}
-	status, a, ok := h.sendProblem(w, lang, err)
-	if !ok {
-		status, a = h.problem(w, r, lang, err) // locked out, suspended, or ours
-	}
+	status, a := h.problem(w, r, lang, err)
 	if r.PostForm.Has("resend") { // from the code's page: back to it
 		h.render(w, r, kindSecurity, lang, "phone-confirm.html", status, &view{Alert: a, Number: number, To: phone.Mask(number)})
 		return
@@ -314,13 +300,10 @@ func (h *Handler) sendLoginCode(w http.ResponseWriter, r *http.Request, userID s
 	case isUserError(err, oob.ErrCooldown) && sentFor(r, state, ch):
 		// A reload, or a second click: the code sent a moment ago works,
 		// so its page, with the form open.
-		_, a, _ := h.sendProblem(w, lang, err)
+		_, a := h.problem(w, r, lang, err)
 		h.showSent(w, r, userID, lang, ch, http.StatusOK, a)
 	default:
-		status, a, ok := h.sendProblem(w, lang, err)
-		if !ok {
-			status, a = h.problem(w, r, lang, err)
-		}
+		status, a := h.problem(w, r, lang, err)
 		h.showChallenge(w, r, userID, lang, status, a)
 	}
 }

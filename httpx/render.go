@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/oob"
 )
 
 //go:embed templates/*.html
@@ -347,6 +348,9 @@ func (h *Handler) problem(w http.ResponseWriter, r *http.Request, lang int, err 
 	if locked, ok := errors.AsType[*portalmfa.LockedOutError](err); ok {
 		return h.locked(w, lang, locked.Wait)
 	}
+	if limit, ok := errors.AsType[*oob.LimitError](err); ok {
+		return h.limited(w, lang, limit) // a send of a code, refused for now
+	}
 	failed, _ := errors.AsType[*portalmfa.FailedAttemptError](err)
 	if failed != nil && !failed.LockedUntil.IsZero() {
 		return h.locked(w, lang, failed.Wait) // this failure set the lock: say so now
@@ -394,6 +398,12 @@ func (h *Handler) userProblem(w http.ResponseWriter, r *http.Request, lang int, 
 		return http.StatusUnprocessableEntity, danger(msgPasskeyRefused)
 	case errors.Is(err, portalmfa.ErrCeremonyExpired):
 		return http.StatusUnprocessableEntity, danger(msgPasskeyExpired)
+	case errors.Is(err, portalmfa.ErrSendFailed):
+		return http.StatusBadGateway, danger(msgSendFailed)
+	case errors.Is(err, portalmfa.ErrNotMobile): // before ErrInvalidNumber, which it matches too
+		return http.StatusUnprocessableEntity, danger(msgPhoneNotMobile)
+	case errors.Is(err, portalmfa.ErrInvalidNumber):
+		return http.StatusUnprocessableEntity, danger(msgPhoneInvalid)
 	case errors.Is(err, portalmfa.ErrPolicyRequires):
 		return http.StatusConflict, danger(msgPolicyRequires)
 	case errors.Is(err, portalmfa.ErrFactorNotAllowed):

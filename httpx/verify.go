@@ -141,17 +141,14 @@ func (h *Handler) sendVerifyCode(w http.ResponseWriter, r *http.Request, u porta
 		h.markSent(w, r, h.cfg.SecurityPath, scope, ch)
 		h.showVerifySent(w, r, u, lang, ch, http.StatusOK, nil)
 	case isUserError(err, oob.ErrCooldown) && sentFor(r, scope, ch):
-		_, a, _ := h.sendProblem(w, lang, err)
+		_, a := h.problem(w, r, lang, err)
 		h.showVerifySent(w, r, u, lang, ch, http.StatusOK, a) // the code sent a moment ago works
 	case isUserError(err, portalmfa.ErrCodesOff): // email codes as a fallback
 		http.NotFound(w, r)
 	case isUserError(err, portalmfa.ErrNotEnrolled): // the phone went meanwhile
 		h.showVerify(w, r, u, lang, http.StatusOK, nil)
 	default:
-		status, a, ok := h.sendProblem(w, lang, err)
-		if !ok {
-			status, a = h.problem(w, r, lang, err)
-		}
+		status, a := h.problem(w, r, lang, err)
 		h.showVerify(w, r, u, lang, status, a)
 	}
 }
