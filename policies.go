@@ -87,16 +87,26 @@ func (s *Service) SignInDecision(ctx context.Context, u User) (Decision, error) 
 // and u's factors. A required policy's grace period starts the first time
 // u is found short of it, not before: a user who complies starts none.
 func (s *Service) PolicyState(ctx context.Context, u User) (PolicyState, error) {
+	ps, err := s.Policies(ctx)
+	if err != nil {
+		return PolicyState{}, err
+	}
 	st, err := s.Status(ctx, u.ID)
 	if err != nil {
 		return PolicyState{}, err
 	}
-	e, err := s.policy(ctx, u, false)
+	return s.policyState(ctx, u, ps, st)
+}
+
+// policyState is PolicyState of the policies ps and the status st, read
+// once by the caller.
+func (s *Service) policyState(ctx context.Context, u User, ps []policy.Policy, st Status) (PolicyState, error) {
+	e, err := s.resolve(ctx, u, ps, false)
 	if err != nil {
 		return PolicyState{}, err
 	}
 	if !complies(st, e) && e.Level == policy.Required {
-		if e, err = s.policy(ctx, u, true); err != nil { // the deadline, counted from the first time
+		if e, err = s.resolve(ctx, u, ps, true); err != nil { // the deadline, counted from the first time
 			return PolicyState{}, err
 		}
 	}
@@ -105,14 +115,22 @@ func (s *Service) PolicyState(ctx context.Context, u User) (PolicyState, error) 
 
 // Overdue reports whether u's policy requires a second factor, past its
 // deadline, and none it counts is on: the user must enroll before anything
-// else. It reads the user's factors only when a policy requires one.
+// else. It reads the policies once, and the user's factors only when a
+// policy requires one: it runs on every request of a confined host.
 func (s *Service) Overdue(ctx context.Context, u User) (bool, error) {
-	e, err := s.policy(ctx, u, false)
-	if err != nil || e.Level != policy.Required {
+	ps, err := s.Policies(ctx)
+	if err != nil {
 		return false, err
 	}
-	ps, err := s.PolicyState(ctx, u)
-	return ps.Standing == policy.Overdue, err
+	if e, err := s.resolve(ctx, u, ps, false); err != nil || e.Level != policy.Required {
+		return false, err
+	}
+	st, err := s.Status(ctx, u.ID)
+	if err != nil {
+		return false, err
+	}
+	state, err := s.policyState(ctx, u, ps, st)
+	return state.Standing == policy.Overdue, err
 }
 
 // UserPolicy is the effective policy of the user of userID, whose groups
@@ -130,7 +148,11 @@ func (s *Service) UserPolicy(ctx context.Context, userID string) (policy.Effecti
 		}
 		u.Groups = found.Groups
 	}
-	return s.policy(ctx, u, false)
+	ps, err := s.Policies(ctx)
+	if err != nil {
+		return policy.Effective{}, err
+	}
+	return s.resolve(ctx, u, ps, false)
 }
 
 // complies reports whether a factor e counts is on (a fallback aside).
@@ -146,16 +168,18 @@ func complies(st Status, e policy.Effective) bool {
 // which this records (see [Service.PolicyState], which records it only
 // for a user found short).
 func (s *Service) Policy(ctx context.Context, u User) (policy.Effective, error) {
-	return s.policy(ctx, u, true)
-}
-
-// policy is Policy, recording when a grace period starts only when
-// record is true: otherwise such a period is counted from now.
-func (s *Service) policy(ctx context.Context, u User, record bool) (policy.Effective, error) {
 	ps, err := s.Policies(ctx)
 	if err != nil {
 		return policy.Effective{}, err
 	}
+	return s.resolve(ctx, u, ps, true)
+}
+
+// resolve is the effective policy of u among ps, recording when a grace
+// period starts only when record is true: otherwise such a period is
+// counted from now.
+func (s *Service) resolve(ctx context.Context, u User, ps []policy.Policy, record bool) (policy.Effective, error) {
+	var err error
 	var applied []policy.Applied
 	now := s.cfg.Now()
 	for _, p := range ps {
