@@ -2,6 +2,8 @@ package history
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 )
 
@@ -116,4 +118,59 @@ type Store interface {
 	// positive, every entry of a user beyond their newest keep (in the order
 	// of Events), and returns how many it removed.
 	PruneEvents(ctx context.Context, before time.Time, keep int) (int, error)
+}
+
+// Query selects entries across users, for an administrator's audit log.
+// Every condition given must hold; the zero Query selects every entry.
+type Query struct {
+	UserID  string   // one user's entries, when set
+	Kinds   []Kind   // entries of these kinds, when any
+	Methods []Method // entries of these methods, when any
+	Failed  bool     // failed attempts only
+	// Since and Until bound At: Since <= At < Until, each when set.
+	Since, Until time.Time
+	// After continues a listing: the entries that come after this one, in
+	// the order of [Log.Log]. The zero Cursor starts at the newest.
+	After Cursor
+}
+
+// Cursor is the place of an entry in a listing: its time and its ID, as the
+// store gave them.
+type Cursor struct {
+	At time.Time
+	ID string
+}
+
+// CursorOf is the place of e.
+func CursorOf(e Event) Cursor { return Cursor{At: e.At, ID: e.ID} }
+
+// IsZero reports whether c is the zero Cursor: the start of a listing.
+func (c Cursor) IsZero() bool { return c.ID == "" && c.At.IsZero() }
+
+// ErrInvalidCursor: a Query's cursor names no place a store gave.
+var ErrInvalidCursor = errors.New("history: invalid cursor")
+
+// Log reads the trails of every user at once: the administrator's audit
+// log and counts. A store that keeps many users implements it beside
+// [Store], with indexes that serve a query by time, by kind and by user
+// without reading the whole trail.
+type Log interface {
+	// Log returns at most limit entries q selects (none when limit is zero
+	// or less), in the order of [Store.Events]: newest first, entries at
+	// the same time latest recorded first. A cursor whose ID the store did
+	// not give is [ErrInvalidCursor].
+	Log(ctx context.Context, q Query, limit int) ([]Event, error)
+
+	// CountEvents returns how many entries q selects, its cursor aside.
+	CountEvents(ctx context.Context, q Query) (int, error)
+}
+
+// Matches reports whether e meets every condition of q, its cursor aside.
+func (q Query) Matches(e Event) bool {
+	return (q.UserID == "" || e.UserID == q.UserID) &&
+		(len(q.Kinds) == 0 || slices.Contains(q.Kinds, e.Kind)) &&
+		(len(q.Methods) == 0 || slices.Contains(q.Methods, e.Method)) &&
+		(!q.Failed || e.Kind == Attempt && !e.Success) &&
+		(q.Since.IsZero() || !e.At.Before(q.Since)) &&
+		(q.Until.IsZero() || e.At.Before(q.Until))
 }

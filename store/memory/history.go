@@ -1,7 +1,9 @@
 package memory
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -69,4 +71,58 @@ func (s *Store) PruneEvents(_ context.Context, before time.Time, keep int) (int,
 		}
 	}
 	return n, nil
+}
+
+// Log implements [history.Log], reading every user's trail: the memory
+// store is for tests and quick starts.
+func (s *Store) Log(_ context.Context, q history.Query, limit int) ([]history.Event, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var after int64
+	if !q.After.IsZero() {
+		var err error
+		if after, err = strconv.ParseInt(q.After.ID, 10, 64); err != nil || after <= 0 {
+			return nil, fmt.Errorf("%w: %q", history.ErrInvalidCursor, q.After.ID)
+		}
+	}
+	s.mu.Lock()
+	es := s.matching(q)
+	s.mu.Unlock()
+	// Newest first, then the latest recorded: IDs count up.
+	id := func(e history.Event) int64 { n, _ := strconv.ParseInt(e.ID, 10, 64); return n }
+	slices.SortFunc(es, func(a, b history.Event) int {
+		return cmp.Or(b.At.Compare(a.At), cmp.Compare(id(b), id(a)))
+	})
+	if after > 0 {
+		es = slices.DeleteFunc(es, func(e history.Event) bool {
+			c := e.At.Compare(q.After.At)
+			return c > 0 || c == 0 && id(e) >= after
+		})
+	}
+	return es[:min(limit, len(es))], nil
+}
+
+// CountEvents implements [history.Log].
+func (s *Store) CountEvents(_ context.Context, q history.Query) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.matching(q)), nil
+}
+
+// matching returns the entries q selects, its cursor aside, in no order.
+// The caller holds s.mu.
+func (s *Store) matching(q history.Query) []history.Event {
+	var es []history.Event
+	for user, all := range s.events {
+		if q.UserID != "" && user != q.UserID {
+			continue
+		}
+		for _, e := range all {
+			if q.Matches(e) {
+				es = append(es, e)
+			}
+		}
+	}
+	return es
 }

@@ -12,6 +12,9 @@ func TestConformance(t *testing.T) {
 	t.Run("Summaries", func(t *testing.T) {
 		storetest.RunSummaries(t, func(*testing.T) storetest.SummaryStore { return memory.New() })
 	})
+	t.Run("Log", func(t *testing.T) {
+		storetest.RunLog(t, func(*testing.T) storetest.LogStore { return memory.New() })
+	})
 }
 
 func BenchmarkAcceptTOTPStep(b *testing.B) {

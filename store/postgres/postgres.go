@@ -151,11 +151,13 @@ type queries struct {
 	saveDestination, listDestinations, deleteDestination                                                           string
 	savePolicy, deletePolicy, listPolicies, policyApplied, recordPolicyApplied, policyAppliedTo                    string
 	accounts                                                                                                       string
+	historyEvents                                                                                                  string // the table, for the log's queries
 }
 
 func newQueries(schema string) queries {
 	r := strings.NewReplacer("{schema}", pgx.Identifier{schema}.Sanitize())
 	return queries{
+		historyEvents:            r.Replace("{schema}.history_events"),
 		savePendingTOTP:          r.Replace(savePendingTOTP),
 		totpEnrollment:           r.Replace(totpEnrollment),
 		saveReplacementTOTP:      r.Replace(saveReplacementTOTP),

@@ -35,6 +35,9 @@ func TestConformance(t *testing.T) {
 	t.Run("Summaries", func(t *testing.T) {
 		storetest.RunSummaries(t, func(t *testing.T) storetest.SummaryStore { return open(t) })
 	})
+	t.Run("Log", func(t *testing.T) {
+		storetest.RunLog(t, func(t *testing.T) storetest.LogStore { return open(t) })
+	})
 }
 
 // conformanceStores returns a function that opens a store on a fresh

@@ -2,12 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/portalmfa/portalmfa/history"
+	"github.com/portalmfa/portalmfa/store/internal/eventsql"
 )
 
 // RecordEvent implements [history.Store]. The ID is the row's, which
@@ -31,8 +33,7 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 	}
 	var q strings.Builder
 	q.WriteString(`
-		SELECT id, user_id, at, kind, method, success, reason, ip, device, ref, actor, note
-		FROM history_events WHERE user_id = ?1`)
+		SELECT ` + eventColumns + ` FROM history_events WHERE user_id = ?1`)
 	args := []any{userID, limit}
 	if len(kinds) > 0 {
 		q.WriteString(` AND kind IN (`)
@@ -50,22 +51,72 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: read events: %w", err)
 	}
+	es, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read events: %w", err)
+	}
+	return es, nil
+}
+
+// scanEvents reads the rows of a SELECT of eventColumns, and closes them.
+func scanEvents(rows *sql.Rows) ([]history.Event, error) {
 	defer rows.Close()
 	var es []history.Event
 	for rows.Next() {
 		var e history.Event
 		var id, at int64
 		if err := rows.Scan(&id, &e.UserID, &at, &e.Kind, &e.Method, &e.Success, &e.Reason, &e.IP, &e.Device, &e.Ref, &e.Actor, &e.Note); err != nil {
-			return nil, fmt.Errorf("sqlite: read events: %w", err)
+			return nil, err
 		}
 		e.ID = strconv.FormatInt(id, 10)
 		e.At = fromMillis(at)
 		es = append(es, e)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: read events: %w", err)
+	return es, rows.Err()
+}
+
+// eventColumns are the columns scanEvents reads.
+const eventColumns = `id, user_id, at, kind, method, success, reason, ip, device, ref, actor, note`
+
+// placeholder is SQLite's numbered parameter.
+func placeholder(n int) string { return "?" + strconv.Itoa(n) }
+
+// Log implements [history.Log]. The indexes of migration 0013 (by time, by
+// kind and time) and of the user's trail serve it in order.
+func (s *Store) Log(ctx context.Context, q history.Query, limit int) ([]history.Event, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	where, args, err := eventsql.Where(q, placeholder)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, limit)
+	// Not prepared: the text varies with the query's conditions.
+	rows, err := s.db.QueryContext(ctx, `SELECT `+eventColumns+` FROM history_events `+where+
+		` ORDER BY at DESC, id DESC LIMIT `+placeholder(len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read the log: %w", err)
+	}
+	es, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read the log: %w", err)
 	}
 	return es, nil
+}
+
+// CountEvents implements [history.Log].
+func (s *Store) CountEvents(ctx context.Context, q history.Query) (int, error) {
+	q.After = history.Cursor{}
+	where, args, err := eventsql.Where(q, placeholder)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM history_events `+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count events: %w", err)
+	}
+	return n, nil
 }
 
 // pruneBatch is how many entries one statement of PruneEvents removes.
@@ -75,12 +126,9 @@ func (s *Store) Events(ctx context.Context, userID string, limit int, kinds ...h
 const pruneBatch = 1000
 
 // PruneEvents implements [history.Store], in batches of pruneBatch: an
-// entry recorded while a prune runs, older than before, may stay. No index
-// serves "at < before" across users (see the migration); each batch walks
-// the rows in the order they were recorded, where the oldest entries come
-// first, so it stops soon after the first pruneBatch it finds. Only the
-// last batch reads the whole table. The cap per user reads the index of
-// users' entries once per batch.
+// entry recorded while a prune runs, older than before, may stay. The
+// index by time (migration 0013) finds the old entries of each batch. The
+// cap per user reads the index of users' entries once per batch.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time, keep int) (int, error) {
 	total, err := s.pruneInBatches(ctx, `
 		DELETE FROM history_events WHERE id IN (

@@ -43,6 +43,11 @@ func TestConformance(t *testing.T) {
 			return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
 		})
 	})
+	t.Run("Log", func(t *testing.T) {
+		storetest.RunLog(t, func(t *testing.T) storetest.LogStore {
+			return open(t, filepath.Join(t.TempDir(), "portalmfa.db"))
+		})
+	})
 }
 
 // migrated returns the number of rows of the schema_migrations table of

@@ -1,0 +1,154 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/portalmfa/portalmfa/history"
+)
+
+// LogStore is a [history.Store] that also reads every user's trail at once.
+type LogStore interface {
+	history.Store
+	history.Log
+}
+
+// RunLog checks a [history.Log] against the entries recorded through
+// [history.Store]:
+//
+//   - each condition of a [history.Query] alone and combined, as
+//     [history.Query.Matches] says, one user's entries never another's
+//     (one ID a prefix of another);
+//   - the order of Events: newest first, entries of the same millisecond
+//     latest recorded first, entries recorded out of time order included;
+//   - paging: walked three at a time from each page's last cursor, a
+//     listing gives every entry once, in order;
+//   - counts: CountEvents is the listing's length, its cursor aside;
+//   - a limit of zero gives none; a cursor the store did not give is
+//     [history.ErrInvalidCursor].
+func RunLog(t *testing.T, newStore func(t *testing.T) LogStore) {
+	ctx := t.Context()
+	s := newStore(t)
+
+	// The entries, in the order recorded; Device labels each.
+	var recorded []history.Event
+	add := func(e history.Event) {
+		t.Helper()
+		e.Device = fmt.Sprint("e", len(recorded))
+		if e.IP == "" {
+			e.IP = "192.0.2.1"
+		}
+		wantErr(t, "RecordEvent "+e.Device, s.RecordEvent(ctx, e), nil)
+		recorded = append(recorded, e)
+	}
+	at := func(minutes int) time.Time { return t0.Add(time.Duration(minutes) * time.Minute) }
+	attempt := func(user string, m int, method history.Method, ok bool) history.Event {
+		e := history.Event{UserID: user, At: at(m), Kind: history.Attempt, Method: method, Success: ok}
+		if !ok {
+			e.Reason = history.WrongCode
+		}
+		return e
+	}
+	event := func(user string, m int, k history.Kind) history.Event {
+		return history.Event{UserID: user, At: at(m), Kind: k}
+	}
+
+	if got, err := s.Log(ctx, history.Query{}, 10); err != nil || len(got) != 0 {
+		t.Fatalf("Log of an empty store = %v, %v; want none", devicesOf(got), err)
+	}
+	for _, user := range []string{"al", "alice", "bob"} {
+		add(attempt(user, 1, history.Password, true))
+		add(attempt(user, 2, history.TOTP, false))
+		add(attempt(user, 2, history.TOTP, false)) // the same minute: latest recorded first
+		add(attempt(user, 3, history.BackupCode, true))
+		add(event(user, 3, history.CodeUsed))
+	}
+	add(attempt("alice", 4, history.Password, false))
+	add(event("alice", 5, history.LockedOut))
+	admin := event("bob", 6, history.AdminReset)
+	admin.Actor, admin.Note = "Ada Admin", "lost phone"
+	add(admin)
+	add(event("al", 0, history.TOTPEnabled)) // recorded late, earlier than most
+	add(attempt("bob", 60*24, history.SMS, false))
+
+	// want lists what q selects, in the order of Events.
+	want := func(q history.Query) []history.Event {
+		var es []history.Event
+		for i := len(recorded) - 1; i >= 0; i-- {
+			if q.Matches(recorded[i]) {
+				es = append(es, recorded[i])
+			}
+		}
+		slices.SortStableFunc(es, func(a, b history.Event) int { return b.At.Compare(a.At) })
+		return es
+	}
+	queries := []history.Query{
+		{},
+		{UserID: "al"},
+		{UserID: "alice"},
+		{UserID: "nobody"},
+		{Kinds: []history.Kind{history.Attempt}},
+		{Kinds: []history.Kind{history.LockedOut, history.AdminReset}},
+		{Kinds: []history.Kind{history.NotMe}},
+		{Methods: []history.Method{history.TOTP, history.SMS}},
+		{Failed: true},
+		{Failed: true, Methods: []history.Method{history.TOTP, history.BackupCode, history.SMS}},
+		{Since: at(3)},
+		{Until: at(3)},
+		{Since: at(2), Until: at(4)},
+		{Since: at(2), Until: at(2)},
+		{UserID: "bob", Kinds: []history.Kind{history.Attempt}, Failed: true, Since: at(2)},
+		{Kinds: history.SecurityKinds(), Since: at(1)},
+	}
+	for _, q := range queries {
+		what := fmt.Sprintf("%+v", q)
+		w := want(q)
+		got, err := s.Log(ctx, q, len(recorded)+1)
+		wantErr(t, "Log "+what, err, nil)
+		if !slices.Equal(devicesOf(got), devicesOf(w)) {
+			t.Errorf("Log %s = %v, want %v", what, devicesOf(got), devicesOf(w))
+			continue
+		}
+		for i := range got {
+			sameEvent(t, fmt.Sprintf("Log %s[%d]", what, i), got[i], w[i])
+		}
+
+		// Three at a time, from each page's last entry.
+		var walked []history.Event
+		page := q
+		for range len(recorded) {
+			es, err := s.Log(ctx, page, 3)
+			wantErr(t, "Log, paged, "+what, err, nil)
+			walked = append(walked, es...)
+			if len(es) < 3 {
+				break
+			}
+			page.After = history.CursorOf(es[len(es)-1])
+		}
+		if !slices.Equal(devicesOf(walked), devicesOf(w)) {
+			t.Errorf("Log %s three at a time = %v, want %v", what, devicesOf(walked), devicesOf(w))
+		}
+
+		if len(got) > 0 {
+			q.After = history.CursorOf(got[len(got)-1]) // a count has no cursor
+		}
+		n, err := s.CountEvents(ctx, q)
+		wantErr(t, "CountEvents "+what, err, nil)
+		if n != len(w) {
+			t.Errorf("CountEvents %s = %d, want %d", what, n, len(w))
+		}
+	}
+
+	if got, err := s.Log(ctx, history.Query{}, 0); err != nil || len(got) != 0 {
+		t.Errorf("Log with limit 0 = %v, %v; want none", devicesOf(got), err)
+	}
+	for _, id := range []string{"", "x", "-1", "0", "1.5", "1; DROP TABLE history_events"} {
+		_, err := s.Log(ctx, history.Query{After: history.Cursor{At: t0, ID: id}}, 10)
+		if !errors.Is(err, history.ErrInvalidCursor) {
+			t.Errorf("Log after the cursor ID %q: err = %v, want ErrInvalidCursor", id, err)
+		}
+	}
+}
