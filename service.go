@@ -210,6 +210,7 @@ type Service struct {
 	policyStore PolicyStore          // nil when the store keeps no policies
 	applied     policy.AppliedReader // nil when it cannot read grace periods in bulk
 	summaries   summary.Store        // nil when it cannot read many users at once
+	trail       history.Log          // nil when it cannot read the trail across users
 }
 
 // TxStore is a [Store] that runs several of its calls in one transaction.
@@ -339,6 +340,7 @@ func New(cfg Config) (*Service, error) {
 	s.policyStore, _ = cfg.Store.(PolicyStore)
 	s.applied, _ = cfg.Store.(policy.AppliedReader)
 	s.summaries, _ = cfg.Store.(summary.Store)
+	s.trail, _ = cfg.Store.(history.Log)
 	s.resealer, _ = cfg.Store.(totp.ResealStore)
 	s.tx, _ = cfg.Store.(TxStore)
 	s.releaser, _ = cfg.Store.(lockout.Releaser)
