@@ -103,20 +103,19 @@ func (h *Handler) adminHandler() http.Handler {
 	return h.wrap(kindAdmin, mux)
 }
 
-type adminHandler func(w http.ResponseWriter, r *http.Request, admin string, lang int)
+type adminHandler func(w http.ResponseWriter, r *http.Request, admin portalmfa.User, lang int)
 
 // withAdmin lets only the host's administrator through.
 func (h *Handler) withAdmin(next adminHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		lang := h.pickLanguage(r, "")
 		admin, ok := h.cfg.CurrentAdmin(r)
-		if !ok || admin == "" {
+		if !ok || admin.ID == "" {
 			h.log.WarnContext(r.Context(), "portalmfa/httpx: console refused", "path", r.URL.Path, "ip", h.cfg.ClientIP(r))
-			h.renderError(w, r, kindAdmin, lang, http.StatusForbidden, msgAdminForbidden)
+			h.renderError(w, r, kindAdmin, h.pickLanguage(r, ""), http.StatusForbidden, msgAdminForbidden)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		next(w, r, admin, lang)
+		next(w, r, admin, h.pickLanguage(r, admin.Language))
 	}
 }
 
@@ -140,7 +139,7 @@ type policyForm struct {
 
 type bannerField struct{ Lang, Name, Text string }
 
-func (h *Handler) policiesPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
+func (h *Handler) policiesPage(w http.ResponseWriter, r *http.Request, _ portalmfa.User, lang int) {
 	ps, err := h.svc.Policies(r.Context())
 	if err != nil {
 		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
@@ -203,11 +202,11 @@ func (h *Handler) policyRow(lang int, p policy.Policy) policyRow {
 	return row
 }
 
-func (h *Handler) newPolicyPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
+func (h *Handler) newPolicyPage(w http.ResponseWriter, r *http.Request, _ portalmfa.User, lang int) {
 	h.showPolicyForm(w, r, lang, http.StatusOK, h.formOf(policy.Policy{Level: policy.Recommended}, false), nil)
 }
 
-func (h *Handler) editPolicyPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
+func (h *Handler) editPolicyPage(w http.ResponseWriter, r *http.Request, _ portalmfa.User, lang int) {
 	p, ok := h.storedPolicy(w, r, lang)
 	if !ok {
 		return
@@ -271,7 +270,7 @@ func (h *Handler) showPolicyForm(w http.ResponseWriter, r *http.Request, lang, s
 
 // savePolicy reads the form: "preview" counts whom it would target, "save"
 // stores it.
-func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, admin string, lang int) {
+func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, admin portalmfa.User, lang int) {
 	if !h.postForm(w, r, kindAdmin, lang) {
 		return
 	}
@@ -319,7 +318,7 @@ func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, admin strin
 	}
 	switch err := h.svc.SavePolicy(r.Context(), p); {
 	case err == nil:
-		h.log.InfoContext(r.Context(), "portalmfa/httpx: policy saved in the console", "policy", p.Name, "admin", admin)
+		h.log.InfoContext(r.Context(), "portalmfa/httpx: policy saved in the console", "policy", p.Name, "admin", admin.ID)
 		http.Redirect(w, r, h.cfg.AdminPath+"/policies?done=saved", http.StatusSeeOther)
 	case errors.Is(err, portalmfa.ErrPolicyInConfig):
 		h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminInConfig)})
@@ -405,7 +404,7 @@ func (h *Handler) readPolicyForm(form url.Values, editing bool) (p policy.Policy
 	return p, f, ""
 }
 
-func (h *Handler) deletePolicyPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
+func (h *Handler) deletePolicyPage(w http.ResponseWriter, r *http.Request, _ portalmfa.User, lang int) {
 	p, ok := h.storedPolicy(w, r, lang)
 	if !ok {
 		return
@@ -424,13 +423,13 @@ func (h *Handler) deletePolicyPage(w http.ResponseWriter, r *http.Request, _ str
 	h.render(w, r, kindAdmin, lang, "admin-delete.html", http.StatusOK, &view{PolicyRows: []policyRow{row}})
 }
 
-func (h *Handler) deletePolicy(w http.ResponseWriter, r *http.Request, admin string, lang int) {
+func (h *Handler) deletePolicy(w http.ResponseWriter, r *http.Request, admin portalmfa.User, lang int) {
 	if _, ok := h.storedPolicy(w, r, lang); !ok {
 		return
 	}
 	switch err := h.svc.DeletePolicy(r.Context(), r.PathValue("name")); {
 	case err == nil, errors.Is(err, portalmfa.ErrUnknownPolicy):
-		h.log.InfoContext(r.Context(), "portalmfa/httpx: policy deleted in the console", "policy", r.PathValue("name"), "admin", admin)
+		h.log.InfoContext(r.Context(), "portalmfa/httpx: policy deleted in the console", "policy", r.PathValue("name"), "admin", admin.ID)
 		http.Redirect(w, r, h.cfg.AdminPath+"/policies?done=deleted", http.StatusSeeOther)
 	default:
 		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)

@@ -29,7 +29,7 @@ type dashboardView struct {
 	Height                                      int // the chart's height, in its units
 }
 
-func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, _ string, lang int) {
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, _ portalmfa.User, lang int) {
 	sh, err := h.svc.Shares(r.Context())
 	if err != nil {
 		if errors.Is(err, portalmfa.ErrTooManyUsers) || errors.Is(err, portalmfa.ErrNoUserList) || errors.Is(err, portalmfa.ErrNoSummaries) {

@@ -37,9 +37,9 @@ func newAdminHost(t *testing.T) *host {
 			return users[min(q.Offset, len(users)):min(q.Offset+q.Limit, len(users))], len(users), nil
 		}
 	}, func(c *httpx.Config) {
-		c.CurrentAdmin = func(r *http.Request) (string, bool) {
+		c.CurrentAdmin = func(r *http.Request) (portalmfa.User, bool) {
 			ck, err := r.Cookie("admin")
-			return "root", err == nil && ck.Value == "root"
+			return portalmfa.User{ID: "root", Name: "Root", Email: "root@example.com", TimeZone: "Asia/Tokyo"}, err == nil && ck.Value == "root"
 		}
 	})
 	hs.mux.Handle("/admin/2fa/", http.StripPrefix("/admin/2fa", hs.h.Admin()))
@@ -231,7 +231,7 @@ func TestAdminPolicyUnmet(t *testing.T) {
 		c.Store = hs.store
 		c.Passkeys = portalmfa.PasskeyConfig{}
 	}, func(c *httpx.Config) {
-		c.CurrentAdmin = func(*http.Request) (string, bool) { return "root", true }
+		c.CurrentAdmin = func(*http.Request) (portalmfa.User, bool) { return portalmfa.User{ID: "root"}, true }
 	})
 	hs2.mux.Handle("/admin/2fa/", http.StripPrefix("/admin/2fa", hs2.h.Admin()))
 	for _, action := range []string{"preview", "save"} {

@@ -40,7 +40,7 @@ type userRow struct {
 // userFilters are the filters of the list, by their query value.
 var userFilters = []string{"", "no-2fa", "in-grace", "overdue"}
 
-func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
+func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, admin portalmfa.User, lang int) {
 	search, filter, ok := userQuery(r)
 	q := r.URL.Query()
 	page, err := strconv.Atoi(q.Get("page"))
@@ -66,7 +66,7 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, _ string, la
 	}
 	v := &view{UserSearch: search, UserFilter: filter, Page: page, Pages: pages, Total: total}
 	for _, us := range states {
-		v.UserRows = append(v.UserRows, h.userRow(lang, time.UTC, us))
+		v.UserRows = append(v.UserRows, h.userRow(lang, h.location(admin), us))
 	}
 	if page > 1 {
 		v.PrevURL = link(page - 1)
@@ -83,11 +83,11 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, _ string, la
 
 // resetPage asks to confirm the reset of a user's second factor, with a
 // reason.
-func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request, _ string, lang int) {
-	h.showReset(w, r, lang, http.StatusOK, nil)
+func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request, admin portalmfa.User, lang int) {
+	h.showReset(w, r, admin, lang, http.StatusOK, nil)
 }
 
-func (h *Handler) showReset(w http.ResponseWriter, r *http.Request, lang, status int, a *alert) {
+func (h *Handler) showReset(w http.ResponseWriter, r *http.Request, admin portalmfa.User, lang, status int, a *alert) {
 	u, err := h.svc.LookupUser(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
@@ -98,20 +98,20 @@ func (h *Handler) showReset(w http.ResponseWriter, r *http.Request, lang, status
 		h.usersProblem(w, r, lang, err)
 		return
 	}
-	h.render(w, r, kindAdmin, lang, "admin-reset.html", status, &view{Alert: a, UserRows: []userRow{h.userRow(lang, time.UTC, states[0])}})
+	h.render(w, r, kindAdmin, lang, "admin-reset.html", status, &view{Alert: a, UserRows: []userRow{h.userRow(lang, h.location(admin), states[0])}})
 }
 
 // reset resets the user's second factor, for the reason posted.
-func (h *Handler) reset(w http.ResponseWriter, r *http.Request, admin string, lang int) {
+func (h *Handler) reset(w http.ResponseWriter, r *http.Request, admin portalmfa.User, lang int) {
 	if !h.postForm(w, r, kindAdmin, lang) {
 		return
 	}
-	switch err := h.svc.AdminReset(r.Context(), r.PathValue("id"), admin, r.PostForm.Get("reason")); {
+	switch err := h.svc.AdminReset(r.Context(), r.PathValue("id"), admin.AccountLabel(), r.PostForm.Get("reason")); {
 	case err == nil:
-		h.log.InfoContext(r.Context(), "portalmfa/httpx: second factor reset in the console", "user", r.PathValue("id"), "admin", admin)
+		h.log.InfoContext(r.Context(), "portalmfa/httpx: second factor reset in the console", "user", r.PathValue("id"), "admin", admin.ID)
 		http.Redirect(w, r, h.cfg.AdminPath+"/users?done=reset", http.StatusSeeOther)
 	case errors.Is(err, portalmfa.ErrResetReason):
-		h.showReset(w, r, lang, http.StatusUnprocessableEntity, &alert{Kind: "danger", Text: h.text(lang, msgAdminResetReason)})
+		h.showReset(w, r, admin, lang, http.StatusUnprocessableEntity, &alert{Kind: "danger", Text: h.text(lang, msgAdminResetReason)})
 	default:
 		h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
 	}
@@ -222,7 +222,7 @@ func (h *Handler) userRow(lang int, loc *time.Location, us portalmfa.UserState) 
 }
 
 // usersCSV exports the list, filter and search included, every page.
-func (h *Handler) usersCSV(w http.ResponseWriter, r *http.Request, admin string, lang int) {
+func (h *Handler) usersCSV(w http.ResponseWriter, r *http.Request, admin portalmfa.User, lang int) {
 	search, filter, ok := userQuery(r)
 	if !ok {
 		h.renderError(w, r, kindAdmin, lang, http.StatusBadRequest, msgBadRequest)
@@ -233,7 +233,7 @@ func (h *Handler) usersCSV(w http.ResponseWriter, r *http.Request, admin string,
 		h.usersProblem(w, r, lang, err)
 		return
 	}
-	h.log.InfoContext(r.Context(), "portalmfa/httpx: users exported", "admin", admin, "users", len(states))
+	h.log.InfoContext(r.Context(), "portalmfa/httpx: users exported", "admin", admin.ID, "users", len(states))
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="two-factor-users.csv"`)
 	cw := csv.NewWriter(w)

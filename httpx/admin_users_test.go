@@ -107,7 +107,7 @@ func TestAdminResetPage(t *testing.T) {
 	assert.False(t, hs.status("u3").Enabled())
 	events, err := hs.svc.SecurityEvents(t.Context(), "u3")
 	require.NoError(t, err)
-	assert.Equal(t, "root", events[0].Actor)
+	assert.Equal(t, "root@example.com", events[0].Actor, "the administrator's AccountLabel")
 	assert.Equal(t, "Lost phone, identity checked by phone.", events[0].Note)
 	assert.Contains(t, pageText(hs.do(http.MethodGet, "/admin/2fa/users?done=reset", nil, asAdmin)), "Two-factor authentication was reset.")
 }

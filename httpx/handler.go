@@ -57,9 +57,11 @@ type Config struct {
 	// CurrentAdmin returns the administrator signed in to the host's
 	// administration, and false for anyone else: the console
 	// ([Handler.Admin]) serves only them. Mount the console behind the
-	// host's own administrator authentication too. Optional: no console
-	// (it answers 404).
-	CurrentAdmin func(r *http.Request) (name string, ok bool)
+	// host's own administrator authentication too. The administrator's
+	// Language and TimeZone choose the console's language and times, and
+	// their AccountLabel names them in the security events of their
+	// actions. Optional: no console (it answers 404).
+	CurrentAdmin func(r *http.Request) (admin portalmfa.User, ok bool)
 	// AdminPath is where the host mounts [Handler.Admin]. Optional:
 	// "/admin/2fa".
 	AdminPath string

@@ -312,7 +312,11 @@ func (h *Handler) funcs(k kind, lang int) template.FuncMap {
 // render writes page with status. The page is executed into a buffer first
 // so a template failure never leaves half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, k kind, lang int, page string, status int, v *view) {
-	if k != kindChallenge {
+	switch k {
+	case kindChallenge:
+	case kindAdmin:
+		v.User, _ = h.cfg.CurrentAdmin(r)
+	default:
 		v.User, _ = h.cfg.CurrentUser(r)
 	}
 	var buf bytes.Buffer

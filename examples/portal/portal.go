@@ -201,12 +201,12 @@ func newPortal(ctx context.Context, cfg portalConfig) (_ *portal, err error) {
 		// user's other sessions end.
 		ChangePasswordURL: "/account/password",
 		// The console, for the demo's administrator.
-		CurrentAdmin: func(r *http.Request) (string, bool) {
+		CurrentAdmin: func(r *http.Request) (portalmfa.User, bool) {
 			a, ok := p.currentAccount(r)
 			if !ok || !a.Admin {
-				return "", false
+				return portalmfa.User{}, false
 			}
-			return a.Email, true
+			return a.mfaUser(), true
 		},
 		EndOtherSessions: p.sessions.endOthers,
 		Logger:           cfg.Logger,
