@@ -91,6 +91,7 @@ func (h *Handler) adminHandler() http.Handler {
 	mux.HandleFunc("GET /policies", h.withAdmin(h.policiesPage))
 	mux.HandleFunc("GET /users", h.withAdmin(h.usersPage))
 	mux.HandleFunc("GET /users.csv", h.withAdmin(h.usersCSV))
+	mux.HandleFunc("GET /audit", h.withAdmin(h.auditPage))
 	mux.HandleFunc("GET /users/{id}/reset", h.withAdmin(h.resetPage))
 	mux.HandleFunc("POST /users/{id}/reset", h.withAdmin(h.reset))
 	mux.HandleFunc("GET /policies/new", h.withAdmin(h.newPolicyPage))

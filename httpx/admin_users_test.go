@@ -12,6 +12,7 @@ import (
 
 	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/policy"
+	"github.com/portalmfa/portalmfa/totp"
 )
 
 // The console's users: their state a page at a time, searched, filtered by
@@ -129,4 +130,21 @@ func TestAdminDashboard(t *testing.T) {
 	assert.Contains(t, body, `<svg class="portalmfa-chart"`)
 	assert.Contains(t, body, `width="7" fill="#1d5fbf"`, "the app's bar: 7%")
 	assert.NotContains(t, w.Body.String(), "<script>", "no inline script")
+	assert.Contains(t, body, "0 failed second-factor attempts")
+
+	// The last day: u0 is locked out (three failures); a refused password
+	// is not a challenge.
+	secret := hs.enroll("u2")
+	hs.svc.RecordSignIn(t.Context(), "u2", portalmfa.Client{}, portalmfa.ErrWrongPassword)
+	for range 3 {
+		hs.clock.Add(totp.Period)
+		assert.ErrorIs(t, hs.svc.VerifyTOTP(t.Context(), "u2", wrongCode(secret, hs.clock.Now()), portalmfa.Client{}), portalmfa.ErrInvalidCode)
+	}
+	w = hs.do(http.MethodGet, "/admin/2fa/", nil, asAdmin)
+	day := pageText(w)
+	day = day[strings.Index(day, `id="portalmfa-last-day"`):]
+	assert.Contains(t, day, `<a href="/admin/2fa/audit?from=2026-03-13&kind=failed">3 failed second-factor attempts</a>`, "the day before, 6 PM in Tokyo")
+	assert.Contains(t, day, `<a href="/admin/2fa/audit?from=2026-03-13&kind=locked-out">1 lockout</a>`)
+	hs.clock.Add(25 * time.Hour)
+	assert.Contains(t, pageText(hs.do(http.MethodGet, "/admin/2fa/", nil, asAdmin)), "0 lockouts", "a day later")
 }

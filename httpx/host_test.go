@@ -213,6 +213,20 @@ func (s *flakyStore) Events(ctx context.Context, userID string, limit int, kinds
 	return s.Store.Events(ctx, userID, limit, kinds...)
 }
 
+func (s *flakyStore) Log(ctx context.Context, q history.Query, limit int) ([]history.Event, error) {
+	if err := s.err(); err != nil {
+		return nil, err
+	}
+	return s.Store.Log(ctx, q, limit)
+}
+
+func (s *flakyStore) CountEvents(ctx context.Context, q history.Query) (int, error) {
+	if err := s.err(); err != nil {
+		return 0, err
+	}
+	return s.Store.CountEvents(ctx, q)
+}
+
 // host is a minimal portal around the handler: users with the session
 // cookie "session=<id>", passwords "pw-<id>", and a record of who passed
 // the second factor. Passing it sets the session cookie and redirects (303)
@@ -266,7 +280,9 @@ func newHostWith(t testing.TB, svcOpt func(*portalmfa.Config), opts ...hostOptio
 		},
 		UserLimit: lockout.Limit{Threshold: 3, Delay: time.Minute, MaxDelay: time.Hour},
 		LookupUser: func(_ context.Context, userID string) (portalmfa.User, error) {
-			return portalmfa.User{ID: userID, Language: hs.userLanguage[userID]}, nil
+			u := hs.users[userID] // read after the host is set up
+			u.ID, u.Language = userID, hs.userLanguage[userID]
+			return u, nil
 		},
 		Passkeys: portalmfa.PasskeyConfig{RPID: "portal.example", Origins: []string{"https://portal.example"}},
 		Logger:   logger,

@@ -43,7 +43,7 @@ func (k kind) pages() []string {
 	case kindChallenge:
 		return []string{"challenge.html", "backup.html", "backup-used.html", "sent.html", "error.html"}
 	case kindAdmin:
-		return []string{"admin-dashboard.html", "admin-policies.html", "admin-policy.html", "admin-delete.html", "admin-users.html", "admin-reset.html", "error.html"}
+		return []string{"admin-dashboard.html", "admin-policies.html", "admin-policy.html", "admin-delete.html", "admin-users.html", "admin-reset.html", "admin-audit.html", "error.html"}
 	}
 	return []string{"overview.html", "setup.html", "codes.html", "confirm.html", "regenerate.html",
 		"verify.html", "remove.html", "passkey-add.html", "phone-add.html", "phone-confirm.html", "email-on.html", "not-me.html", "error.html"}
@@ -83,6 +83,7 @@ type view struct {
 	// The console: its policies, the policy form, the kinds of factor a
 	// policy may allow, and the preview's count of users (-1: none).
 	Dashboard  *dashboardView
+	Audit      *auditView
 	PolicyRows []policyRow
 	PolicyForm *policyForm
 	Factors    []string
