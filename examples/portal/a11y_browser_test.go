@@ -169,7 +169,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`#password`), "admin-demo-pass"))
 		d.click("signing in", "/account", chromedp.Click(chromedp.CSS(`#sign-in`)))
 		for _, path := range []string{"/admin/2fa/", "/admin/2fa/policies", "/admin/2fa/policies/new", "/admin/2fa/policies/partners",
-			"/admin/2fa/policies/partners/delete", "/admin/2fa/users", "/admin/2fa/users?filter=in-grace", "/admin/2fa/users/1001/reset"} {
+			"/admin/2fa/policies/partners/delete", "/admin/2fa/users", "/admin/2fa/users?filter=in-grace", "/admin/2fa/users/1001/reset", "/admin/2fa/audit", "/admin/2fa/audit?kind=failed"} {
 			d.do("opening "+path, chromedp.Navigate(d.base+path))
 			d.checkA11y(axe, path)
 		}

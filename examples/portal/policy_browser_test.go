@@ -111,6 +111,13 @@ func TestBrowserPolicy(t *testing.T) {
 		t.Fatalf("Bruno's methods read %q", got)
 	}
 	screenshot("console-users")
+	click("opening Bruno's events", "/admin/2fa/audit?user=1002", chromedp.Click(chromedp.CSS(`tr[data-user="1002"] a[href="/admin/2fa/audit?user=1002"]`)))
+	if got := text(`.portalmfa-audit-entry[data-user="1002"]`); !strings.Contains(got, "Two-factor authentication turned on") {
+		t.Fatalf("Bruno's newest event reads %q", got)
+	}
+	click("opening the whole log", "/admin/2fa/audit", chromedp.Click(chromedp.CSS(`.portalmfa-admin-nav a[href="/admin/2fa/audit"]`)))
+	screenshot("console-audit")
+	click("opening the users again", "/admin/2fa/users", chromedp.Click(chromedp.CSS(`.portalmfa-admin-nav a[href="/admin/2fa/users"]`)))
 	do("choosing the partners within their deadline", chromedp.SetValue(chromedp.CSS(`#portalmfa-user-filter`), "in-grace"))
 	d.clickPrefix("filtering", "/admin/2fa/users?", chromedp.Submit(chromedp.CSS(`#portalmfa-user-filter`)))
 	if got := text(`#portalmfa-users-count`); got != "2 users." {
