@@ -44,3 +44,7 @@ func BenchmarkTakeCeremony(b *testing.B) {
 func BenchmarkAccounts10k(b *testing.B) {
 	storetest.BenchmarkAccounts(b, memory.New(), nil)
 }
+
+func BenchmarkLog(b *testing.B) {
+	storetest.BenchmarkLog(b, memory.New(), nil)
+}

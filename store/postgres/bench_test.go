@@ -55,25 +55,35 @@ func BenchmarkInTx(b *testing.B) {
 // tables cost each batch a JIT compilation (about 30 ms) and bitmap scans.
 func BenchmarkAccounts10k(b *testing.B) {
 	schema := freshSchema(b)
-	storetest.BenchmarkAccounts(b, openStore(b, schema), func() {
-		ctx := b.Context()
-		pool := newPool(b, nil)
-		rows, err := pool.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = $1`, schema)
-		if err != nil {
-			b.Fatal(err)
-		}
-		tables, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (string, error) {
-			var name string
-			err := row.Scan(&name)
-			return pgx.Identifier{schema, name}.Sanitize(), err
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := pool.Exec(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, ", ")); err != nil {
-			b.Fatal(err)
-		}
+	storetest.BenchmarkAccounts(b, openStore(b, schema), func() { analyze(b, schema) })
+}
+
+// BenchmarkLog reads a trail of 200,000 entries as the console does,
+// analyzed as for BenchmarkAccounts10k.
+func BenchmarkLog(b *testing.B) {
+	schema := freshSchema(b)
+	storetest.BenchmarkLog(b, openStore(b, schema), func() { analyze(b, schema) })
+}
+
+// analyze vacuums and analyzes every table of schema.
+func analyze(b *testing.B, schema string) {
+	ctx := b.Context()
+	pool := newPool(b, nil)
+	rows, err := pool.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = $1`, schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (string, error) {
+		var name string
+		err := row.Scan(&name)
+		return pgx.Identifier{schema, name}.Sanitize(), err
 	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, ", ")); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // parallelism is how many callers per CPU the parallel benchmarks run: a

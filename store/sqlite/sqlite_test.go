@@ -201,3 +201,7 @@ func BenchmarkInTx(b *testing.B) {
 func BenchmarkAccounts10k(b *testing.B) {
 	storetest.BenchmarkAccounts(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")), nil)
 }
+
+func BenchmarkLog(b *testing.B) {
+	storetest.BenchmarkLog(b, open(b, filepath.Join(b.TempDir(), "portalmfa.db")), nil)
+}

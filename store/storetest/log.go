@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -151,4 +152,114 @@ func RunLog(t *testing.T, newStore func(t *testing.T) LogStore) {
 			t.Errorf("Log after the cursor ID %q: err = %v, want ErrInvalidCursor", id, err)
 		}
 	}
+}
+
+// BenchmarkLog measures the console's reads of a trail of 200,000 entries
+// across 10,000 users over 30 days, one entry in ten a security event, one
+// attempt in twenty a failure, a lockout an hour, about 30 administrator's
+// resets in all:
+//
+//   - Newest: the log's first page of security events;
+//   - Deep: a page two weeks back, from a cursor;
+//   - User: one user's security events;
+//   - Resets: the page of a rare kind, the resets;
+//   - LastDay: the dashboard's two counts of the last 24 hours.
+//
+// A page is 51 entries, as the console asks. Filling the store is not
+// timed; a store with InTx fills it 1,000 entries a transaction. settle is
+// as for [BenchmarkAccounts].
+func BenchmarkLog(b *testing.B, s LogStore, settle func()) {
+	const entries, users, days, perTx = 200_000, 10_000, 30, 1000
+	ctx := b.Context()
+	inTx := func(ctx context.Context, f func(ctx context.Context) error) error { return f(ctx) }
+	if tx, ok := s.(interface {
+		InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	}); ok {
+		inTx = tx.InTx
+	}
+	resets := 0 // how many there are
+	step := days * 24 * time.Hour / entries
+	start := t0.Add(-days * 24 * time.Hour)
+	for from := 0; from < entries; from += perTx {
+		if err := inTx(ctx, func(ctx context.Context) error {
+			for i := from; i < min(from+perTx, entries); i++ {
+				e := history.Event{UserID: fmt.Sprintf("user-%05d", i%users), At: start.Add(time.Duration(i) * step),
+					Kind: history.Attempt, Method: history.TOTP, Success: i%20 != 0, IP: "192.0.2.1", Device: "Firefox on Windows"}
+				switch {
+				case i%(entries/30) == 7:
+					resets++
+					e = history.Event{UserID: e.UserID, At: e.At, Kind: history.AdminReset, Actor: "admin@example.com", Note: "lost phone"}
+				case i%(entries/(days*24)) == 3:
+					e = history.Event{UserID: e.UserID, At: e.At, Kind: history.LockedOut, IP: e.IP}
+				case i%10 == 5:
+					e = history.Event{UserID: e.UserID, At: e.At, Kind: history.DeviceTrusted, IP: e.IP, Device: e.Device}
+				}
+				if e.Kind != history.Attempt {
+					e.Method, e.Success, e.Reason = "", false, ""
+				} else if !e.Success {
+					e.Reason = history.WrongCode
+				}
+				if err := s.RecordEvent(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if settle != nil {
+		settle()
+	}
+	security := history.Query{Kinds: history.SecurityKinds()}
+	page := func(b *testing.B, q history.Query, want int) []history.Event {
+		es, err := s.Log(ctx, q, 51)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(es) != want {
+			b.Fatalf("Log(%+v) = %d entries, want %d", q, len(es), want)
+		}
+		return es
+	}
+	deep := security
+	deep.After = history.Cursor{At: t0.Add(-14 * 24 * time.Hour), ID: "999999999999"}
+	b.Run("Newest", func(b *testing.B) {
+		for b.Loop() {
+			page(b, security, 51)
+		}
+	})
+	b.Run("Deep", func(b *testing.B) {
+		for b.Loop() {
+			page(b, deep, 51)
+		}
+	})
+	b.Run("User", func(b *testing.B) {
+		// Every entry of user-00005 is a security event (i%10 == 5).
+		q := history.Query{UserID: "user-00005", Kinds: history.SecurityKinds()}
+		for b.Loop() {
+			page(b, q, entries/users)
+		}
+	})
+	b.Run("Resets", func(b *testing.B) {
+		for b.Loop() {
+			page(b, history.Query{Kinds: []history.Kind{history.AdminReset}}, resets)
+		}
+	})
+	b.Run("LastDay", func(b *testing.B) {
+		since := t0.Add(-24 * time.Hour)
+		for b.Loop() {
+			failed, err := s.CountEvents(ctx, history.Query{Failed: true, Methods: []history.Method{history.TOTP}, Since: since})
+			if err != nil {
+				b.Fatal(err)
+			}
+			locks, err := s.CountEvents(ctx, history.Query{Kinds: []history.Kind{history.LockedOut}, Since: since})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if failed == 0 || locks == 0 {
+				b.Fatalf("last day: %d failed, %d lockouts", failed, locks)
+			}
+		}
+	})
 }
