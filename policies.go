@@ -310,14 +310,21 @@ var (
 	ErrPolicyInConfig = errors.New("portalmfa: this policy is kept in the configuration")
 	// ErrUnknownPolicy: no stored policy of that name.
 	ErrUnknownPolicy = policy.ErrNotFound
+	// ErrPolicyExists: a policy of that name is stored already.
+	ErrPolicyExists = policy.ErrExists
+	// ErrPolicyChanged: the stored policy was saved or deleted since it
+	// was read (its Revision moved on).
+	ErrPolicyChanged = policy.ErrConflict
 	// ErrNoUserList: Config.ListUsers is not set.
 	ErrNoUserList = errors.New("portalmfa: Config.ListUsers is not set")
 )
 
-// SavePolicy stores p, an administrator's policy, creating it or
-// replacing the stored policy of its name (whose grace periods go on from
-// when they began). It returns an error wrapping [policy.ErrInvalid] for a
-// policy that does not validate.
+// SavePolicy stores p, an administrator's policy. With p.Revision 0 it
+// creates it ([ErrPolicyExists] when the name is taken); otherwise it
+// replaces the stored policy of its name, as read at p.Revision
+// ([ErrPolicyChanged] when it was saved or deleted since). The grace
+// periods of a replaced policy go on from when they began. It returns an
+// error wrapping [policy.ErrInvalid] for a policy that does not validate.
 func (s *Service) SavePolicy(ctx context.Context, p policy.Policy) error {
 	if err := s.storedPolicy(p.Name); err != nil {
 		return err
@@ -325,22 +332,29 @@ func (s *Service) SavePolicy(ctx context.Context, p policy.Policy) error {
 	if err := s.CheckPolicy(p); err != nil {
 		return err
 	}
-	if err := s.policyStore.SavePolicy(ctx, p); err != nil {
+	switch err := s.policyStore.SavePolicy(ctx, p); {
+	case errors.Is(err, policy.ErrExists), errors.Is(err, policy.ErrConflict):
+		return err
+	case err != nil:
 		return unavailable(err)
 	}
 	s.log.InfoContext(ctx, "portalmfa: policy saved", "policy", p.Name, "level", p.Level.String())
 	return nil
 }
 
-// DeletePolicy removes the stored policy of that name, and the record of
-// whom it applied to: added again, its grace periods start afresh.
-func (s *Service) DeletePolicy(ctx context.Context, name string) error {
+// DeletePolicy removes the stored policy of that name, as read at
+// revision (whatever its revision, when 0), and the record of whom it
+// applied to: added again, its grace periods start afresh.
+// [ErrPolicyChanged] when it was saved since.
+func (s *Service) DeletePolicy(ctx context.Context, name string, revision int) error {
 	if err := s.storedPolicy(name); err != nil {
 		return err
 	}
-	switch err := s.policyStore.DeletePolicy(ctx, name); {
+	switch err := s.policyStore.DeletePolicy(ctx, name, revision); {
 	case errors.Is(err, policy.ErrNotFound):
 		return ErrUnknownPolicy
+	case errors.Is(err, policy.ErrConflict):
+		return ErrPolicyChanged
 	case err != nil:
 		return unavailable(err)
 	}

@@ -184,16 +184,25 @@ func TestAdministratorPolicies(t *testing.T) {
 	assert.Equal(t, "in-code", ps[0].Name)
 	assert.Equal(t, p.GraceDays, ps[1].GraceDays)
 
-	p.GraceDays = 7
-	require.NoError(t, f.svc.SavePolicy(ctx, p), "replaced")
+	assert.Equal(t, 1, ps[1].Revision)
+	assert.ErrorIs(t, f.svc.SavePolicy(ctx, p), portalmfa.ErrPolicyExists, "created twice")
+	assert.NotErrorIs(t, f.svc.SavePolicy(ctx, p), portalmfa.ErrUnavailable)
+
+	// Two administrators edit what they both read: the second is told.
+	first, second := ps[1], ps[1]
+	first.GraceDays, second.GraceDays = 7, 30
+	require.NoError(t, f.svc.SavePolicy(ctx, first), "replaced")
+	assert.ErrorIs(t, f.svc.SavePolicy(ctx, second), portalmfa.ErrPolicyChanged)
 	ps, _ = f.svc.Policies(ctx)
 	assert.Equal(t, 7, ps[1].GraceDays)
+	assert.Equal(t, 2, ps[1].Revision)
+	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "partners", 1), portalmfa.ErrPolicyChanged, "deleting what was edited since")
 
 	assert.ErrorIs(t, f.svc.SavePolicy(ctx, policy.Policy{Name: "x"}), policy.ErrInvalid)
 	assert.ErrorIs(t, f.svc.SavePolicy(ctx, policy.Policy{Name: "in-code", Everyone: true, Level: policy.Required}), portalmfa.ErrPolicyInConfig)
-	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "in-code"), portalmfa.ErrPolicyInConfig)
-	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "nope"), portalmfa.ErrUnknownPolicy)
-	require.NoError(t, f.svc.DeletePolicy(ctx, "partners"))
+	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "in-code", 0), portalmfa.ErrPolicyInConfig)
+	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "nope", 0), portalmfa.ErrUnknownPolicy)
+	require.NoError(t, f.svc.DeletePolicy(ctx, "partners", 2))
 	ps, _ = f.svc.Policies(ctx)
 	assert.Len(t, ps, 1)
 

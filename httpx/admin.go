@@ -37,6 +37,7 @@ const (
 	msgAdminInvalid     = "admin.error.invalid"
 	msgAdminInConfig    = "admin.error.in_config"
 	msgAdminExists      = "admin.error.exists"
+	msgAdminChanged     = "admin.error.changed"
 	msgAdminNoStore     = "admin.error.no_store"
 	msgAdminUnmet       = "admin.error.unmet"
 	msgAdminSaved       = "admin.done.saved"
@@ -123,13 +124,16 @@ func (h *Handler) withAdmin(next adminHandler) http.HandlerFunc {
 // policyRow is a policy as the console lists it.
 type policyRow struct {
 	Name, Target, Level, Factors, Deadline, Devices string
+	Revision                                        int
 	Users                                           int // -1 when unknown (no Config.ListUsers)
 	InConfig                                        bool
 }
 
-// policyForm is the policy form's fields, as typed.
+// policyForm is the policy form's fields, as typed, and the revision of
+// the policy it edits.
 type policyForm struct {
 	Name, Groups, Level, Grace, Deadline, Trust string
+	Revision                                    int
 	Everyone, Editing                           bool
 	Allowed                                     map[string]bool
 	Banners                                     []bannerField
@@ -175,7 +179,7 @@ func (h *Handler) policiesPage(w http.ResponseWriter, r *http.Request, _ portalm
 
 // policyRow describes p in words of the console's language.
 func (h *Handler) policyRow(lang int, p policy.Policy) policyRow {
-	row := policyRow{Name: p.Name, Level: h.text(lang, levelMessage(p.Level))}
+	row := policyRow{Name: p.Name, Revision: p.Revision, Level: h.text(lang, levelMessage(p.Level))}
 	if p.Everyone {
 		row.Target = h.text(lang, msgAdminEveryone)
 	} else {
@@ -241,7 +245,7 @@ func (h *Handler) inConfig(name string) bool {
 // formOf is p as the form shows it.
 func (h *Handler) formOf(p policy.Policy, editing bool) *policyForm {
 	f := &policyForm{Name: p.Name, Everyone: p.Everyone, Groups: strings.Join(p.Groups, ", "), Level: p.Level.String(),
-		Editing: editing, Allowed: map[string]bool{}}
+		Revision: p.Revision, Editing: editing, Allowed: map[string]bool{}}
 	for _, k := range p.Allowed {
 		f.Allowed[k] = true
 	}
@@ -283,7 +287,13 @@ func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, admin porta
 	}
 	p, f, problem := h.readPolicyForm(r.PostForm, editing)
 	if editing {
-		p.Name, f.Name = r.PathValue("name"), r.PathValue("name")
+		// The revision the form was made from: a save replaces that one only.
+		rev, err := strconv.Atoi(r.PostForm.Get("revision"))
+		if err != nil || rev < 1 {
+			h.renderError(w, r, kindAdmin, lang, http.StatusBadRequest, msgBadRequest)
+			return
+		}
+		p.Name, f.Name, p.Revision, f.Revision = r.PathValue("name"), r.PathValue("name"), rev, rev
 	}
 	if problem != "" {
 		h.showPolicyForm(w, r, lang, http.StatusUnprocessableEntity, f, &alert{Kind: "danger", Text: h.text(lang, problem)})
@@ -305,22 +315,17 @@ func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, admin porta
 		}
 		return
 	}
-	if !editing {
-		ps, err := h.svc.Policies(r.Context())
-		if err != nil {
-			h.renderError(w, r, kindAdmin, lang, h.unavailable(r, err), msgUnavailable)
-			return
-		}
-		if slices.ContainsFunc(ps, func(q policy.Policy) bool { return q.Name == p.Name }) {
-			f.Invalid = "name"
-			h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminExists)})
-			return
-		}
-	}
 	switch err := h.svc.SavePolicy(r.Context(), p); {
 	case err == nil:
 		h.log.InfoContext(r.Context(), "portalmfa/httpx: policy saved in the console", "policy", p.Name, "admin", admin.ID)
 		http.Redirect(w, r, h.cfg.AdminPath+"/policies?done=saved", http.StatusSeeOther)
+	case errors.Is(err, portalmfa.ErrPolicyExists):
+		f.Invalid = "name"
+		h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminExists)})
+	case errors.Is(err, portalmfa.ErrPolicyChanged):
+		// The form keeps what this administrator typed; the alert says
+		// to open the policy again to see the other's change.
+		h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminChanged)})
 	case errors.Is(err, portalmfa.ErrPolicyInConfig):
 		h.showPolicyForm(w, r, lang, http.StatusConflict, f, &alert{Kind: "danger", Text: h.text(lang, msgAdminInConfig)})
 	case errors.Is(err, portalmfa.ErrNoPolicyStore):
@@ -425,10 +430,21 @@ func (h *Handler) deletePolicyPage(w http.ResponseWriter, r *http.Request, _ por
 }
 
 func (h *Handler) deletePolicy(w http.ResponseWriter, r *http.Request, admin portalmfa.User, lang int) {
+	if !h.postForm(w, r, kindAdmin, lang) {
+		return
+	}
 	if _, ok := h.storedPolicy(w, r, lang); !ok {
 		return
 	}
-	switch err := h.svc.DeletePolicy(r.Context(), r.PathValue("name")); {
+	// The revision the page asking was made from: a delete removes that one only.
+	rev, err := strconv.Atoi(r.PostForm.Get("revision"))
+	if err != nil || rev < 1 {
+		h.renderError(w, r, kindAdmin, lang, http.StatusBadRequest, msgBadRequest)
+		return
+	}
+	switch err := h.svc.DeletePolicy(r.Context(), r.PathValue("name"), rev); {
+	case errors.Is(err, portalmfa.ErrPolicyChanged):
+		h.renderError(w, r, kindAdmin, lang, http.StatusConflict, msgAdminChanged)
 	case err == nil, errors.Is(err, portalmfa.ErrUnknownPolicy):
 		h.log.InfoContext(r.Context(), "portalmfa/httpx: policy deleted in the console", "policy", r.PathValue("name"), "admin", admin.ID)
 		http.Redirect(w, r, h.cfg.AdminPath+"/policies?done=deleted", http.StatusSeeOther)

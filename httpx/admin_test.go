@@ -104,7 +104,7 @@ func TestAdminPolicies(t *testing.T) {
 		ps, _ = hs.svc.Policies(t.Context())
 		require.Len(t, ps, 2)
 		assert.Equal(t, policy.Policy{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 14,
-			Allowed: []string{"totp", "passkey"}, TrustDays: 7, Banners: map[string]string{"fr": "Partenaires : activez la 2FA."}}, ps[1])
+			Allowed: []string{"totp", "passkey"}, TrustDays: 7, Banners: map[string]string{"fr": "Partenaires : activez la 2FA."}, Revision: 1}, ps[1])
 
 		body := pageText(hs.do(http.MethodGet, "/admin/2fa/policies?done=saved", nil, asAdmin))
 		assert.Contains(t, body, "The policy was saved.")
@@ -151,7 +151,7 @@ func TestAdminPolicies(t *testing.T) {
 				require.Equal(t, http.StatusSeeOther, w.Code)
 				body := hs.do(http.MethodGet, "/admin/2fa/policies", nil, asAdmin).Body.String()
 				assert.NotContains(t, body, "<script>")
-				require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/admin/2fa/policies/"+url.PathEscape("<script>")+"/delete", url.Values{}, asAdmin).Code)
+				require.Equal(t, http.StatusSeeOther, hs.do(http.MethodPost, "/admin/2fa/policies/"+url.PathEscape("<script>")+"/delete", form("revision", "1"), asAdmin).Code)
 				return
 			}
 			assert.Equal(t, http.StatusUnprocessableEntity, w.Code)
@@ -162,13 +162,35 @@ func TestAdminPolicies(t *testing.T) {
 		w := hs.do(http.MethodGet, "/admin/2fa/policies/partners", nil, asAdmin)
 		require.Equal(t, http.StatusOK, w.Code)
 		assert.Contains(t, pageText(w), `value="14"`)
-		w = hs.do(http.MethodPost, "/admin/2fa/policies/partners", policyFormOf("name", "renamed", "groups", "partners", "deadline", "2026-12-01"), asAdmin)
+		assert.Contains(t, w.Body.String(), `<input type="hidden" name="revision" value="1">`)
+		w = hs.do(http.MethodPost, "/admin/2fa/policies/partners", policyFormOf("name", "renamed", "groups", "partners", "deadline", "2026-12-01", "revision", "1"), asAdmin)
 		require.Equal(t, http.StatusSeeOther, w.Code, pageText(w))
 		ps, _ := hs.svc.Policies(t.Context())
 		require.Len(t, ps, 2)
 		assert.Equal(t, "partners", ps[1].Name)
 		assert.Equal(t, "2026-12-01", ps[1].Deadline.Format("2006-01-02"))
 		assert.Zero(t, ps[1].GraceDays)
+		assert.Equal(t, 2, ps[1].Revision)
+	})
+	t.Run("an edit over another's is refused", func(t *testing.T) {
+		// Both administrators opened the form at revision 2; the first
+		// saved. The second's save and delete change nothing.
+		w := hs.do(http.MethodPost, "/admin/2fa/policies/partners", policyFormOf("name", "partners", "groups", "partners", "grace", "3", "revision", "2"), asAdmin)
+		require.Equal(t, http.StatusSeeOther, w.Code, pageText(w))
+		w = hs.do(http.MethodPost, "/admin/2fa/policies/partners", policyFormOf("name", "partners", "groups", "partners", "grace", "60", "revision", "2"), asAdmin)
+		assert.Equal(t, http.StatusConflict, w.Code)
+		assert.Contains(t, pageText(w), "Someone else changed or deleted this policy since you opened it")
+		assert.Contains(t, pageText(w), `value="60"`, "what they typed is still there")
+		w = hs.do(http.MethodPost, "/admin/2fa/policies/partners/delete", form("revision", "2"), asAdmin)
+		assert.Equal(t, http.StatusConflict, w.Code)
+		ps, _ := hs.svc.Policies(t.Context())
+		require.Len(t, ps, 2)
+		assert.Equal(t, 3, ps[1].GraceDays)
+		assert.Equal(t, 3, ps[1].Revision)
+		for _, rev := range []string{"", "0", "-1", "x"} {
+			assert.Equal(t, http.StatusBadRequest, hs.do(http.MethodPost, "/admin/2fa/policies/partners", policyFormOf("name", "partners", "groups", "partners", "revision", rev), asAdmin).Code, rev)
+			assert.Equal(t, http.StatusBadRequest, hs.do(http.MethodPost, "/admin/2fa/policies/partners/delete", form("revision", rev), asAdmin).Code, rev)
+		}
 	})
 	t.Run("the policy in code cannot be edited or deleted", func(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, hs.do(http.MethodGet, "/admin/2fa/policies/baseline", nil, asAdmin).Code)
@@ -179,7 +201,8 @@ func TestAdminPolicies(t *testing.T) {
 		w := hs.do(http.MethodGet, "/admin/2fa/policies/partners/delete", nil, asAdmin)
 		require.Equal(t, http.StatusOK, w.Code)
 		assert.Contains(t, pageText(w), "It applies to 10 users.")
-		w = hs.do(http.MethodPost, "/admin/2fa/policies/partners/delete", url.Values{}, asAdmin)
+		assert.Contains(t, w.Body.String(), `<input type="hidden" name="revision" value="3">`)
+		w = hs.do(http.MethodPost, "/admin/2fa/policies/partners/delete", form("revision", "3"), asAdmin)
 		assert.Equal(t, "/admin/2fa/policies?done=deleted", w.Header().Get("Location"))
 		ps, _ := hs.svc.Policies(t.Context())
 		assert.Len(t, ps, 1)

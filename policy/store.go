@@ -6,8 +6,16 @@ import (
 	"time"
 )
 
-// ErrNotFound: no policy of that name.
-var ErrNotFound = errors.New("policy: not found")
+// Errors of a Store's changes.
+var (
+	// ErrNotFound: no policy of that name.
+	ErrNotFound = errors.New("policy: not found")
+	// ErrExists: a policy of that name is stored already.
+	ErrExists = errors.New("policy: a policy of that name exists")
+	// ErrConflict: the stored policy is not at the revision given: it was
+	// saved or deleted since it was read.
+	ErrConflict = errors.New("policy: changed since it was read")
+)
 
 // MaxAppliedBatch is the most users [Store.PolicyAppliedTo] takes at
 // once; more is ErrTooMany.
@@ -19,15 +27,21 @@ var ErrTooMany = errors.New("policy: too many users at once")
 // Store keeps the policies an administrator made, and when each first
 // applied to each user.
 type Store interface {
-	// SavePolicy stores p under p.Name, replacing a policy of that name
-	// (the record of whom it applied to stays: editing a policy restarts
-	// no one's grace period). The caller validates p ([Policy.Validate]).
+	// SavePolicy stores p under p.Name. With p.Revision 0 it creates it,
+	// at revision 1: [ErrExists] when a policy of that name is stored.
+	// Otherwise it replaces the stored policy if that is still at
+	// p.Revision, and counts one more: [ErrConflict] when it is not, or is
+	// gone. The record of whom it applied to stays: editing a policy
+	// restarts no one's grace period. The check and the write are one
+	// atomic step. The caller validates p ([Policy.Validate]).
 	SavePolicy(ctx context.Context, p Policy) error
-	// DeletePolicy removes the policy of that name, and the record of whom
-	// it applied to; [ErrNotFound] when there is none.
-	DeletePolicy(ctx context.Context, name string) error
-	// Policies returns every stored policy, sorted by name in byte order;
-	// none is not an error.
+	// DeletePolicy removes the policy of that name if it is at revision
+	// (at any, when revision is 0), with the record of whom it applied
+	// to: [ErrNotFound] when there is none, [ErrConflict] when it is at
+	// another revision (and stays, with its record).
+	DeletePolicy(ctx context.Context, name string, revision int) error
+	// Policies returns every stored policy, with its revision, sorted by
+	// name in byte order; none is not an error.
 	Policies(ctx context.Context) ([]Policy, error)
 	// PolicyApplied returns when the named policy first applied to the
 	// user, recording now as that time when it never did, whether or not

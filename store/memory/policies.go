@@ -34,17 +34,29 @@ func (s *Store) SavePolicy(_ context.Context, p policy.Policy) error {
 	if s.policy.policies == nil {
 		s.policy.policies = make(map[string]policy.Policy)
 	}
-	s.policy.policies[p.Name] = clonePolicy(p)
+	old, ok := s.policy.policies[p.Name]
+	switch {
+	case p.Revision == 0 && ok:
+		return policy.ErrExists
+	case p.Revision != 0 && (!ok || old.Revision != p.Revision):
+		return policy.ErrConflict
+	}
+	p = clonePolicy(p)
+	p.Revision++
+	s.policy.policies[p.Name] = p
 	return nil
 }
 
 // DeletePolicy implements [policy.Store]. The record of whom the policy
 // applied to goes even when there is no such policy: a policy of the
 // host's configuration is recorded without being stored.
-func (s *Store) DeletePolicy(_ context.Context, name string) error {
+func (s *Store) DeletePolicy(_ context.Context, name string, revision int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.policy.policies[name]
+	p, ok := s.policy.policies[name]
+	if ok && revision != 0 && p.Revision != revision {
+		return policy.ErrConflict
+	}
 	delete(s.policy.policies, name)
 	delete(s.policy.applied, name)
 	if !ok {

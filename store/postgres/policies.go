@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/portalmfa/portalmfa/policy"
 	"github.com/portalmfa/portalmfa/store/internal/policyjson"
@@ -20,18 +21,32 @@ var (
 // {schema} is replaced by the quoted schema name (see newQueries).
 const (
 	// $2 is the JSON text, which pgx passes to a json parameter as it is.
-	savePolicy = `
+	// Creating leaves a stored policy as it is; updating, one at another
+	// revision (a concurrent update holds the row: this one then finds
+	// the revision it committed, and changes nothing).
+	createPolicy = `
 		INSERT INTO {schema}.policies (name, body) VALUES ($1, $2)
-		ON CONFLICT (name) DO UPDATE SET body = excluded.body`
+		ON CONFLICT (name) DO NOTHING`
+	updatePolicy = `
+		UPDATE {schema}.policies SET body = $2, revision = revision + 1
+		WHERE name = $1 AND revision = $3`
 
 	// One statement deletes the policy and the record of whom it applied
-	// to (the CTE runs whether or not its result is read), so neither
-	// goes without the other. The count is the policies'.
+	// to (a CTE runs whether or not its result is read), so neither goes
+	// without the other: the record goes with the policy, or when there
+	// is no policy of that name. Every part sees the table as it was when
+	// the statement began, so "existed" tells a policy at another
+	// revision from none.
 	deletePolicy = `
-		WITH applied AS (DELETE FROM {schema}.policy_applied WHERE policy = $1)
-		DELETE FROM {schema}.policies WHERE name = $1`
+		WITH gone AS (
+			DELETE FROM {schema}.policies WHERE name = $1 AND ($2::integer = 0 OR revision = $2) RETURNING name),
+		existed AS (SELECT EXISTS (SELECT FROM {schema}.policies WHERE name = $1) AS e),
+		applied AS (
+			DELETE FROM {schema}.policy_applied WHERE policy = $1
+			AND (EXISTS (SELECT FROM gone) OR NOT (SELECT e FROM existed)))
+		SELECT EXISTS (SELECT FROM gone), (SELECT e FROM existed)`
 
-	listPolicies = `SELECT name, body FROM {schema}.policies ORDER BY name`
+	listPolicies = `SELECT name, body, revision FROM {schema}.policies ORDER BY name`
 
 	policyApplied = `
 		SELECT first_at FROM {schema}.policy_applied WHERE user_id = $1 AND policy = $2`
@@ -58,8 +73,19 @@ func (s *Store) SavePolicy(ctx context.Context, p policy.Policy) error {
 	if err != nil {
 		return fmt.Errorf("postgres: save policy: %w", err)
 	}
-	if _, err := s.db(ctx).Exec(ctx, s.q.savePolicy, p.Name, string(body)); err != nil {
+	var tag pgconn.CommandTag
+	none := policy.ErrExists
+	if p.Revision == 0 {
+		tag, err = s.db(ctx).Exec(ctx, s.q.createPolicy, p.Name, string(body))
+	} else {
+		tag, err = s.db(ctx).Exec(ctx, s.q.updatePolicy, p.Name, string(body), p.Revision)
+		none = policy.ErrConflict
+	}
+	if err != nil {
 		return fmt.Errorf("postgres: save policy: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return none
 	}
 	return nil
 }
@@ -67,15 +93,18 @@ func (s *Store) SavePolicy(ctx context.Context, p policy.Policy) error {
 // DeletePolicy implements [policy.Store], in one statement. The record of
 // whom the policy applied to goes even when there is no such policy: a
 // policy of the host's configuration is recorded without being stored.
-func (s *Store) DeletePolicy(ctx context.Context, name string) error {
-	tag, err := s.db(ctx).Exec(ctx, s.q.deletePolicy, name)
-	if err != nil {
+func (s *Store) DeletePolicy(ctx context.Context, name string, revision int) error {
+	var gone, existed bool
+	if err := s.db(ctx).QueryRow(ctx, s.q.deletePolicy, name, revision).Scan(&gone, &existed); err != nil {
 		return fmt.Errorf("postgres: delete policy: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
-		return policy.ErrNotFound
+	switch {
+	case gone:
+		return nil
+	case existed:
+		return policy.ErrConflict
 	}
-	return nil
+	return policy.ErrNotFound
 }
 
 // Policies implements [policy.Store]. Names are ordered byte by byte (the
@@ -88,10 +117,13 @@ func (s *Store) Policies(ctx context.Context) ([]policy.Policy, error) {
 	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (policy.Policy, error) {
 		var name string
 		var body []byte
-		if err := row.Scan(&name, &body); err != nil {
+		var revision int
+		if err := row.Scan(&name, &body, &revision); err != nil {
 			return policy.Policy{}, err
 		}
-		return policyjson.Unmarshal(name, body)
+		p, err := policyjson.Unmarshal(name, body)
+		p.Revision = revision
+		return p, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list policies: %w", err)

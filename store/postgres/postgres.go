@@ -149,7 +149,7 @@ type queries struct {
 	renamePasskey, deletePasskey, saveCeremony, takeCeremony, pruneCeremonies                                      string
 	lockOOBSends, oobLimits, saveOOBCode, redeemOOBCode, pruneOOB                                                  string
 	saveDestination, listDestinations, deleteDestination                                                           string
-	savePolicy, deletePolicy, listPolicies, policyApplied, recordPolicyApplied, policyAppliedTo                    string
+	createPolicy, updatePolicy, deletePolicy, listPolicies, policyApplied, recordPolicyApplied, policyAppliedTo    string
 	accounts                                                                                                       string
 	historyEvents                                                                                                  string // the table, for the log's queries
 }
@@ -206,7 +206,8 @@ func newQueries(schema string) queries {
 		saveDestination:          r.Replace(saveDestination),
 		listDestinations:         r.Replace(listDestinations),
 		deleteDestination:        r.Replace(deleteDestination),
-		savePolicy:               r.Replace(savePolicy),
+		createPolicy:             r.Replace(createPolicy),
+		updatePolicy:             r.Replace(updatePolicy),
 		deletePolicy:             r.Replace(deletePolicy),
 		listPolicies:             r.Replace(listPolicies),
 		policyApplied:            r.Replace(policyApplied),

@@ -25,11 +25,23 @@ func (s *Store) SavePolicy(ctx context.Context, p policy.Policy) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: save policy: %w", err)
 	}
-	if _, err := s.exec(ctx, `
+	// One statement each: the check of the revision and the write are one.
+	query, args, none := `
 		INSERT INTO policies (name, body) VALUES (?1, ?2)
-		ON CONFLICT (name) DO UPDATE SET body = excluded.body`,
-		p.Name, string(body)); err != nil {
+		ON CONFLICT (name) DO NOTHING`, []any{p.Name, string(body)}, policy.ErrExists
+	if p.Revision != 0 {
+		query, args, none = `
+			UPDATE policies SET body = ?2, revision = revision + 1
+			WHERE name = ?1 AND revision = ?3`, append(args, p.Revision), policy.ErrConflict
+	}
+	res, err := s.exec(ctx, query, args...)
+	if err != nil {
 		return fmt.Errorf("sqlite: save policy: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: save policy: %w", err)
+	} else if n == 0 {
+		return none
 	}
 	return nil
 }
@@ -38,21 +50,32 @@ func (s *Store) SavePolicy(ctx context.Context, p policy.Policy) error {
 // whom it applied to go in one transaction (in InTx, a savepoint of its
 // transaction). The record goes even when there is no such policy: a
 // policy of the host's configuration is recorded without being stored.
-func (s *Store) DeletePolicy(ctx context.Context, name string) error {
+// The delete comes first: it takes the write lock, so that whether the
+// policy is there at another revision is still so when it is read.
+func (s *Store) DeletePolicy(ctx context.Context, name string, revision int) error {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete policy: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if _, err := tx.ExecContext(ctx, `DELETE FROM policy_applied WHERE policy = ?1`, name); err != nil {
-		return fmt.Errorf("sqlite: delete policy: %w", err)
-	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM policies WHERE name = ?1`, name)
+	res, err := tx.ExecContext(ctx, `DELETE FROM policies WHERE name = ?1 AND (?2 = 0 OR revision = ?2)`, name, revision)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete policy: %w", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
+		return fmt.Errorf("sqlite: delete policy: %w", err)
+	}
+	if n == 0 {
+		var other bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM policies WHERE name = ?1)`, name).Scan(&other); err != nil {
+			return fmt.Errorf("sqlite: delete policy: %w", err)
+		}
+		if other {
+			return policy.ErrConflict
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM policy_applied WHERE policy = ?1`, name); err != nil {
 		return fmt.Errorf("sqlite: delete policy: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -67,7 +90,7 @@ func (s *Store) DeletePolicy(ctx context.Context, name string) error {
 // Policies implements [policy.Store]. Names are ordered byte by byte
 // (SQLite's BINARY collation), as Go's strings.Compare orders them.
 func (s *Store) Policies(ctx context.Context) ([]policy.Policy, error) {
-	rows, err := s.query(ctx, `SELECT name, body FROM policies ORDER BY name`)
+	rows, err := s.query(ctx, `SELECT name, body, revision FROM policies ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list policies: %w", err)
 	}
@@ -75,13 +98,15 @@ func (s *Store) Policies(ctx context.Context) ([]policy.Policy, error) {
 	var ps []policy.Policy
 	for rows.Next() {
 		var name, body string
-		if err := rows.Scan(&name, &body); err != nil {
+		var revision int
+		if err := rows.Scan(&name, &body, &revision); err != nil {
 			return nil, fmt.Errorf("sqlite: list policies: %w", err)
 		}
 		p, err := policyjson.Unmarshal(name, []byte(body))
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: list policies: %w", err)
 		}
+		p.Revision = revision
 		ps = append(ps, p)
 	}
 	if err := rows.Err(); err != nil {

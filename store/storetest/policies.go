@@ -40,9 +40,19 @@ import (
 //
 // newStore is as for [RunTOTP].
 func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
+	// save saves p, at its revision (0: creating it), and expects err.
+	saveErr := func(t *testing.T, s policy.Store, p policy.Policy, err error) {
+		t.Helper()
+		wantErr(t, fmt.Sprintf("SavePolicy(%q at %d)", p.Name, p.Revision), s.SavePolicy(t.Context(), p), err)
+	}
 	save := func(t *testing.T, s policy.Store, p policy.Policy) {
 		t.Helper()
-		wantErr(t, fmt.Sprintf("SavePolicy(%q)", p.Name), s.SavePolicy(t.Context(), p), nil)
+		saveErr(t, s, p, nil)
+	}
+	// at is p at revision rev.
+	at := func(p policy.Policy, rev int) policy.Policy {
+		p.Revision = rev
+		return p
 	}
 	// want checks that the store's policies are exactly want, in order.
 	want := func(t *testing.T, s policy.Store, want ...policy.Policy) {
@@ -56,9 +66,10 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 			samePolicy(t, fmt.Sprintf("Policies[%d]", i), got[i], want[i])
 		}
 	}
+	// del deletes the policy of that name at any revision.
 	del := func(t *testing.T, s policy.Store, name string, want error) {
 		t.Helper()
-		wantErr(t, fmt.Sprintf("DeletePolicy(%q)", name), s.DeletePolicy(t.Context(), name), want)
+		wantErr(t, fmt.Sprintf("DeletePolicy(%q)", name), s.DeletePolicy(t.Context(), name, 0), want)
 	}
 	// applied expects PolicyApplied(user, name, now) to return want.
 	applied := func(t *testing.T, s policy.Store, user, name string, now, want time.Time) {
@@ -129,7 +140,7 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		t.Run("SaveThenRead/"+c.name, func(t *testing.T) {
 			s := newStore(t)
 			save(t, s, c.p)
-			want(t, s, c.p)
+			want(t, s, at(c.p, 1))
 		})
 	}
 
@@ -156,18 +167,78 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		s := newStore(t)
 		save(t, s, full)
 		save(t, s, everyone)
-		newer := policy.Policy{Name: full.Name, Everyone: true, Level: policy.Required, GraceDays: 7}
+		newer := policy.Policy{Name: full.Name, Everyone: true, Level: policy.Required, GraceDays: 7, Revision: 1}
 		save(t, s, newer)
-		want(t, s, everyone, newer)
-		save(t, s, full)
-		want(t, s, everyone, full)
+		want(t, s, at(everyone, 1), at(newer, 2))
+		save(t, s, at(full, 2))
+		want(t, s, at(everyone, 1), at(full, 3))
+	})
+
+	t.Run("Revisions", func(t *testing.T) {
+		// A save or a delete at a revision the policy is no longer at
+		// changes nothing: another administrator's edit stays.
+		s := newStore(t)
+		save(t, s, grace)
+		applied(t, s, "alice", grace.Name, t0, t0)
+		saveErr(t, s, everyone, nil)
+		saveErr(t, s, at(everyone, 0), policy.ErrExists) // created twice
+		want(t, s, at(grace, 1), at(everyone, 1))
+		edited := at(grace, 1)
+		edited.GraceDays = 30
+		save(t, s, edited)
+		stale := at(grace, 1)
+		stale.GraceDays = 1
+		saveErr(t, s, stale, policy.ErrConflict)
+		saveErr(t, s, at(stale, 7), policy.ErrConflict)
+		saveErr(t, s, at(stale, 0), policy.ErrExists)
+		want(t, s, at(edited, 2), at(everyone, 1))
+		wantErr(t, "DeletePolicy at a stale revision", s.DeletePolicy(t.Context(), grace.Name, 1), policy.ErrConflict)
+		want(t, s, at(edited, 2), at(everyone, 1))
+		applied(t, s, "alice", grace.Name, t1, t0) // its record stays too
+		wantErr(t, "DeletePolicy at its revision", s.DeletePolicy(t.Context(), grace.Name, 2), nil)
+		saveErr(t, s, at(edited, 2), policy.ErrConflict) // deleted since
+		wantErr(t, "DeletePolicy, deleted already", s.DeletePolicy(t.Context(), grace.Name, 2), policy.ErrNotFound)
+		want(t, s, at(everyone, 1))
+	})
+
+	t.Run("ConcurrentEdits", func(t *testing.T) {
+		// 20 administrators create one name at once, then edit what they
+		// all read: one of each wins, the others are told.
+		s := newStore(t)
+		const n = 20
+		count := func(what string, errs []error, other error) {
+			t.Helper()
+			won := 0
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					won++
+				case !errors.Is(err, other):
+					t.Errorf("%s %d: %v, want nil or %v", what, i, err, other)
+				}
+			}
+			if won != 1 {
+				t.Errorf("%s: %d succeeded, want 1", what, won)
+			}
+		}
+		count("SavePolicy, creating", Together(n, func(i int) error {
+			return s.SavePolicy(t.Context(), policy.Policy{Name: "p", Everyone: true, Level: policy.Recommended, TrustDays: i + 1})
+		}), policy.ErrExists)
+		count("SavePolicy at revision 1", Together(n, func(i int) error {
+			return s.SavePolicy(t.Context(), policy.Policy{Name: "p", Everyone: true, Level: policy.Required, GraceDays: i + 1, Revision: 1})
+		}), policy.ErrConflict)
+		got, err := s.Policies(t.Context())
+		wantErr(t, "Policies", err, nil)
+		if len(got) != 1 || got[0].Revision != 2 || got[0].Level != policy.Required {
+			t.Fatalf("Policies = %+v, want p at revision 2, required", got)
+		}
 	})
 
 	t.Run("ReplaceKeepsApplied", func(t *testing.T) {
 		s := newStore(t)
 		save(t, s, grace)
 		applied(t, s, "alice", grace.Name, t0, t0)
-		longer := grace
+		longer := at(grace, 1)
 		longer.GraceDays = 30
 		save(t, s, longer)
 		applied(t, s, "alice", grace.Name, t1, t0)
@@ -180,16 +251,16 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		save(t, s, grace)
 		save(t, s, everyone)
 		del(t, s, full.Name, nil)
-		want(t, s, grace, everyone)
+		want(t, s, at(grace, 1), at(everyone, 1))
 		del(t, s, full.Name, policy.ErrNotFound)
 		del(t, s, "STAFF", policy.ErrNotFound) // names are matched exactly
-		want(t, s, grace, everyone)
+		want(t, s, at(grace, 1), at(everyone, 1))
 		del(t, s, grace.Name, nil)
 		del(t, s, everyone.Name, nil)
 		want(t, s)
-		// Saved again after a delete.
+		// Created again after a delete.
 		save(t, s, full)
-		want(t, s, full)
+		want(t, s, at(full, 1))
 	})
 
 	t.Run("DeleteForgetsApplied", func(t *testing.T) {
@@ -204,7 +275,7 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		applied(t, s, "bob", grace.Name, t0, t0)
 		applied(t, s, "alice", other.Name, t0, t0)
 		del(t, s, grace.Name, nil)
-		want(t, s, other)
+		want(t, s, at(other, 1))
 		save(t, s, grace)
 		applied(t, s, "alice", grace.Name, t1, t1)
 		applied(t, s, "alice", grace.Name, t1.Add(time.Hour), t1)
@@ -222,7 +293,7 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		applied(t, s, "alice", grace.Name, now, now)
 		applied(t, s, "alice", grace.Name, t1, now)
 		applied(t, s, "alice", grace.Name, t0.Add(-24*time.Hour), now)
-		want(t, s, grace) // the policy itself is untouched
+		want(t, s, at(grace, 1)) // the policy itself is untouched
 	})
 
 	t.Run("AppliedWithoutStoredPolicy", func(t *testing.T) {
@@ -349,7 +420,7 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		save(t, s, p)
 		p.Groups[0], p.Allowed[0], p.Banners["en"] = "changed", "sms", "changed"
 		p.Banners["xx"] = "added"
-		want(t, s, full)
+		want(t, s, at(full, 1))
 	})
 
 	t.Run("CopiedOut", func(t *testing.T) {
@@ -364,7 +435,7 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		got[0].Groups[0], got[0].Allowed[0], got[0].Banners["en"] = "changed", "sms", "changed"
 		got[0].Banners["xx"] = "added"
 		got[0].Name = "renamed"
-		want(t, s, full)
+		want(t, s, at(full, 1))
 	})
 }
 
@@ -374,7 +445,7 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 // a nil one.
 func samePolicy(t *testing.T, what string, got, want policy.Policy) {
 	t.Helper()
-	if got.Name != want.Name || got.Everyone != want.Everyone || got.Level != want.Level ||
+	if got.Name != want.Name || got.Revision != want.Revision || got.Everyone != want.Everyone || got.Level != want.Level ||
 		got.GraceDays != want.GraceDays || got.TrustDays != want.TrustDays ||
 		!slices.Equal(got.Groups, want.Groups) || !slices.Equal(got.Allowed, want.Allowed) ||
 		!maps.Equal(got.Banners, want.Banners) {

@@ -105,7 +105,9 @@ func RunReopen(t *testing.T, open func(t *testing.T) ReopenStore) {
 		if len(got) != 1 {
 			t.Fatalf("Policies after reopening = %v, want [%s]", policyNames(got), pol.Name)
 		}
-		samePolicy(t, "Policies after reopening", got[0], pol)
+		stored := pol
+		stored.Revision = 1
+		samePolicy(t, "Policies after reopening", got[0], stored)
 		first, err := ps.PolicyApplied(ctx, "alice", pol.Name, t0.Add(time.Hour))
 		wantErr(t, "PolicyApplied after reopening", err, nil)
 		sameTime(t, "PolicyApplied after reopening", first, t0)

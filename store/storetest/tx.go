@@ -462,7 +462,7 @@ func RunTx(t *testing.T, newStore func(t *testing.T) TxStore) {
 		// Undone: a policy saved, one deleted, first applications.
 		err := s.InTx(t.Context(), func(ctx context.Context) error {
 			wantErr(t, "SavePolicy", ps.SavePolicy(ctx, p("undone")), nil)
-			wantErr(t, "DeletePolicy", ps.DeletePolicy(ctx, "kept"), nil)
+			wantErr(t, "DeletePolicy", ps.DeletePolicy(ctx, "kept", 0), nil)
 			applied(t, ctx, "bob", "undone", t0, t0)
 			applied(t, ctx, "bob", "undone", t1, t0) // reads its own write
 			names(t, ctx, "undone")
@@ -476,8 +476,8 @@ func RunTx(t *testing.T, newStore func(t *testing.T) TxStore) {
 
 		// Kept: a refused delete leaves the transaction going.
 		err = s.InTx(ctx, func(ctx context.Context) error {
-			wantErr(t, "DeletePolicy of an unknown name", ps.DeletePolicy(ctx, "unknown"), policy.ErrNotFound)
-			wantErr(t, "DeletePolicy", ps.DeletePolicy(ctx, "kept"), nil)
+			wantErr(t, "DeletePolicy of an unknown name", ps.DeletePolicy(ctx, "unknown", 0), policy.ErrNotFound)
+			wantErr(t, "DeletePolicy", ps.DeletePolicy(ctx, "kept", 0), nil)
 			wantErr(t, "SavePolicy", ps.SavePolicy(ctx, p("new")), nil)
 			applied(t, ctx, "carol", "new", t0, t0)
 			return nil
