@@ -241,11 +241,17 @@ func (s *Service) TrustPeriod(ctx context.Context, userID string) (time.Duration
 	if err != nil {
 		return 0, err
 	}
+	return s.TrustPeriodUnder(e), nil
+}
+
+// TrustPeriodUnder is [Service.TrustPeriod] for a user whose effective
+// policy is e ([Service.UserPolicy]), for a page that has read it already.
+func (s *Service) TrustPeriodUnder(e policy.Effective) time.Duration {
 	d := s.cfg.TrustDeviceFor
 	if e.TrustDays > 0 {
 		d = min(d, time.Duration(e.TrustDays)*24*time.Hour)
 	}
-	return d, nil
+	return d
 }
 
 // validatePolicies checks Config.Policies: each valid and one the

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/policy"
 )
 
 func (h *Handler) challengeHandler() http.Handler {
@@ -67,12 +68,7 @@ func (h *Handler) showChallenge(w http.ResponseWriter, r *http.Request, userID s
 		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
 		return
 	}
-	v, err := h.challengeView(w, r, userID, lang, status, a)
-	if err != nil {
-		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
-		return
-	}
-	e, err := h.svc.UserPolicy(ctx, userID)
+	v, e, err := h.challengeView(w, r, userID, lang, status, a)
 	if err != nil {
 		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
 		return
@@ -140,24 +136,27 @@ func (h *Handler) challengeResult(w http.ResponseWriter, r *http.Request, userID
 // and message a. A form shown again after a wrong code keeps its "trust
 // this device" box as it was. While the user is locked out the form is
 // disabled, and a page without a message says why before a code is typed.
-func (h *Handler) challengeView(w http.ResponseWriter, r *http.Request, userID string, lang, status int, a *alert) (*view, error) {
+//
+// It returns the user's effective policy too, read once for the page.
+func (h *Handler) challengeView(w http.ResponseWriter, r *http.Request, userID string, lang, status int, a *alert) (*view, policy.Effective, error) {
 	v := &view{Alert: a, Focus: true, LoginURL: h.cfg.LoginURL, Trust: r.PostForm.Get("trust") == "1",
 		Locked: a != nil && a.Lock, HelpURL: h.cfg.HelpURL}
-	var err error
-	if v.TrustDays, v.TrustHours, err = h.trustPeriod(r.Context(), userID); err != nil {
-		return nil, err
+	e, err := h.svc.UserPolicy(r.Context(), userID)
+	if err != nil {
+		return nil, e, err
 	}
+	v.TrustDays, v.TrustHours = trustLabel(h.svc.TrustPeriodUnder(e))
 	if a == nil {
 		locked, err := h.svc.LockedOut(r.Context(), userID)
 		if err != nil {
-			return nil, err
+			return nil, e, err
 		}
 		if locked != nil {
 			_, v.Alert = h.locked(w, lang, locked.Wait)
 			v.Locked = true
 		}
 	}
-	return v, nil
+	return v, e, nil
 }
 
 func (h *Handler) backupPage(w http.ResponseWriter, r *http.Request, userID string, lang int) {
@@ -165,7 +164,7 @@ func (h *Handler) backupPage(w http.ResponseWriter, r *http.Request, userID stri
 }
 
 func (h *Handler) showBackup(w http.ResponseWriter, r *http.Request, userID string, lang, status int, a *alert) {
-	v, err := h.challengeView(w, r, userID, lang, status, a)
+	v, _, err := h.challengeView(w, r, userID, lang, status, a)
 	if err != nil {
 		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
 		return

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"time"
@@ -84,18 +83,14 @@ func (h *Handler) trustIfAsked(w http.ResponseWriter, r *http.Request, userID st
 	http.SetCookie(w, c)
 }
 
-// trustPeriod splits the user's trust period for the checkbox label:
-// whole days, or whole hours when it is under a day. Rounded down, so the
-// label never promises more than the Service gives.
-func (h *Handler) trustPeriod(ctx context.Context, userID string) (days, hours int, err error) {
-	d, err := h.svc.TrustPeriod(ctx, userID)
-	if err != nil {
-		return 0, 0, err
-	}
+// trustLabel splits a trust period for the checkbox label: whole days,
+// or whole hours when it is under a day. Rounded down, so the label never
+// promises more than the Service gives.
+func trustLabel(d time.Duration) (days, hours int) {
 	if d >= 24*time.Hour {
-		return int(d / (24 * time.Hour)), 0, nil
+		return int(d / (24 * time.Hour)), 0
 	}
-	return 0, max(int(d/time.Hour), 1), nil
+	return 0, max(int(d/time.Hour), 1)
 }
 
 // deviceView is one trusted device as the overview lists it.

@@ -332,7 +332,7 @@ func (h *Handler) showSent(w http.ResponseWriter, r *http.Request, userID string
 		h.redirectLogin(w, r, "")
 		return
 	}
-	v, err := h.challengeView(w, r, userID, lang, status, a)
+	v, _, err := h.challengeView(w, r, userID, lang, status, a)
 	if err != nil {
 		h.renderError(w, r, kindChallenge, lang, h.unavailable(r, err), msgUnavailable)
 		return
