@@ -157,3 +157,18 @@ func TestPolicyKeepsTheLastFactorPage(t *testing.T) {
 	assert.Contains(t, pageText(w), "Your organisation requires two-factor authentication, and this is the last of your methods it accepts.")
 	assert.Equal(t, portalmfa.On, hs.status("alice").Factor(portalmfa.FactorTOTP).State)
 }
+
+// The challenge's "trust this device" label promises what the user's
+// policy allows, on every page of the challenge.
+func TestChallengeTrustUnderPolicy(t *testing.T) {
+	capped := policy.Policy{Name: "capped", Groups: []string{"partners"}, Level: policy.Recommended, TrustDays: 3}
+	hs := newPolicyHost(t, capped)
+	hs.enroll("alice")
+	hs.enroll("bob")
+	for _, path := range []string{"/login/2fa/", "/login/2fa/backup"} {
+		body := pageText(hs.do(http.MethodGet, path, nil, withCookie(hs.pending("alice"))))
+		assert.Contains(t, body, "Trust this device for 3 days", path)
+		body = pageText(hs.do(http.MethodGet, path, nil, withCookie(hs.pending("bob"))))
+		assert.Contains(t, body, "Trust this device for 30 days", path+": a user the policy does not target")
+	}
+}
