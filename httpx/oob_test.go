@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/portalmfa/portalmfa"
+	"github.com/portalmfa/portalmfa/policy"
 )
 
 // outbox sends SMS and emails into a list, or fails.
@@ -363,4 +364,37 @@ func TestNoSendWhileLocked(t *testing.T) {
 	assert.Equal(t, http.StatusTooManyRequests, w.Code)
 	assert.Contains(t, pageText(w), "Too many failed attempts")
 	assert.Zero(t, o.count())
+}
+
+// The overview has one primary button, the next step: while 2FA is off,
+// the first method offered (the app, or a passkey where a policy counts
+// no app); once it is on, none of the methods to add.
+func TestOverviewOnePrimary(t *testing.T) {
+	primaries := func(w *httptest.ResponseRecorder) []string {
+		var buttons []string // each primary button, up to its label
+		for _, part := range strings.Split(w.Body.String(), `class="btn btn-primary`)[1:] {
+			buttons = append(buttons, part[:min(len(part), 80)])
+		}
+		return buttons
+	}
+	hs := newCodesHost(t, &outbox{})
+	w := hs.do(http.MethodGet, "/my/security/", nil, as("alice"))
+	require.Equal(t, http.StatusOK, w.Code)
+	got := primaries(w)
+	require.Len(t, got, 1, "one primary")
+	assert.Contains(t, got[0], "Set up authenticator app")
+	for _, other := range []string{"/my/security/passkeys/add", "/my/security/phone/add"} {
+		assert.Contains(t, w.Body.String(), `class="btn btn-outline-primary`, other)
+		assert.Contains(t, w.Body.String(), other)
+	}
+
+	hs.enroll("alice")
+	w = hs.do(http.MethodGet, "/my/security/", nil, as("alice"))
+	assert.Empty(t, primaries(w), "2FA on: adding more is a choice")
+
+	noApp := policy.Policy{Name: "keys", Everyone: true, Level: policy.Recommended, Allowed: []string{"passkey", "sms"}}
+	ph := newPolicyHost(t, noApp)
+	got = primaries(ph.do(http.MethodGet, "/my/security/", nil, as("bob")))
+	require.Len(t, got, 1)
+	assert.Contains(t, got[0], "Add a passkey")
 }

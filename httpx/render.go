@@ -100,6 +100,9 @@ type view struct {
 	// offered.
 	Banner     *alert
 	NotAllowed map[string]bool
+	// Primary is the kind of factor whose button is the page's one
+	// primary action, the next step; "" for none.
+	Primary string
 
 	// Codes by SMS and email: the overview's items (nil when the Service
 	// does not send codes that way), where a code goes (masked), the

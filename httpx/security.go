@@ -144,6 +144,7 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 			v.Email.To = phone.MaskEmail(u.Email)
 		}
 	}
+	v.Primary = v.nextStep()
 	if st.Enabled() {
 		v.BackupCodes, v.BackupCodesLow = st.BackupCodes, st.BackupCodesLow
 		v.RegenerateURL = h.cfg.SecurityPath + "/backup-codes/regenerate"
@@ -161,6 +162,28 @@ func (h *Handler) showOverview(w http.ResponseWriter, r *http.Request, u portalm
 	}
 	v.placeAlert()
 	h.render(w, r, kindSecurity, lang, "overview.html", status, v)
+}
+
+// nextStep is the kind of factor whose button the overview makes its one
+// primary: an app's setup begun, or else, while 2FA is off, the first
+// method offered (the app, a passkey, a phone, codes by email alone).
+// Once 2FA is on, adding more is a choice, not the next step: none.
+func (v *view) nextStep() string {
+	switch {
+	case v.TOTP == "pending" || v.TOTP == "replacing":
+		return "totp"
+	case v.Enabled:
+		return ""
+	case !v.NotAllowed["totp"]:
+		return "totp"
+	case v.PasskeysOn && !v.NotAllowed["passkey"]:
+		return "passkey"
+	case v.Phone != nil && v.Phone.Sends && !v.NotAllowed["sms"]:
+		return "sms"
+	case v.Email != nil && v.Email.Sends && !v.NotAllowed["email"]:
+		return "email"
+	}
+	return ""
 }
 
 // placeAlert hands the page's message to the item of a list it is about,
