@@ -154,15 +154,18 @@
 // administrator authentication:
 //
 //	GET  /                         the overview: the share of users with 2FA, by method
-//	                               (a chart drawn on the server), who a policy waits on
+//	                               (a chart drawn on the server), who a policy waits on,
+//	                               the last 24 hours' failed challenges and lockouts
 //	GET  /policies                 the policies, with how many users each applies to
 //	GET  /policies/new             the form
 //	POST /policies/new             action=preview: how many users it would apply to;
 //	                               action=save: store it, 303 to /policies?done=saved
 //	GET  /policies/{name}          the form, filled
-//	POST /policies/{name}          as above, the name kept
+//	POST /policies/{name}          as above, the name kept; field "revision", the one
+//	                               the form was made from: 409 if saved since
 //	GET  /policies/{name}/delete   confirmation
-//	POST /policies/{name}/delete   delete it, 303 to /policies?done=deleted
+//	POST /policies/{name}/delete   delete it (field "revision", as above), 303 to
+//	                               /policies?done=deleted
 //	GET  /users                    every user's state (Config.ListUsers, the store's
 //	                               summary), ?q= searched by the host, ?filter=no-2fa|
 //	                               in-grace|overdue, ?page=, 25 a page
@@ -171,6 +174,14 @@
 //	GET  /users/{id}/reset         the user's state, and a reason to give
 //	POST /users/{id}/reset         reset their second factor (field "reason",
 //	                               required), 303 to /users?done=reset
+//	GET  /audit                    every user's security events, newest first (the
+//	                               store's history.Log): ?user=, ?kind= (failed,
+//	                               attempts, or a kind of event), ?from= and ?to= (days
+//	                               in the administrator's zone), 50 a page, the next
+//	                               ?after= the last shown; 501 without history.Log
+//
+// Times and days are the administrator's (CurrentAdmin's TimeZone), and so
+// is the language, before the browser's.
 //
 // Policies kept in portalmfa's Config are listed, not editable (404).
 //
