@@ -148,7 +148,9 @@ func TestAdminAuditProblems(t *testing.T) {
 	hs.store.down.Store(false)
 	assert.Equal(t, http.StatusOK, hs.do(http.MethodGet, "/admin/2fa/audit", nil, asAdmin).Code)
 
-	noLog := newHostWith(t, func(c *portalmfa.Config) { c.Store, c.Passkeys = struct{ portalmfa.Store }{hs.store}, portalmfa.PasskeyConfig{} },
+	noLog := newHostWith(t, func(c *portalmfa.Config) {
+		c.Store, c.Passkeys = struct{ portalmfa.Store }{hs.store}, portalmfa.PasskeyConfig{}
+	},
 		func(c *httpx.Config) {
 			c.CurrentAdmin = func(*http.Request) (portalmfa.User, bool) { return portalmfa.User{ID: "root"}, true }
 		})
