@@ -2,17 +2,24 @@ package portalmfa_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/oob"
 	"github.com/portalmfa/portalmfa/policy"
 	"github.com/portalmfa/portalmfa/store/memory"
+	"github.com/portalmfa/portalmfa/store/postgres"
 	"github.com/portalmfa/portalmfa/store/sqlite"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -194,16 +201,68 @@ type smsFunc func(ctx context.Context, to, text string) error
 func (f smsFunc) SendSMS(ctx context.Context, to, text string) error { return f(ctx, to, text) }
 
 // BenchmarkUserStates10k measures the console's read of 10,000 users on
-// SQLite: the store's summaries a batch at a time, the grace periods
-// recorded, and each user's standing under two policies; what a filter
-// or an export of the console costs. Filling the store is not timed.
+// SQLite and PostgreSQL (with PORTALMFA_TEST_POSTGRES, in a schema of its
+// own, analyzed once filled as autovacuum would): the store's summaries a
+// batch at a time, the grace periods recorded, and each user's standing
+// under two policies; what a filter or an export of the console costs.
+// Filling the store is not timed.
 func BenchmarkUserStates10k(b *testing.B) {
+	b.Run("SQLite", func(b *testing.B) {
+		st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		benchUserStates(b, st, nil)
+	})
+	b.Run("PostgreSQL", func(b *testing.B) {
+		dsn := os.Getenv("PORTALMFA_TEST_POSTGRES")
+		if dsn == "" {
+			b.Skip("PORTALMFA_TEST_POSTGRES not set")
+		}
+		ctx := context.Background()
+		pool, err := pgxpool.New(ctx, dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		schema := "portalmfa_bench_" + strings.ToLower(rand.Text())
+		b.Cleanup(func() {
+			_, err := pool.Exec(ctx, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
+			pool.Close()
+			if err != nil {
+				b.Error(err)
+			}
+		})
+		st, err := postgres.New(ctx, pool, schema)
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchUserStates(b, st, func() {
+			rows, err := pool.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = $1`, schema)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, table := range tables {
+				if _, err := pool.Exec(ctx, `ANALYZE `+pgx.Identifier{schema, table}.Sanitize()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}
+
+// benchUserStates fills st with 10,000 users and measures UserStates over
+// them; settle runs once filled.
+func benchUserStates(b *testing.B, st interface {
+	portalmfa.Store
+	portalmfa.TxStore
+	policy.Store
+}, settle func()) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
 	policies := []policy.Policy{
 		{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 14},
 		{Name: "customers", Groups: []string{"customers"}, Level: policy.Recommended},
@@ -238,6 +297,9 @@ func BenchmarkUserStates10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+	if settle != nil {
+		settle()
 	}
 	b.ReportAllocs()
 	for b.Loop() {
