@@ -171,12 +171,7 @@ func RunLog(t *testing.T, newStore func(t *testing.T) LogStore) {
 func BenchmarkLog(b *testing.B, s LogStore, settle func()) {
 	const entries, users, days, perTx = 200_000, 10_000, 30, 1000
 	ctx := b.Context()
-	inTx := func(ctx context.Context, f func(ctx context.Context) error) error { return f(ctx) }
-	if tx, ok := s.(interface {
-		InTx(ctx context.Context, fn func(ctx context.Context) error) error
-	}); ok {
-		inTx = tx.InTx
-	}
+	inTx := inTxOf(s)
 	resets := 0 // how many there are
 	step := days * 24 * time.Hour / entries
 	start := t0.Add(-days * 24 * time.Hour)

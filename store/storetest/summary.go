@@ -154,12 +154,7 @@ func BenchmarkAccounts(b *testing.B, s SummaryStore, settle func()) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("user-%05d", i)
 	}
-	inTx := func(ctx context.Context, f func(ctx context.Context) error) error { return f(ctx) }
-	if tx, ok := s.(interface {
-		InTx(ctx context.Context, fn func(ctx context.Context) error) error
-	}); ok {
-		inTx = tx.InTx
-	}
+	inTx := inTxOf(s)
 	for start := 0; start < users; start += perTx {
 		if err := inTx(ctx, func(ctx context.Context) error {
 			for i := start; i < min(start+perTx, users); i++ {
@@ -241,4 +236,15 @@ func seedAccount(ctx context.Context, s SummaryStore, i int, user string) error 
 		}
 	}
 	return nil
+}
+
+// inTxOf returns the InTx of s, to fill it a transaction at a time, or a
+// function that runs each batch as it is when s has none.
+func inTxOf(s any) func(ctx context.Context, fn func(ctx context.Context) error) error {
+	if tx, ok := s.(interface {
+		InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	}); ok {
+		return tx.InTx
+	}
+	return func(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
 }
