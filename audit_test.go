@@ -27,7 +27,7 @@ func TestAuditLog(t *testing.T) {
 	f.clock.Add(totp.Period)
 	assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, wrongCode(secret, f.clock.Now()), c), portalmfa.ErrInvalidCode)
 	f.clock.Add(time.Minute)
-	require.NoError(t, f.svc.AdminReset(ctx, bob.ID, "Ada Admin", "lost phone"))
+	require.NoError(t, f.svc.AdminReset(ctx, bob.ID, "Ada Admin", "lost phone", portalmfa.Client{}))
 
 	es, err := f.svc.AuditLog(ctx, history.Query{Kinds: history.SecurityKinds()}, 100)
 	require.NoError(t, err)

@@ -178,7 +178,7 @@ func deviceOp(err error) error {
 // needs the password only, until the user enrolls again. [Service.AdminReset]
 // names the administrator and the reason.
 func (s *Service) ResetSecondFactor(ctx context.Context, userID string) error {
-	return s.reset(ctx, userID, history.Event{})
+	return s.reset(ctx, userID, history.Event{}, Client{})
 }
 
 // ErrResetReason: an administrator's reset needs the administrator's name
@@ -186,14 +186,16 @@ func (s *Service) ResetSecondFactor(ctx context.Context, userID string) error {
 var ErrResetReason = errors.New("portalmfa: a reset needs the administrator and a reason")
 
 // AdminReset is [Service.ResetSecondFactor] by the administrator admin,
-// for reason: the security event names them and keeps the reason (up to
-// 200 and 500 bytes), and the user is told ([NotifyAdminReset]).
-func (s *Service) AdminReset(ctx context.Context, userID, admin, reason string) error {
+// for reason, from c (the administrator's browser): the security event
+// names them, keeps the reason (up to 200 and 500 bytes) and where it came
+// from, for the audit log; the user is told ([NotifyAdminReset]), without
+// the administrator's address.
+func (s *Service) AdminReset(ctx context.Context, userID, admin, reason string, c Client) error {
 	admin, reason = strings.TrimSpace(admin), strings.TrimSpace(reason)
 	if userID == "" || admin == "" || reason == "" {
 		return ErrResetReason
 	}
-	return s.reset(ctx, userID, history.Event{Actor: cut(clean(admin), 200), Note: cut(clean(reason), 500)})
+	return s.reset(ctx, userID, history.Event{Actor: cut(clean(admin), 200), Note: cut(clean(reason), 500)}, c)
 }
 
 // clean makes text a store keeps as it is: valid UTF-8 (PostgreSQL refuses
@@ -208,12 +210,13 @@ func clean(text string) string {
 	}, strings.ToValidUTF8(text, "\uFFFD"))
 }
 
-func (s *Service) reset(ctx context.Context, userID string, e history.Event) error {
+// reset is an administrator's reset, recorded as e from c.
+func (s *Service) reset(ctx context.Context, userID string, e history.Event, c Client) error {
 	if err := s.removeSecondFactor(ctx, userID); err != nil {
 		return err
 	}
 	e.UserID, e.Kind = userID, history.AdminReset
-	s.event(ctx, Client{}, e)
+	s.event(ctx, c, e)
 	s.notify(ctx, Client{}, Notification{Kind: NotifyAdminReset, UserID: userID, Note: e.Note})
 	s.log.InfoContext(ctx, "portalmfa: second factor reset by an administrator", "user", userID, "admin", e.Actor)
 	return nil

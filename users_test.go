@@ -71,12 +71,12 @@ func TestAdminReset(t *testing.T) {
 	require.NoError(t, err)
 
 	for _, tc := range []struct{ admin, reason string }{{"", "lost phone"}, {"root", " "}, {"", ""}} {
-		assert.ErrorIs(t, f.svc.AdminReset(ctx, alice.ID, tc.admin, tc.reason), portalmfa.ErrResetReason)
+		assert.ErrorIs(t, f.svc.AdminReset(ctx, alice.ID, tc.admin, tc.reason, portalmfa.Client{}), portalmfa.ErrResetReason)
 	}
 	assert.True(t, mustStatus(t, f, alice.ID).Enabled(), "nothing reset")
 
 	reason := "Lost her phone;\x00 called from the number on file. \xff" + strings.Repeat("é", 300)
-	require.NoError(t, f.svc.AdminReset(ctx, alice.ID, "Ada Admin", reason))
+	require.NoError(t, f.svc.AdminReset(ctx, alice.ID, "Ada Admin", reason, portalmfa.Client{IP: "203.0.113.5"}))
 	st := mustStatus(t, f, alice.ID)
 	assert.False(t, st.Enabled())
 	assert.Zero(t, st.BackupCodes)
@@ -89,11 +89,13 @@ func TestAdminReset(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, history.AdminReset, events[0].Kind)
 	assert.Equal(t, "Ada Admin", events[0].Actor)
+	assert.Equal(t, "203.0.113.5", events[0].IP, "where the administrator was, for the audit log")
 	assert.LessOrEqual(t, len(events[0].Note), 500)
 	assert.True(t, utf8.ValidString(events[0].Note), "cut on a character")
 	assert.True(t, strings.HasPrefix(events[0].Note, "Lost her phone; called from the number on file. \uFFFD"), "no NUL, no invalid UTF-8: %q", events[0].Note[:60])
 	assert.Contains(t, n.kinds(), portalmfa.NotifyAdminReset)
 	assert.Equal(t, events[0].Note, n.sent[len(n.sent)-1].Note)
+	assert.Empty(t, n.sent[len(n.sent)-1].IP, "the user is not told the administrator's address")
 }
 
 // The dashboard's counts, over every user of the host.

@@ -60,7 +60,7 @@ func TestAdminAudit(t *testing.T) {
 	hs.clock.Add(totp.Period)
 	assert.ErrorIs(t, hs.svc.VerifyTOTP(ctx, "u0", wrongCode(secret, hs.clock.Now()), portalmfa.Client{IP: "198.51.100.9"}), portalmfa.ErrInvalidCode)
 	hs.clock.Add(time.Hour)
-	require.NoError(t, hs.svc.AdminReset(ctx, "u1", "root@example.com", "Lost phone <script>alert(1)</script>"))
+	require.NoError(t, hs.svc.AdminReset(ctx, "u1", "root@example.com", "Lost phone <script>alert(1)</script>", portalmfa.Client{}))
 
 	assert.Equal(t, http.StatusForbidden, hs.do(http.MethodGet, "/admin/2fa/audit", nil, as("alice")).Code)
 	w := hs.do(http.MethodGet, "/admin/2fa/audit", nil, asAdmin)
