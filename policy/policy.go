@@ -84,10 +84,12 @@ type Policy struct {
 	// Banners replace the default text of the security page's banner, by
 	// base language code ("en", "fr"…). Optional.
 	Banners map[string]string
-	// Revision counts the saves of a stored policy: 1 once created, one
-	// more at each save; 0 for a policy not stored (a new one, or one kept
-	// in code). The store sets it, and [Store.SavePolicy] takes it back:
-	// two administrators' edits cannot silently undo each other.
+	// Revision is the version of a stored policy: it grows at each save,
+	// and a name deleted and created again goes on from where it was, so
+	// no two versions of a name share one. 0 for a policy not stored (a
+	// new one, or one kept in code). The store sets it, and
+	// [Store.SavePolicy] takes it back: two administrators' edits cannot
+	// silently undo each other.
 	Revision int
 }
 

@@ -27,18 +27,21 @@ var ErrTooMany = errors.New("policy: too many users at once")
 // Store keeps the policies an administrator made, and when each first
 // applied to each user.
 type Store interface {
-	// SavePolicy stores p under p.Name. With p.Revision 0 it creates it,
-	// at revision 1: [ErrExists] when a policy of that name is stored.
-	// Otherwise it replaces the stored policy if that is still at
-	// p.Revision, and counts one more: [ErrConflict] when it is not, or is
-	// gone. The record of whom it applied to stays: editing a policy
+	// SavePolicy stores p under p.Name. With p.Revision 0 it creates it:
+	// [ErrExists] when a policy of that name is stored. Otherwise it
+	// replaces the stored policy if that is still at p.Revision:
+	// [ErrConflict] when it is not, or is gone. Either way the policy gets
+	// a new revision, higher than any that name had, deleted ones
+	// included. The record of whom it applied to stays: editing a policy
 	// restarts no one's grace period. The check and the write are one
 	// atomic step. The caller validates p ([Policy.Validate]).
 	SavePolicy(ctx context.Context, p Policy) error
 	// DeletePolicy removes the policy of that name if it is at revision
-	// (at any, when revision is 0), with the record of whom it applied
-	// to: [ErrNotFound] when there is none, [ErrConflict] when it is at
-	// another revision (and stays, with its record).
+	// (at any, when revision is 0), with the record of whom it applied to,
+	// in one atomic step: [ErrNotFound] when there is none (deleted
+	// already), [ErrConflict] when it is at another revision (it stays,
+	// with its record). The name's revisions are remembered: created
+	// again, it goes on from the deleted policy's.
 	DeletePolicy(ctx context.Context, name string, revision int) error
 	// Policies returns every stored policy, with its revision, sorted by
 	// name in byte order; none is not an error.

@@ -20,6 +20,7 @@ var (
 // user. Its zero value is empty and ready: its maps are made on first use.
 type policyState struct {
 	policies map[string]policy.Policy        // by name
+	deleted  map[string]int                  // the revision of a name deleted, to go on from
 	applied  map[string]map[string]time.Time // by policy name, then user ID
 }
 
@@ -38,7 +39,10 @@ func (s *Store) SavePolicy(_ context.Context, p policy.Policy) error {
 	switch {
 	case p.Revision == 0 && ok:
 		return policy.ErrExists
-	case p.Revision != 0 && (!ok || old.Revision != p.Revision):
+	case p.Revision == 0:
+		p.Revision = s.policy.deleted[p.Name] // 0 for a name never stored
+		delete(s.policy.deleted, p.Name)
+	case !ok || old.Revision != p.Revision:
 		return policy.ErrConflict
 	}
 	p = clonePolicy(p)
@@ -47,21 +51,24 @@ func (s *Store) SavePolicy(_ context.Context, p policy.Policy) error {
 	return nil
 }
 
-// DeletePolicy implements [policy.Store]. The record of whom the policy
-// applied to goes even when there is no such policy: a policy of the
-// host's configuration is recorded without being stored.
+// DeletePolicy implements [policy.Store]. The name's revision is kept,
+// for the name created again to go on from.
 func (s *Store) DeletePolicy(_ context.Context, name string, revision int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.policy.policies[name]
-	if ok && revision != 0 && p.Revision != revision {
+	switch {
+	case !ok:
+		return policy.ErrNotFound
+	case revision != 0 && p.Revision != revision:
 		return policy.ErrConflict
 	}
+	if s.policy.deleted == nil {
+		s.policy.deleted = make(map[string]int)
+	}
+	s.policy.deleted[name] = p.Revision + 1
 	delete(s.policy.policies, name)
 	delete(s.policy.applied, name)
-	if !ok {
-		return policy.ErrNotFound
-	}
 	return nil
 }
 

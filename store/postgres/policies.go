@@ -21,32 +21,34 @@ var (
 // {schema} is replaced by the quoted schema name (see newQueries).
 const (
 	// $2 is the JSON text, which pgx passes to a json parameter as it is.
-	// Creating leaves a stored policy as it is; updating, one at another
-	// revision (a concurrent update holds the row: this one then finds
-	// the revision it committed, and changes nothing).
+	// Creating a name deleted before takes its row back, one revision on;
+	// a live one is left as it is. Updating changes nothing at another
+	// revision: a concurrent update holds the row, and this one then
+	// finds the revision that one committed.
 	createPolicy = `
-		INSERT INTO {schema}.policies (name, body) VALUES ($1, $2)
-		ON CONFLICT (name) DO NOTHING`
+		INSERT INTO {schema}.policies AS p (name, body) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET body = excluded.body, revision = p.revision + 1, deleted = false
+		WHERE p.deleted`
 	updatePolicy = `
 		UPDATE {schema}.policies SET body = $2, revision = revision + 1
-		WHERE name = $1 AND revision = $3`
+		WHERE name = $1 AND revision = $3 AND NOT deleted`
 
-	// One statement deletes the policy and the record of whom it applied
-	// to (a CTE runs whether or not its result is read), so neither goes
-	// without the other: the record goes with the policy, or when there
-	// is no policy of that name. Every part sees the table as it was when
-	// the statement began, so "existed" tells a policy at another
-	// revision from none.
+	// One statement marks the policy deleted, one revision on, and
+	// deletes the record of whom it applied to (a CTE runs whether or not
+	// its result is read), so neither goes without the other.
 	deletePolicy = `
 		WITH gone AS (
-			DELETE FROM {schema}.policies WHERE name = $1 AND ($2::integer = 0 OR revision = $2) RETURNING name),
-		existed AS (SELECT EXISTS (SELECT FROM {schema}.policies WHERE name = $1) AS e),
-		applied AS (
-			DELETE FROM {schema}.policy_applied WHERE policy = $1
-			AND (EXISTS (SELECT FROM gone) OR NOT (SELECT e FROM existed)))
-		SELECT EXISTS (SELECT FROM gone), (SELECT e FROM existed)`
+			UPDATE {schema}.policies SET deleted = true, revision = revision + 1
+			WHERE name = $1 AND NOT deleted AND ($2::integer = 0 OR revision = $2) RETURNING name),
+		applied AS (DELETE FROM {schema}.policy_applied WHERE policy = $1 AND EXISTS (SELECT FROM gone))
+		SELECT EXISTS (SELECT FROM gone)`
 
-	listPolicies = `SELECT name, body, revision FROM {schema}.policies ORDER BY name`
+	// Whether a policy of that name is stored, after a delete that found
+	// none at its revision: a statement of its own, which sees what
+	// committed meanwhile (a concurrent delete).
+	policyLive = `SELECT NOT deleted FROM {schema}.policies WHERE name = $1`
+
+	listPolicies = `SELECT name, body, revision FROM {schema}.policies WHERE NOT deleted ORDER BY name`
 
 	policyApplied = `
 		SELECT first_at FROM {schema}.policy_applied WHERE user_id = $1 AND policy = $2`
@@ -90,21 +92,23 @@ func (s *Store) SavePolicy(ctx context.Context, p policy.Policy) error {
 	return nil
 }
 
-// DeletePolicy implements [policy.Store], in one statement. The record of
-// whom the policy applied to goes even when there is no such policy: a
-// policy of the host's configuration is recorded without being stored.
+// DeletePolicy implements [policy.Store], in one statement; when it
+// deletes nothing, a second tells a policy at another revision from none.
 func (s *Store) DeletePolicy(ctx context.Context, name string, revision int) error {
-	var gone, existed bool
-	if err := s.db(ctx).QueryRow(ctx, s.q.deletePolicy, name, revision).Scan(&gone, &existed); err != nil {
+	var gone, live bool
+	if err := s.db(ctx).QueryRow(ctx, s.q.deletePolicy, name, revision).Scan(&gone); err != nil {
 		return fmt.Errorf("postgres: delete policy: %w", err)
 	}
-	switch {
-	case gone:
+	if gone {
 		return nil
-	case existed:
-		return policy.ErrConflict
 	}
-	return policy.ErrNotFound
+	switch err := s.db(ctx).QueryRow(ctx, s.q.policyLive, name).Scan(&live); {
+	case errors.Is(err, pgx.ErrNoRows), err == nil && !live:
+		return policy.ErrNotFound
+	case err != nil:
+		return fmt.Errorf("postgres: delete policy: %w", err)
+	}
+	return policy.ErrConflict
 }
 
 // Policies implements [policy.Store]. Names are ordered byte by byte (the

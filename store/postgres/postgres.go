@@ -149,7 +149,8 @@ type queries struct {
 	renamePasskey, deletePasskey, saveCeremony, takeCeremony, pruneCeremonies                                      string
 	lockOOBSends, oobLimits, saveOOBCode, redeemOOBCode, pruneOOB                                                  string
 	saveDestination, listDestinations, deleteDestination                                                           string
-	createPolicy, updatePolicy, deletePolicy, listPolicies, policyApplied, recordPolicyApplied, policyAppliedTo    string
+	createPolicy, updatePolicy, deletePolicy, policyLive, listPolicies, policyApplied, recordPolicyApplied         string
+	policyAppliedTo                                                                                                string
 	accounts                                                                                                       string
 	historyEvents                                                                                                  string // the table, for the log's queries
 }
@@ -209,6 +210,7 @@ func newQueries(schema string) queries {
 		createPolicy:             r.Replace(createPolicy),
 		updatePolicy:             r.Replace(updatePolicy),
 		deletePolicy:             r.Replace(deletePolicy),
+		policyLive:               r.Replace(policyLive),
 		listPolicies:             r.Replace(listPolicies),
 		policyApplied:            r.Replace(policyApplied),
 		recordPolicyApplied:      r.Replace(recordPolicyApplied),

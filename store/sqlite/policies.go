@@ -26,13 +26,15 @@ func (s *Store) SavePolicy(ctx context.Context, p policy.Policy) error {
 		return fmt.Errorf("sqlite: save policy: %w", err)
 	}
 	// One statement each: the check of the revision and the write are one.
+	// Creating a name deleted before takes its row back, one revision on.
 	query, args, none := `
 		INSERT INTO policies (name, body) VALUES (?1, ?2)
-		ON CONFLICT (name) DO NOTHING`, []any{p.Name, string(body)}, policy.ErrExists
+		ON CONFLICT (name) DO UPDATE SET body = excluded.body, revision = revision + 1, deleted = 0
+		WHERE deleted`, []any{p.Name, string(body)}, policy.ErrExists
 	if p.Revision != 0 {
 		query, args, none = `
 			UPDATE policies SET body = ?2, revision = revision + 1
-			WHERE name = ?1 AND revision = ?3`, append(args, p.Revision), policy.ErrConflict
+			WHERE name = ?1 AND revision = ?3 AND NOT deleted`, append(args, p.Revision), policy.ErrConflict
 	}
 	res, err := s.exec(ctx, query, args...)
 	if err != nil {
@@ -46,19 +48,20 @@ func (s *Store) SavePolicy(ctx context.Context, p policy.Policy) error {
 	return nil
 }
 
-// DeletePolicy implements [policy.Store]. The policy and the record of
-// whom it applied to go in one transaction (in InTx, a savepoint of its
-// transaction). The record goes even when there is no such policy: a
-// policy of the host's configuration is recorded without being stored.
-// The delete comes first: it takes the write lock, so that whether the
-// policy is there at another revision is still so when it is read.
+// DeletePolicy implements [policy.Store]. The policy is marked deleted,
+// one revision on, and the record of whom it applied to goes, in one
+// transaction (in InTx, a savepoint of its transaction), which holds the
+// write lock from its start: whether the policy is there at another
+// revision is still so when it is read.
 func (s *Store) DeletePolicy(ctx context.Context, name string, revision int) error {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete policy: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	res, err := tx.ExecContext(ctx, `DELETE FROM policies WHERE name = ?1 AND (?2 = 0 OR revision = ?2)`, name, revision)
+	res, err := tx.ExecContext(ctx, `
+		UPDATE policies SET deleted = 1, revision = revision + 1
+		WHERE name = ?1 AND NOT deleted AND (?2 = 0 OR revision = ?2)`, name, revision)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete policy: %w", err)
 	}
@@ -67,13 +70,14 @@ func (s *Store) DeletePolicy(ctx context.Context, name string, revision int) err
 		return fmt.Errorf("sqlite: delete policy: %w", err)
 	}
 	if n == 0 {
-		var other bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM policies WHERE name = ?1)`, name).Scan(&other); err != nil {
+		var live bool
+		switch err := tx.QueryRowContext(ctx, `SELECT NOT deleted FROM policies WHERE name = ?1`, name).Scan(&live); {
+		case errors.Is(err, sql.ErrNoRows), err == nil && !live:
+			return policy.ErrNotFound
+		case err != nil:
 			return fmt.Errorf("sqlite: delete policy: %w", err)
 		}
-		if other {
-			return policy.ErrConflict
-		}
+		return policy.ErrConflict
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM policy_applied WHERE policy = ?1`, name); err != nil {
 		return fmt.Errorf("sqlite: delete policy: %w", err)
@@ -81,16 +85,13 @@ func (s *Store) DeletePolicy(ctx context.Context, name string, revision int) err
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: delete policy: %w", err)
 	}
-	if n == 0 {
-		return policy.ErrNotFound
-	}
 	return nil
 }
 
 // Policies implements [policy.Store]. Names are ordered byte by byte
 // (SQLite's BINARY collation), as Go's strings.Compare orders them.
 func (s *Store) Policies(ctx context.Context) ([]policy.Policy, error) {
-	rows, err := s.query(ctx, `SELECT name, body, revision FROM policies ORDER BY name`)
+	rows, err := s.query(ctx, `SELECT name, body, revision FROM policies WHERE NOT deleted ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list policies: %w", err)
 	}

@@ -199,11 +199,23 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		saveErr(t, s, at(edited, 2), policy.ErrConflict) // deleted since
 		wantErr(t, "DeletePolicy, deleted already", s.DeletePolicy(t.Context(), grace.Name, 2), policy.ErrNotFound)
 		want(t, s, at(everyone, 1))
+
+		// Created again, the name goes on from its deleted revision: an
+		// edit or a delete read before cannot land on the new policy.
+		save(t, s, grace)
+		want(t, s, at(grace, 4), at(everyone, 1))
+		for _, rev := range []int{1, 2, 3} {
+			saveErr(t, s, at(stale, rev), policy.ErrConflict)
+			wantErr(t, fmt.Sprint("DeletePolicy at the old revision ", rev), s.DeletePolicy(t.Context(), grace.Name, rev), policy.ErrConflict)
+		}
+		want(t, s, at(grace, 4), at(everyone, 1))
+		applied(t, s, "alice", grace.Name, t1, t1) // the record went with the old one
 	})
 
 	t.Run("ConcurrentEdits", func(t *testing.T) {
 		// 20 administrators create one name at once, then edit what they
-		// all read: one of each wins, the others are told.
+		// all read, then save or delete it: one of each round wins, the
+		// others are told.
 		s := newStore(t)
 		const n = 20
 		count := func(what string, errs []error, other error) {
@@ -232,6 +244,32 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		if len(got) != 1 || got[0].Revision != 2 || got[0].Level != policy.Required {
 			t.Fatalf("Policies = %+v, want p at revision 2, required", got)
 		}
+
+		// Half of them save what they read, half delete it: one wins, the
+		// others find it changed or gone.
+		errs := Together(n, func(i int) error {
+			if i%2 == 0 {
+				return s.DeletePolicy(t.Context(), "p", 2)
+			}
+			return s.SavePolicy(t.Context(), policy.Policy{Name: "p", Everyone: true, Level: policy.Optional, Revision: 2})
+		})
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, policy.ErrConflict) && !errors.Is(err, policy.ErrNotFound):
+				t.Errorf("save or delete %d: %v, want nil, ErrConflict or ErrNotFound", i, err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("saves and deletes at revision 2: %d succeeded, want 1", won)
+		}
+
+		// Deletes at once, at any revision: one deletes, the others find
+		// nothing.
+		save(t, s, policy.Policy{Name: "q", Everyone: true, Level: policy.Recommended})
+		count("DeletePolicy", Together(n, func(int) error { return s.DeletePolicy(t.Context(), "q", 0) }), policy.ErrNotFound)
 	})
 
 	t.Run("ReplaceKeepsApplied", func(t *testing.T) {
@@ -258,9 +296,10 @@ func RunPolicies(t *testing.T, newStore func(t *testing.T) policy.Store) {
 		del(t, s, grace.Name, nil)
 		del(t, s, everyone.Name, nil)
 		want(t, s)
-		// Created again after a delete.
+		// Created again after a delete: at a revision the name never had
+		// (1 when created, 2 when deleted).
 		save(t, s, full)
-		want(t, s, at(full, 1))
+		want(t, s, at(full, 3))
 	})
 
 	t.Run("DeleteForgetsApplied", func(t *testing.T) {
