@@ -98,8 +98,9 @@ type Event struct {
 
 // Store keeps the trail.
 //
-// A store keeps the text fields of an entry (IP, Device, Ref, Actor, Note)
-// as given and truncates none, so a backend needs no limit of its own: the
+// A store keeps an entry's time to the millisecond (a cursor of the log
+// carries no more), and its text fields (IP, Device, Ref, Actor, Note)
+// as given, truncating none, so a backend needs no limit of its own: the
 // Service bounds the free-form ones before recording, Device to a clean
 // name of at most 64 characters, Actor to 200 bytes and Note to 500. Each
 // comes back exactly as recorded, non-ASCII included; an empty one comes

@@ -13,7 +13,9 @@ import (
 )
 
 // RecordEvent implements [history.Store]. IDs count up from 1 and are never
-// given twice by one Store.
+// given twice by one Store. Times are kept to the millisecond, as the SQL
+// backends keep them: a cursor that carries milliseconds (a page's link)
+// then places an entry exactly.
 //
 // A user's entries are kept sorted oldest first, entries at the same time
 // in the order recorded, so that Events reads the newest from the end and
@@ -24,6 +26,7 @@ func (s *Store) RecordEvent(_ context.Context, e history.Event) error {
 	defer s.mu.Unlock()
 	s.lastEventID++
 	e.ID = strconv.FormatInt(s.lastEventID, 10)
+	e.At = time.UnixMilli(e.At.UnixMilli()).In(e.At.Location())
 	es := s.events[e.UserID]
 	i := len(es)
 	if i > 0 && es[i-1].At.After(e.At) {

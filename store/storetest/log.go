@@ -25,8 +25,9 @@ type LogStore interface {
 //     (one ID a prefix of another);
 //   - the order of Events: newest first, entries of the same millisecond
 //     latest recorded first, entries recorded out of time order included;
-//   - paging: walked three at a time from each page's last cursor, a
-//     listing gives every entry once, in order;
+//   - paging: walked one and three at a time from each page's last entry,
+//     its time in milliseconds, a listing gives every entry once, in
+//     order;
 //   - counts: CountEvents is the listing's length, its cursor aside;
 //   - a limit of zero gives none; a cursor the store did not give is
 //     [history.ErrInvalidCursor].
@@ -74,6 +75,12 @@ func RunLog(t *testing.T, newStore func(t *testing.T) LogStore) {
 	add(admin)
 	add(event("al", 0, history.TOTPEnabled)) // recorded late, earlier than most
 	add(attempt("bob", 60*24, history.SMS, false))
+	// Within one millisecond, in time order: a store keeps milliseconds.
+	for _, us := range []time.Duration{300, 600} {
+		e := event("carol", 7, history.DeviceRevoked)
+		e.At = e.At.Add(us * time.Microsecond)
+		add(e)
+	}
 
 	// want lists what q selects, in the order of Events.
 	want := func(q history.Query) []history.Event {
@@ -117,20 +124,24 @@ func RunLog(t *testing.T, newStore func(t *testing.T) LogStore) {
 			sameEvent(t, fmt.Sprintf("Log %s[%d]", what, i), got[i], w[i])
 		}
 
-		// Three at a time, from each page's last entry.
-		var walked []history.Event
-		page := q
-		for range len(recorded) {
-			es, err := s.Log(ctx, page, 3)
-			wantErr(t, "Log, paged, "+what, err, nil)
-			walked = append(walked, es...)
-			if len(es) < 3 {
-				break
+		// One and three at a time, from each page's last entry, its time
+		// in milliseconds as a page's link carries it.
+		for _, size := range []int{1, 3} {
+			var walked []history.Event
+			page := q
+			for range len(recorded) + 1 {
+				es, err := s.Log(ctx, page, size)
+				wantErr(t, "Log, paged, "+what, err, nil)
+				walked = append(walked, es...)
+				if len(es) < size {
+					break
+				}
+				last := es[len(es)-1]
+				page.After = history.Cursor{At: time.UnixMilli(last.At.UnixMilli()), ID: last.ID}
 			}
-			page.After = history.CursorOf(es[len(es)-1])
-		}
-		if !slices.Equal(devicesOf(walked), devicesOf(w)) {
-			t.Errorf("Log %s three at a time = %v, want %v", what, devicesOf(walked), devicesOf(w))
+			if !slices.Equal(devicesOf(walked), devicesOf(w)) {
+				t.Errorf("Log %s %d at a time = %v, want %v", what, size, devicesOf(walked), devicesOf(w))
+			}
 		}
 
 		if len(got) > 0 {
