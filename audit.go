@@ -44,11 +44,6 @@ type Activity struct {
 	Lockouts int
 }
 
-// secondFactorMethods are the methods of the challenge: every one but the
-// host's password.
-var secondFactorMethods = []history.Method{history.TOTP, history.BackupCode, history.TrustedDevice,
-	history.Passkey, history.SMS, history.Email}
-
 // LastDay returns the Activity of the 24 hours before now, for the
 // dashboard.
 func (s *Service) LastDay(ctx context.Context) (Activity, error) {
@@ -56,7 +51,7 @@ func (s *Service) LastDay(ctx context.Context) (Activity, error) {
 		return Activity{}, ErrNoLog
 	}
 	a := Activity{Since: s.cfg.Now().Add(-24 * time.Hour)}
-	failed, err := s.trail.CountEvents(ctx, history.Query{Failed: true, Methods: secondFactorMethods, Since: a.Since})
+	failed, err := s.trail.CountEvents(ctx, history.Query{Failed: true, Methods: history.SecondFactorMethods(), Since: a.Since})
 	if err != nil {
 		return Activity{}, unavailable(err)
 	}

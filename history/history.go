@@ -62,6 +62,12 @@ const (
 	Password      Method = "password" // the host's own step, when no second one followed
 )
 
+// SecondFactorMethods returns every method but Password: the methods of a
+// second step. A new method is added here, beside its constant.
+func SecondFactorMethods() []Method {
+	return []Method{TOTP, BackupCode, TrustedDevice, Passkey, SMS, Email}
+}
+
 // Reason says why an attempt failed.
 type Reason string
 

@@ -127,8 +127,9 @@ type auditRow struct {
 }
 
 // auditQuery reads the log's filter from the URL: "kind" is "" (security
-// events), "failed" (failed attempts), "attempts" (every attempt) or a
-// kind of security event; "from" and "to" are days in loc, both included;
+// events), "failed" (failed second-factor attempts, as the dashboard counts
+// them), "attempts" (every attempt, the host's password steps included) or
+// a kind of security event; "from" and "to" are days in loc, both included;
 // "after" is the place the page goes on from. ok is false for a filter the
 // log does not know.
 func auditQuery(q url.Values, loc *time.Location) (hq history.Query, ok bool) {
@@ -137,7 +138,7 @@ func auditQuery(q url.Values, loc *time.Location) (hq history.Query, ok bool) {
 	case "":
 		hq.Kinds = history.SecurityKinds()
 	case "failed":
-		hq.Failed = true
+		hq.Failed, hq.Methods = true, history.SecondFactorMethods()
 	case "attempts":
 		hq.Kinds = []history.Kind{history.Attempt}
 	default:

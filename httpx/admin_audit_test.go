@@ -80,6 +80,11 @@ func TestAdminAudit(t *testing.T) {
 	}
 	assert.Contains(t, strings.Join(rows, "\n"), "Authenticator app added")
 
+	// Failed second factors, as the dashboard counts them: a refused
+	// password is among every attempt, not among those.
+	hs.svc.RecordSignIn(ctx, "u0", portalmfa.Client{}, portalmfa.ErrWrongPassword)
+	w = hs.do(http.MethodGet, "/admin/2fa/audit?kind=attempts", nil, asAdmin)
+	assert.Contains(t, rowsOf(t, w, "portalmfa-audit-entry")[0], "Password")
 	w = hs.do(http.MethodGet, "/admin/2fa/audit?kind=failed", nil, asAdmin)
 	require.Equal(t, http.StatusOK, w.Code)
 	rows = rowsOf(t, w, "portalmfa-audit-entry")
