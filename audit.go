@@ -18,8 +18,8 @@ const MaxLogPage = 200
 
 // AuditLog returns at most limit entries (MaxLogPage at most) of every
 // user's trail that q selects, newest first. A listing goes on from its
-// last entry e with q.After = history.CursorOf(e); a cursor no entry gave
-// is [history.ErrInvalidCursor].
+// last entry e with q.After = history.CursorOf(e); a malformed cursor is
+// [history.ErrInvalidCursor].
 func (s *Service) AuditLog(ctx context.Context, q history.Query, limit int) ([]history.Event, error) {
 	if s.trail == nil {
 		return nil, ErrNoLog

@@ -189,7 +189,9 @@ var ErrResetReason = errors.New("portalmfa: a reset needs the administrator and 
 // for reason, from c (the administrator's browser): the security event
 // names them, keeps the reason (up to 200 and 500 bytes) and where it came
 // from, for the audit log; the user is told ([NotifyAdminReset]), without
-// the administrator's address.
+// the administrator's address. The event is in the user's trail too:
+// a host that shows users their [Service.SecurityEvents] shows them the
+// administrator's name, address and device.
 func (s *Service) AdminReset(ctx context.Context, userID, admin, reason string, c Client) error {
 	admin, reason = strings.TrimSpace(admin), strings.TrimSpace(reason)
 	if userID == "" || admin == "" || reason == "" {

@@ -154,7 +154,9 @@ func CursorOf(e Event) Cursor { return Cursor{At: e.At, ID: e.ID} }
 // IsZero reports whether c is the zero Cursor: the start of a listing.
 func (c Cursor) IsZero() bool { return c.ID == "" && c.At.IsZero() }
 
-// ErrInvalidCursor: a Query's cursor names no place a store gave.
+// ErrInvalidCursor: a Query's cursor is malformed: its ID is not one of the
+// form the store gives. A well-formed cursor of no entry is a place like
+// any other: the listing goes on from there.
 var ErrInvalidCursor = errors.New("history: invalid cursor")
 
 // Log reads the trails of every user at once: the administrator's audit
@@ -164,8 +166,8 @@ var ErrInvalidCursor = errors.New("history: invalid cursor")
 type Log interface {
 	// Log returns at most limit entries q selects (none when limit is zero
 	// or less), in the order of [Store.Events]: newest first, entries at
-	// the same time latest recorded first. A cursor whose ID the store did
-	// not give is [ErrInvalidCursor].
+	// the same time latest recorded first. A malformed cursor is
+	// [ErrInvalidCursor].
 	Log(ctx context.Context, q Query, limit int) ([]Event, error)
 
 	// CountEvents returns how many entries q selects, its cursor aside.

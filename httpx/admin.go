@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -105,6 +106,9 @@ func (h *Handler) adminHandler() http.Handler {
 	return h.wrap(kindAdmin, mux)
 }
 
+// adminKey is the context key of the administrator withAdmin let through.
+type adminKey struct{}
+
 type adminHandler func(w http.ResponseWriter, r *http.Request, admin portalmfa.User, lang int)
 
 // withAdmin lets only the host's administrator through.
@@ -117,6 +121,8 @@ func (h *Handler) withAdmin(next adminHandler) http.HandlerFunc {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		// For render, which hands the administrator to the layout.
+		r = r.WithContext(context.WithValue(r.Context(), adminKey{}, admin))
 		next(w, r, admin, h.pickLanguage(r, admin.Language))
 	}
 }

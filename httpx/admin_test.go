@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -263,4 +264,23 @@ func TestAdminPolicyUnmet(t *testing.T) {
 		assert.Equal(t, http.StatusUnprocessableEntity, w.Code, action)
 		assert.Contains(t, pageText(w), "could not meet this policy here", action)
 	}
+}
+
+// The console hands the administrator to the host's layout, as the
+// security page hands its user; a refused visitor is no one there.
+func TestConsoleLayoutUser(t *testing.T) {
+	layout := `<html><body><nav>[{{.User.Name}}]</nav>{{template "content" .}}</body></html>`
+	hs := newHost(t, withTemplates(fstest.MapFS{"layout.html": {Data: []byte(layout)}}), func(c *httpx.Config) {
+		c.CurrentAdmin = func(r *http.Request) (portalmfa.User, bool) {
+			ck, err := r.Cookie("admin")
+			return portalmfa.User{ID: "root", Name: "Root"}, err == nil && ck.Value == "root"
+		}
+	})
+	hs.mux.Handle("/admin/2fa/", http.StripPrefix("/admin/2fa", hs.h.Admin()))
+	w := hs.do(http.MethodGet, "/admin/2fa/policies", nil, asAdmin)
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, w.Body.String(), "<nav>[Root]</nav>")
+	w = hs.do(http.MethodGet, "/admin/2fa/policies", nil, as("alice"))
+	require.Equal(t, http.StatusForbidden, w.Code)
+	assert.Contains(t, w.Body.String(), "<nav>[]</nav>")
 }

@@ -280,7 +280,10 @@
 // challenge.html, backup.html, backup-used.html, not-me.html, error.html) defines
 // "content" and "title"; partials.html holds shared blocks. A file of the same name in
 // Config.Templates replaces ours, so a portal wraps the pages in its own
-// chrome by supplying just layout.html. Templates may call:
+// chrome by supplying just layout.html. A page replaced whole must keep
+// its forms' fields: the console's policy and delete forms carry the
+// hidden "revision" they were made from, without which they are refused
+// (400). Templates may call:
 //
 //	t "message.id" ["Name" value]…   a message in the page's language
 //	tn "message.id" count            its plural form for count

@@ -319,7 +319,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, k kind, lang in
 	switch k {
 	case kindChallenge:
 	case kindAdmin:
-		v.User, _ = h.cfg.CurrentAdmin(r)
+		v.User, _ = r.Context().Value(adminKey{}).(portalmfa.User)
 	default:
 		v.User, _ = h.cfg.CurrentUser(r)
 	}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -93,7 +94,7 @@ func (s *Store) Log(ctx context.Context, q history.Query, limit int) ([]history.
 	}
 	args = append(args, limit)
 	// Not prepared: the text varies with the query's conditions.
-	rows, err := s.db.QueryContext(ctx, `SELECT `+eventColumns+` FROM history_events `+where+
+	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT `+eventColumns+` FROM history_events `+where+
 		` ORDER BY at DESC, id DESC LIMIT `+placeholder(len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: read the log: %w", err)
@@ -112,8 +113,16 @@ func (s *Store) CountEvents(ctx context.Context, q history.Query) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	rows, err := s.conn(ctx).QueryContext(ctx, `SELECT count(*) FROM history_events `+where, args...)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count events: %w", err)
+	}
+	defer rows.Close()
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM history_events `+where, args...).Scan(&n); err != nil {
+	if rows.Next() {
+		err = rows.Scan(&n)
+	}
+	if err = cmp.Or(err, rows.Err()); err != nil {
 		return 0, fmt.Errorf("sqlite: count events: %w", err)
 	}
 	return n, nil

@@ -29,8 +29,8 @@ type LogStore interface {
 //     its time in milliseconds, a listing gives every entry once, in
 //     order;
 //   - counts: CountEvents is the listing's length, its cursor aside;
-//   - a limit of zero gives none; a cursor the store did not give is
-//     [history.ErrInvalidCursor].
+//   - a limit of zero gives none; a malformed cursor (an ID no store of
+//     this kind gives) is [history.ErrInvalidCursor].
 func RunLog(t *testing.T, newStore func(t *testing.T) LogStore) {
 	ctx := t.Context()
 	s := newStore(t)

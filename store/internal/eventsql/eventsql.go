@@ -16,7 +16,7 @@ import (
 // "WHERE …" otherwise) and its arguments. The placeholders are p(1),
 // p(2)…: "?1" for SQLite, "$1" for PostgreSQL. With a cursor, the clause
 // keeps the entries after it in the order (at DESC, id DESC); a cursor ID
-// that is no entry's is [history.ErrInvalidCursor].
+// that is not a positive integer is [history.ErrInvalidCursor].
 func Where(q history.Query, p func(n int) string) (string, []any, error) {
 	var conds []string
 	var args []any
