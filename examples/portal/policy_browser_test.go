@@ -58,6 +58,10 @@ func TestBrowserPolicy(t *testing.T) {
 	}
 	screenshot("console-policy")
 	d.clickPrefix("saving", "/admin/2fa/policies?done=saved", chromedp.Click(chromedp.CSS(`button[value="save"]`)))
+	click("asking to delete the customers' policy", "/admin/2fa/policies/customers/delete",
+		chromedp.Click(chromedp.CSS(`a[href="/admin/2fa/policies/customers/delete"]`)))
+	screenshot("console-delete")
+	click("thinking better of it", "/admin/2fa/policies", chromedp.Click(chromedp.CSS(`.card a.btn-link`)))
 	click("back to the portal", "/account", chromedp.Navigate(d.base+"/account"))
 	click("signing out", "/login", chromedp.Click(chromedp.CSS(`#logout`)))
 
@@ -111,6 +115,10 @@ func TestBrowserPolicy(t *testing.T) {
 		t.Fatalf("Bruno's methods read %q", got)
 	}
 	screenshot("console-users")
+	click("opening Bruno's reset", "/admin/2fa/users/1002/reset", chromedp.Click(chromedp.CSS(`tr[data-user="1002"] a[href="/admin/2fa/users/1002/reset"]`)))
+	do("giving a reason", chromedp.SendKeys(chromedp.CSS(`#portalmfa-reset-reason`), "Lost his phone; identity checked by a call to the number on file."))
+	screenshot("console-reset")
+	click("thinking better of it", "/admin/2fa/users", chromedp.Click(chromedp.CSS(`.card a.btn-link`)))
 	click("opening Bruno's events", "/admin/2fa/audit?user=1002", chromedp.Click(chromedp.CSS(`tr[data-user="1002"] a[href="/admin/2fa/audit?user=1002"]`)))
 	if got := text(`.portalmfa-audit-entry[data-user="1002"]`); !strings.Contains(got, "Two-factor authentication turned on") {
 		t.Fatalf("Bruno's newest event reads %q", got)
