@@ -11,6 +11,7 @@ import (
 
 	"github.com/portalmfa/portalmfa"
 	"github.com/portalmfa/portalmfa/history"
+	"github.com/portalmfa/portalmfa/policy"
 	"github.com/portalmfa/portalmfa/store/memory"
 	"github.com/portalmfa/portalmfa/totp"
 )
@@ -27,7 +28,7 @@ func TestAuditLog(t *testing.T) {
 	f.clock.Add(totp.Period)
 	assert.ErrorIs(t, f.svc.VerifyTOTP(ctx, alice.ID, wrongCode(secret, f.clock.Now()), c), portalmfa.ErrInvalidCode)
 	f.clock.Add(time.Minute)
-	require.NoError(t, f.svc.AdminReset(ctx, bob.ID, "Ada Admin", "lost phone", portalmfa.Client{}))
+	require.NoError(t, f.svc.AdminReset(ctx, bob.ID, "lost phone", portalmfa.Actor{Name: "Ada Admin"}))
 
 	es, err := f.svc.AuditLog(ctx, history.Query{Kinds: history.SecurityKinds()}, 100)
 	require.NoError(t, err)
@@ -123,4 +124,29 @@ func TestNoLog(t *testing.T) {
 	assert.ErrorIs(t, err, portalmfa.ErrNoLog)
 	_, err = f.svc.LastDay(context.Background())
 	assert.ErrorIs(t, err, portalmfa.ErrNoLog)
+}
+
+// A change to a policy is recorded for the log, with who and from where;
+// a refused one is not.
+func TestPolicyChangesAudited(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	by := portalmfa.Actor{Name: "Ada Admin", Client: portalmfa.Client{IP: "203.0.113.5"}}
+	p := policy.Policy{Name: "everyone", Everyone: true, Level: policy.Recommended}
+	require.NoError(t, f.svc.SavePolicy(ctx, p, by))
+	assert.ErrorIs(t, f.svc.SavePolicy(ctx, p, by), portalmfa.ErrPolicyExists)
+	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "everyone", 7, by), portalmfa.ErrPolicyChanged)
+	f.clock.Add(time.Minute)
+	require.NoError(t, f.svc.DeletePolicy(ctx, "everyone", 1, by))
+
+	es, err := f.svc.AuditLog(ctx, history.Query{Kinds: []history.Kind{history.PolicySaved, history.PolicyDeleted}}, 10)
+	require.NoError(t, err)
+	require.Len(t, es, 2, "the refused save and delete are not recorded")
+	for i, kind := range []history.Kind{history.PolicyDeleted, history.PolicySaved} {
+		assert.Equal(t, kind, es[i].Kind)
+		assert.Empty(t, es[i].UserID, "no user's")
+		assert.Equal(t, "Ada Admin", es[i].Actor)
+		assert.Equal(t, "everyone", es[i].Note)
+		assert.Equal(t, "203.0.113.5", es[i].IP)
+	}
 }

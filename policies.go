@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/portalmfa/portalmfa/history"
 	"github.com/portalmfa/portalmfa/oob"
 	"github.com/portalmfa/portalmfa/policy"
 )
@@ -325,13 +326,14 @@ var (
 	ErrNoUserList = errors.New("portalmfa: Config.ListUsers is not set")
 )
 
-// SavePolicy stores p, an administrator's policy. With p.Revision 0 it
+// SavePolicy stores p, an administrator's policy, for the administrator
+// by, and records the change in the audit log. With p.Revision 0 it
 // creates it ([ErrPolicyExists] when the name is taken); otherwise it
 // replaces the stored policy of its name, as read at p.Revision
 // ([ErrPolicyChanged] when it was saved or deleted since). The grace
 // periods of a replaced policy go on from when they began. It returns an
 // error wrapping [policy.ErrInvalid] for a policy that does not validate.
-func (s *Service) SavePolicy(ctx context.Context, p policy.Policy) error {
+func (s *Service) SavePolicy(ctx context.Context, p policy.Policy, by Actor) error {
 	if err := s.storedPolicy(p.Name); err != nil {
 		return err
 	}
@@ -344,15 +346,17 @@ func (s *Service) SavePolicy(ctx context.Context, p policy.Policy) error {
 	case err != nil:
 		return unavailable(err)
 	}
-	s.log.InfoContext(ctx, "portalmfa: policy saved", "policy", p.Name, "level", p.Level.String())
+	s.event(ctx, by.Client, history.Event{Kind: history.PolicySaved, Actor: cut(clean(by.Name), 200), Note: p.Name})
+	s.log.InfoContext(ctx, "portalmfa: policy saved", "policy", p.Name, "level", p.Level.String(), "admin", by.Name)
 	return nil
 }
 
 // DeletePolicy removes the stored policy of that name, as read at
 // revision (whatever its revision, when 0), and the record of whom it
-// applied to: added again, its grace periods start afresh.
+// applied to, for the administrator by, and records the change in the
+// audit log: added again, its grace periods start afresh.
 // [ErrPolicyChanged] when it was saved since.
-func (s *Service) DeletePolicy(ctx context.Context, name string, revision int) error {
+func (s *Service) DeletePolicy(ctx context.Context, name string, revision int, by Actor) error {
 	if err := s.storedPolicy(name); err != nil {
 		return err
 	}
@@ -364,7 +368,8 @@ func (s *Service) DeletePolicy(ctx context.Context, name string, revision int) e
 	case err != nil:
 		return unavailable(err)
 	}
-	s.log.InfoContext(ctx, "portalmfa: policy deleted", "policy", name)
+	s.event(ctx, by.Client, history.Event{Kind: history.PolicyDeleted, Actor: cut(clean(by.Name), 200), Note: name})
+	s.log.InfoContext(ctx, "portalmfa: policy deleted", "policy", name, "admin", by.Name)
 	return nil
 }
 

@@ -30,6 +30,9 @@ var partnersRequired = policy.Policy{Name: "partners", Groups: []string{"partner
 // A required policy gives a grace period from the first sign-in it applies
 // to, then the sign-in says "enroll now"; a factor on ends it; users
 // outside its groups are not concerned.
+// root is the administrator of the tests' changes.
+var root = portalmfa.Actor{Name: "root"}
+
 func TestSignInDecision(t *testing.T) {
 	ctx := context.Background()
 	groups := map[string][]string{alice.ID: {"partners"}, bob.ID: {"customers"}}
@@ -177,7 +180,7 @@ func TestAdministratorPolicies(t *testing.T) {
 	assert.Equal(t, []int{412, 1234}, n)
 	assert.Equal(t, 3, pages, "once, 500 at a time")
 
-	require.NoError(t, f.svc.SavePolicy(ctx, p))
+	require.NoError(t, f.svc.SavePolicy(ctx, p, root))
 	ps, err := f.svc.Policies(ctx)
 	require.NoError(t, err)
 	require.Len(t, ps, 2)
@@ -185,33 +188,33 @@ func TestAdministratorPolicies(t *testing.T) {
 	assert.Equal(t, p.GraceDays, ps[1].GraceDays)
 
 	assert.Equal(t, 1, ps[1].Revision)
-	assert.ErrorIs(t, f.svc.SavePolicy(ctx, p), portalmfa.ErrPolicyExists, "created twice")
-	assert.NotErrorIs(t, f.svc.SavePolicy(ctx, p), portalmfa.ErrUnavailable)
+	assert.ErrorIs(t, f.svc.SavePolicy(ctx, p, root), portalmfa.ErrPolicyExists, "created twice")
+	assert.NotErrorIs(t, f.svc.SavePolicy(ctx, p, root), portalmfa.ErrUnavailable)
 
 	// Two administrators edit what they both read: the second is told.
 	first, second := ps[1], ps[1]
 	first.GraceDays, second.GraceDays = 7, 30
-	require.NoError(t, f.svc.SavePolicy(ctx, first), "replaced")
-	assert.ErrorIs(t, f.svc.SavePolicy(ctx, second), portalmfa.ErrPolicyChanged)
+	require.NoError(t, f.svc.SavePolicy(ctx, first, root), "replaced")
+	assert.ErrorIs(t, f.svc.SavePolicy(ctx, second, root), portalmfa.ErrPolicyChanged)
 	ps, _ = f.svc.Policies(ctx)
 	assert.Equal(t, 7, ps[1].GraceDays)
 	assert.Equal(t, 2, ps[1].Revision)
-	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "partners", 1), portalmfa.ErrPolicyChanged, "deleting what was edited since")
+	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "partners", 1, root), portalmfa.ErrPolicyChanged, "deleting what was edited since")
 
-	assert.ErrorIs(t, f.svc.SavePolicy(ctx, policy.Policy{Name: "x"}), policy.ErrInvalid)
-	assert.ErrorIs(t, f.svc.SavePolicy(ctx, policy.Policy{Name: "in-code", Everyone: true, Level: policy.Required}), portalmfa.ErrPolicyInConfig)
-	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "in-code", 0), portalmfa.ErrPolicyInConfig)
-	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "nope", 0), portalmfa.ErrUnknownPolicy)
-	require.NoError(t, f.svc.DeletePolicy(ctx, "partners", 2))
+	assert.ErrorIs(t, f.svc.SavePolicy(ctx, policy.Policy{Name: "x"}, root), policy.ErrInvalid)
+	assert.ErrorIs(t, f.svc.SavePolicy(ctx, policy.Policy{Name: "in-code", Everyone: true, Level: policy.Required}, root), portalmfa.ErrPolicyInConfig)
+	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "in-code", 0, root), portalmfa.ErrPolicyInConfig)
+	assert.ErrorIs(t, f.svc.DeletePolicy(ctx, "nope", 0, root), portalmfa.ErrUnknownPolicy)
+	require.NoError(t, f.svc.DeletePolicy(ctx, "partners", 2, root))
 	ps, _ = f.svc.Policies(ctx)
 	assert.Len(t, ps, 1)
 
 	g := newFixture(t, nil)
 	_, err = g.svc.PolicyTargets(ctx, p)
 	assert.ErrorIs(t, err, portalmfa.ErrNoUserList)
-	assert.ErrorIs(t, g.svc.SavePolicy(ctx, p), portalmfa.ErrPolicyUnmet, "groups without LookupUser")
+	assert.ErrorIs(t, g.svc.SavePolicy(ctx, p, root), portalmfa.ErrPolicyUnmet, "groups without LookupUser")
 	keys := policy.Policy{Name: "keys", Everyone: true, Allowed: []string{"passkey", "sms"}}
-	assert.ErrorIs(t, g.svc.SavePolicy(ctx, keys), portalmfa.ErrPolicyUnmet, "no passkeys, no SMS here")
+	assert.ErrorIs(t, g.svc.SavePolicy(ctx, keys, root), portalmfa.ErrPolicyUnmet, "no passkeys, no SMS here")
 }
 
 // A passkey the user's policy does not count signs no one in without the

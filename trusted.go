@@ -185,19 +185,27 @@ func (s *Service) ResetSecondFactor(ctx context.Context, userID string) error {
 // and a reason.
 var ErrResetReason = errors.New("portalmfa: a reset needs the administrator and a reason")
 
-// AdminReset is [Service.ResetSecondFactor] by the administrator admin,
-// for reason, from c (the administrator's browser): the security event
-// names them, keeps the reason (up to 200 and 500 bytes) and where it came
-// from, for the audit log; the user is told ([NotifyAdminReset]), without
-// the administrator's address. The event is in the user's trail too:
-// a host that shows users their [Service.SecurityEvents] shows them the
-// administrator's name, address and device.
-func (s *Service) AdminReset(ctx context.Context, userID, admin, reason string, c Client) error {
-	admin, reason = strings.TrimSpace(admin), strings.TrimSpace(reason)
-	if userID == "" || admin == "" || reason == "" {
+// Actor is who makes an administrator's change, for the audit log: their
+// name (the console gives the administrator's AccountLabel, up to 200
+// bytes are kept) and where they are.
+type Actor struct {
+	Name   string
+	Client Client
+}
+
+// AdminReset is [Service.ResetSecondFactor] by the administrator by, for
+// reason: the security event names them, keeps the reason (up to 500
+// bytes) and where they were, for the audit log; the user is told
+// ([NotifyAdminReset]), without the administrator's address. The event is
+// in the user's trail too: a host that shows users their
+// [Service.SecurityEvents] shows them the administrator's name, address
+// and device.
+func (s *Service) AdminReset(ctx context.Context, userID, reason string, by Actor) error {
+	by.Name, reason = strings.TrimSpace(by.Name), strings.TrimSpace(reason)
+	if userID == "" || by.Name == "" || reason == "" {
 		return ErrResetReason
 	}
-	return s.reset(ctx, userID, history.Event{Actor: cut(clean(admin), 200), Note: cut(clean(reason), 500)}, c)
+	return s.reset(ctx, userID, history.Event{Actor: cut(clean(by.Name), 200), Note: cut(clean(reason), 500)}, by.Client)
 }
 
 // clean makes text a store keeps as it is: valid UTF-8 (PostgreSQL refuses

@@ -71,12 +71,12 @@ func TestAdminReset(t *testing.T) {
 	require.NoError(t, err)
 
 	for _, tc := range []struct{ admin, reason string }{{"", "lost phone"}, {"root", " "}, {"", ""}} {
-		assert.ErrorIs(t, f.svc.AdminReset(ctx, alice.ID, tc.admin, tc.reason, portalmfa.Client{}), portalmfa.ErrResetReason)
+		assert.ErrorIs(t, f.svc.AdminReset(ctx, alice.ID, tc.reason, portalmfa.Actor{Name: tc.admin}), portalmfa.ErrResetReason)
 	}
 	assert.True(t, mustStatus(t, f, alice.ID).Enabled(), "nothing reset")
 
 	reason := "Lost her phone;\x00 called from the number on file. \xff" + strings.Repeat("é", 300)
-	require.NoError(t, f.svc.AdminReset(ctx, alice.ID, "Ada Admin", reason, portalmfa.Client{IP: "203.0.113.5"}))
+	require.NoError(t, f.svc.AdminReset(ctx, alice.ID, reason, portalmfa.Actor{Name: "Ada Admin", Client: portalmfa.Client{IP: "203.0.113.5"}}))
 	st := mustStatus(t, f, alice.ID)
 	assert.False(t, st.Enabled())
 	assert.Zero(t, st.BackupCodes)

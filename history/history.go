@@ -38,6 +38,11 @@ const (
 	CodesSuspended Kind = "codes-suspended"
 	AdminReset     Kind = "admin-reset"
 	NotMe          Kind = "not-me"
+	// PolicySaved and PolicyDeleted: an administrator's change to a
+	// policy, which is no user's: UserID is empty, Actor names the
+	// administrator and Note the policy.
+	PolicySaved   Kind = "policy-saved"
+	PolicyDeleted Kind = "policy-deleted"
 )
 
 // SecurityKinds returns every kind but Attempt: the security events. A new
@@ -46,7 +51,7 @@ func SecurityKinds() []Kind {
 	return []Kind{TwoFactorEnabled, TwoFactorDisabled, TOTPEnabled, TOTPDisabled, TOTPReplaced,
 		PasskeyAdded, PasskeyRemoved, PasskeyCloned, PhoneAdded, PhoneReplaced, PhoneRemoved,
 		EmailCodesOn, EmailCodesOff, CodesRegenerated, CodeUsed,
-		DeviceTrusted, DeviceRevoked, LockedOut, CodesSuspended, AdminReset, NotMe}
+		DeviceTrusted, DeviceRevoked, LockedOut, CodesSuspended, AdminReset, NotMe, PolicySaved, PolicyDeleted}
 }
 
 // Method is how a second factor was attempted.
@@ -96,9 +101,10 @@ type Event struct {
 	// attempt the user reported.
 	Ref string
 	// Actor names who did it when not the user: the administrator of an
-	// AdminReset. Empty for the user's own actions.
+	// AdminReset or of a policy's change. Empty for the user's own actions.
 	Actor string
-	// Note is the administrator's reason, for an AdminReset. Empty otherwise.
+	// Note is the administrator's reason, for an AdminReset; the policy's
+	// name, for a policy's change. Empty otherwise.
 	Note string
 }
 

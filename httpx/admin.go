@@ -106,6 +106,11 @@ func (h *Handler) adminHandler() http.Handler {
 	return h.wrap(kindAdmin, mux)
 }
 
+// actor is the administrator of r, for the audit log.
+func (h *Handler) actor(r *http.Request, admin portalmfa.User) portalmfa.Actor {
+	return portalmfa.Actor{Name: admin.AccountLabel(), Client: h.client(r)}
+}
+
 // adminKey is the context key of the administrator withAdmin let through.
 type adminKey struct{}
 
@@ -321,7 +326,7 @@ func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, admin porta
 		}
 		return
 	}
-	switch err := h.svc.SavePolicy(r.Context(), p); {
+	switch err := h.svc.SavePolicy(r.Context(), p, h.actor(r, admin)); {
 	case err == nil:
 		h.log.InfoContext(r.Context(), "portalmfa/httpx: policy saved in the console", "policy", p.Name, "admin", admin.ID)
 		http.Redirect(w, r, h.cfg.AdminPath+"/policies?done=saved", http.StatusSeeOther)
@@ -448,7 +453,7 @@ func (h *Handler) deletePolicy(w http.ResponseWriter, r *http.Request, admin por
 		h.renderError(w, r, kindAdmin, lang, http.StatusBadRequest, msgBadRequest)
 		return
 	}
-	switch err := h.svc.DeletePolicy(r.Context(), r.PathValue("name"), rev); {
+	switch err := h.svc.DeletePolicy(r.Context(), r.PathValue("name"), rev, h.actor(r, admin)); {
 	case errors.Is(err, portalmfa.ErrPolicyChanged):
 		h.renderError(w, r, kindAdmin, lang, http.StatusConflict, msgAdminChanged)
 	case err == nil, errors.Is(err, portalmfa.ErrUnknownPolicy):

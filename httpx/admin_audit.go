@@ -49,6 +49,8 @@ const (
 	msgKindCodesSuspended   = "admin.kind.codes_suspended"
 	msgKindAdminReset       = "admin.kind.admin_reset"
 	msgKindNotMe            = "admin.kind.not_me"
+	msgKindPolicySaved      = "admin.kind.policy_saved"
+	msgKindPolicyDeleted    = "admin.kind.policy_deleted"
 	msgKindOther            = "admin.kind.other"
 )
 
@@ -99,6 +101,10 @@ func kindMessage(k history.Kind) string {
 		return msgKindAdminReset
 	case history.NotMe:
 		return msgKindNotMe
+	case history.PolicySaved:
+		return msgKindPolicySaved
+	case history.PolicyDeleted:
+		return msgKindPolicyDeleted
 	}
 	return msgKindOther
 }
@@ -120,6 +126,7 @@ type auditRow struct {
 	When, Datetime  string // in the administrator's zone; RFC 3339
 	UserID, Name    string // Name: the host's label of the user, "" if unknown
 	Event           string // the kind, translated
+	Policy          string // the name of the policy changed, for a policy's change
 	Method, Reason  string // an attempt's, translated
 	Attempt, Failed bool
 	Actor, IP       string
@@ -218,7 +225,10 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, admin portal
 	for _, e := range es {
 		row := auditRow{When: h.formatDateTime(lang, loc, e.At), Datetime: e.At.Format(time.RFC3339), UserID: e.UserID,
 			Name: names[e.UserID], Event: h.text(lang, kindMessage(e.Kind)), Actor: e.Actor, IP: e.IP, Device: e.Device, Note: e.Note}
-		if e.Kind == history.Attempt {
+		switch e.Kind {
+		case history.PolicySaved, history.PolicyDeleted:
+			row.Policy, row.Note = e.Note, ""
+		case history.Attempt:
 			row.Attempt, row.Failed, row.Method = true, !e.Success, h.text(lang, methodMessage(e.Method))
 			if id := reasonMessage(e.Reason); !e.Success && id != "" {
 				row.Reason = h.text(lang, id)
@@ -235,7 +245,7 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, admin portal
 func (h *Handler) userNames(r *http.Request, es []history.Event) map[string]string {
 	names := map[string]string{}
 	for _, e := range es {
-		if _, done := names[e.UserID]; done {
+		if _, done := names[e.UserID]; done || e.UserID == "" { // "": a policy's change
 			continue
 		}
 		names[e.UserID] = ""

@@ -60,7 +60,7 @@ func TestAdminAudit(t *testing.T) {
 	hs.clock.Add(totp.Period)
 	assert.ErrorIs(t, hs.svc.VerifyTOTP(ctx, "u0", wrongCode(secret, hs.clock.Now()), portalmfa.Client{IP: "198.51.100.9"}), portalmfa.ErrInvalidCode)
 	hs.clock.Add(time.Hour)
-	require.NoError(t, hs.svc.AdminReset(ctx, "u1", "root@example.com", "Lost phone <script>alert(1)</script>", portalmfa.Client{}))
+	require.NoError(t, hs.svc.AdminReset(ctx, "u1", "Lost phone <script>alert(1)</script>", portalmfa.Actor{Name: "root@example.com"}))
 
 	assert.Equal(t, http.StatusForbidden, hs.do(http.MethodGet, "/admin/2fa/audit", nil, as("alice")).Code)
 	w := hs.do(http.MethodGet, "/admin/2fa/audit", nil, asAdmin)
@@ -173,4 +173,30 @@ func TestAuditKinds(t *testing.T) {
 		require.Equal(t, http.StatusOK, w.Code, k)
 		assert.NotContains(t, pageText(w), "Other event", k)
 	}
+}
+
+// An administrator's changes to policies are in the log: who, from where,
+// which policy; no user's.
+func TestAdminAuditPolicyChanges(t *testing.T) {
+	hs := newAdminHost(t)
+	w := hs.do(http.MethodPost, "/admin/2fa/policies/new", policyFormOf("name", "partners", "groups", "partners"), asAdmin)
+	require.Equal(t, http.StatusSeeOther, w.Code)
+	w = hs.do(http.MethodPost, "/admin/2fa/policies/partners/delete", form("revision", "1"), asAdmin)
+	require.Equal(t, http.StatusSeeOther, w.Code)
+	w = hs.do(http.MethodPost, "/admin/2fa/policies/partners/delete", form("revision", "2"), asAdmin)
+	require.Equal(t, http.StatusNotFound, w.Code, "deleted already: no second entry")
+
+	w = hs.do(http.MethodGet, "/admin/2fa/audit", nil, asAdmin)
+	require.Equal(t, http.StatusOK, w.Code)
+	rows := rowsOf(t, w, "portalmfa-audit-entry")
+	require.Len(t, rows, 2)
+	assert.Contains(t, rows[0], "Policy deleted: <strong>partners</strong>")
+	assert.Contains(t, rows[1], "Policy saved: <strong>partners</strong>")
+	for _, row := range rows {
+		assert.Contains(t, row, "root@example.com")
+		assert.Contains(t, row, `data-user="">`)
+		assert.Contains(t, row, "<th scope=\"row\">—</th>", "no user")
+	}
+	w = hs.do(http.MethodGet, "/admin/2fa/audit?kind=policy-saved", nil, asAdmin)
+	assert.Len(t, rowsOf(t, w, "portalmfa-audit-entry"), 1)
 }

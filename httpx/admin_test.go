@@ -50,6 +50,9 @@ func newAdminHost(t *testing.T) *host {
 	return hs
 }
 
+// root is the administrator of the tests' changes made through the Service.
+var root = portalmfa.Actor{Name: "root"}
+
 func asAdmin(r *http.Request) { r.AddCookie(&http.Cookie{Name: "admin", Value: "root"}) }
 
 func policyFormOf(kv ...string) url.Values {

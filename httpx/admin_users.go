@@ -106,7 +106,7 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request, admin portalmfa.
 	if !h.postForm(w, r, kindAdmin, lang) {
 		return
 	}
-	switch err := h.svc.AdminReset(r.Context(), r.PathValue("id"), admin.AccountLabel(), r.PostForm.Get("reason"), h.client(r)); {
+	switch err := h.svc.AdminReset(r.Context(), r.PathValue("id"), r.PostForm.Get("reason"), h.actor(r, admin)); {
 	case err == nil:
 		h.log.InfoContext(r.Context(), "portalmfa/httpx: second factor reset in the console", "user", r.PathValue("id"), "admin", admin.ID)
 		http.Redirect(w, r, h.cfg.AdminPath+"/users?done=reset", http.StatusSeeOther)

@@ -20,7 +20,7 @@ import (
 func TestAdminUsers(t *testing.T) {
 	hs := newAdminHost(t) // u0…u29, every third a partner
 	ctx := t.Context()
-	require.NoError(t, hs.svc.SavePolicy(ctx, policy.Policy{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 7}))
+	require.NoError(t, hs.svc.SavePolicy(ctx, policy.Policy{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 7}, root))
 	hs.enroll("u3")                                                                            // a partner complying
 	ps, err := hs.svc.PolicyState(ctx, portalmfa.User{ID: "u6", Groups: []string{"partners"}}) // found short
 	require.NoError(t, err)
@@ -117,7 +117,7 @@ func TestAdminResetPage(t *testing.T) {
 // policy waits on; a chart drawn on the server.
 func TestAdminDashboard(t *testing.T) {
 	hs := newAdminHost(t)
-	require.NoError(t, hs.svc.SavePolicy(t.Context(), policy.Policy{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 7}))
+	require.NoError(t, hs.svc.SavePolicy(t.Context(), policy.Policy{Name: "partners", Groups: []string{"partners"}, Level: policy.Required, GraceDays: 7}, root))
 	hs.enroll("u0")
 	hs.enroll("u1")
 	assert.Equal(t, http.StatusForbidden, hs.do(http.MethodGet, "/admin/2fa/", nil, as("alice")).Code)

@@ -55,7 +55,7 @@ func seedPolicies(ctx context.Context, svc *portalmfa.Service) error {
 		return err
 	}
 	for _, p := range demoPolicies() {
-		if err := svc.SavePolicy(ctx, p); err != nil {
+		if err := svc.SavePolicy(ctx, p, portalmfa.Actor{Name: "the demo's first start"}); err != nil {
 			return fmt.Errorf("saving the demo's policies: %w", err)
 		}
 	}
