@@ -414,14 +414,7 @@ const usersPage = 500
 // walking them once through Config.ListUsers: the console's preview.
 func (s *Service) PolicyTargets(ctx context.Context, ps ...policy.Policy) ([]int, error) {
 	counts := make([]int, len(ps))
-	for offset := 0; ; {
-		us, total, err := s.ListUsers(ctx, UserQuery{Offset: offset, Limit: usersPage})
-		if err != nil {
-			return nil, err
-		}
-		if total > MaxUsersWalked {
-			return nil, ErrTooManyUsers
-		}
+	err := s.walkUsers(ctx, "", func(us []User) error {
 		for _, u := range us {
 			for i, p := range ps {
 				if p.Targets(u.Groups) {
@@ -429,9 +422,10 @@ func (s *Service) PolicyTargets(ctx context.Context, ps ...policy.Policy) ([]int
 				}
 			}
 		}
-		offset += len(us) // a host may give fewer than asked
-		if len(us) == 0 || offset >= total {
-			return counts, nil
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return counts, nil
 }

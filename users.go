@@ -150,18 +150,7 @@ type Shares struct {
 // time, and counts them for the dashboard.
 func (s *Service) Shares(ctx context.Context) (Shares, error) {
 	sh := Shares{ByFactor: map[string]int{}}
-	for offset := 0; ; {
-		users, total, err := s.ListUsers(ctx, UserQuery{Offset: offset, Limit: usersPage})
-		if err != nil {
-			return Shares{}, err
-		}
-		if total > MaxUsersWalked {
-			return Shares{}, ErrTooManyUsers
-		}
-		states, err := s.UserStates(ctx, users)
-		if err != nil {
-			return Shares{}, err
-		}
+	err := s.EachUserState(ctx, "", func(states []UserState) error {
 		for _, us := range states {
 			sh.Users++
 			if us.Enabled() {
@@ -177,9 +166,45 @@ func (s *Service) Shares(ctx context.Context) (Shares, error) {
 				sh.Overdue++
 			}
 		}
-		offset += len(users)
+		return nil
+	})
+	if err != nil {
+		return Shares{}, err
+	}
+	return sh, nil
+}
+
+// EachUserState calls fn with the states of the host's users that search
+// matches (Config.ListUsers; "" for every one), a page of the host's at a
+// time, until it has read them all: for a filter of the console, an export,
+// the dashboard. More than MaxUsersWalked is [ErrTooManyUsers].
+func (s *Service) EachUserState(ctx context.Context, search string, fn func([]UserState) error) error {
+	return s.walkUsers(ctx, search, func(users []User) error {
+		states, err := s.UserStates(ctx, users)
+		if err != nil {
+			return err
+		}
+		return fn(states)
+	})
+}
+
+// walkUsers calls fn with each page of the host's users that search
+// matches, usersPage at a time, until it has read them all.
+func (s *Service) walkUsers(ctx context.Context, search string, fn func([]User) error) error {
+	for offset := 0; ; {
+		users, total, err := s.ListUsers(ctx, UserQuery{Search: search, Offset: offset, Limit: usersPage})
+		if err != nil {
+			return err
+		}
+		if total > MaxUsersWalked {
+			return ErrTooManyUsers
+		}
+		if err := fn(users); err != nil {
+			return err
+		}
+		offset += len(users) // a host may give fewer than asked
 		if len(users) == 0 || offset >= total {
-			return sh, nil
+			return nil
 		}
 	}
 }

@@ -145,32 +145,18 @@ func (h *Handler) userStates(r *http.Request, search, filter string, offset, lim
 	return all[min(offset, len(all)):min(offset+limit, len(all))], len(all), nil
 }
 
-// allUsers reads every user matching search and filter, a host page (and
-// a batch of the store's) at a time.
+// allUsers reads every user matching search and filter.
 func (h *Handler) allUsers(r *http.Request, search, filter string) ([]portalmfa.UserState, error) {
 	var out []portalmfa.UserState
-	for from := 0; ; {
-		users, total, err := h.svc.ListUsers(r.Context(), portalmfa.UserQuery{Search: search, Offset: from, Limit: 500})
-		if err != nil {
-			return nil, err
-		}
-		if total > portalmfa.MaxUsersWalked {
-			return nil, portalmfa.ErrTooManyUsers
-		}
-		states, err := h.svc.UserStates(r.Context(), users)
-		if err != nil {
-			return nil, err
-		}
+	err := h.svc.EachUserState(r.Context(), search, func(states []portalmfa.UserState) error {
 		for _, us := range states {
 			if matches(us, filter) {
 				out = append(out, us)
 			}
 		}
-		from += len(users)
-		if len(users) == 0 || from >= total {
-			return out, nil
-		}
-	}
+		return nil
+	})
+	return out, err
 }
 
 // matches reports whether us passes filter.
