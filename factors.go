@@ -119,6 +119,18 @@ type factor interface {
 	removeAll(ctx context.Context, userID string) error
 }
 
+// markFallback marks codes by email, in fs, a fallback while another
+// factor is on: they do not keep 2FA on by themselves then (see
+// afterRemoval), unless the host lets them stand alone. Alone, whatever the
+// configuration says now, they do: 2FA stays on, closed.
+func (s *Service) markFallback(fs []Factor) {
+	if i := slices.IndexFunc(fs, func(f Factor) bool { return f.Kind == FactorEmail }); i >= 0 && !s.EmailAlone() {
+		fs[i].Fallback = fs[i].State == On && slices.ContainsFunc(fs, func(f Factor) bool {
+			return f.Kind != FactorEmail && f.State == On
+		})
+	}
+}
+
 // Status returns the user's second-factor state.
 func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 	var st Status
@@ -129,14 +141,7 @@ func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 		}
 		st.Factors = append(st.Factors, fs...)
 	}
-	// Codes by email fall back from another factor: while one is on, they
-	// do not keep 2FA on by themselves (see afterRemoval). Alone, whatever
-	// the configuration says now, they do: 2FA stays on, closed.
-	if i := slices.IndexFunc(st.Factors, func(f Factor) bool { return f.Kind == FactorEmail }); i >= 0 && !s.EmailAlone() {
-		st.Factors[i].Fallback = st.Factors[i].State == On && slices.ContainsFunc(st.Factors, func(f Factor) bool {
-			return f.Kind != FactorEmail && f.State == On
-		})
-	}
+	s.markFallback(st.Factors)
 	set, err := s.store.BackupCodes(ctx, userID)
 	switch {
 	case errors.Is(err, backupcodes.ErrNoCodes):

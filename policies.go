@@ -180,20 +180,32 @@ func (s *Service) Policy(ctx context.Context, u User) (policy.Effective, error) 
 // period starts only when record is true: otherwise such a period is
 // counted from now.
 func (s *Service) resolve(ctx context.Context, u User, ps []policy.Policy, record bool) (policy.Effective, error) {
-	var err error
-	var applied []policy.Applied
 	now := s.cfg.Now()
+	return effective(u, ps, func(p policy.Policy) (time.Time, error) {
+		if !record || !p.CountsGrace() {
+			return now, nil
+		}
+		t, err := s.policyStore.PolicyApplied(ctx, u.ID, p.Name, now)
+		if err != nil {
+			return time.Time{}, unavailable(err)
+		}
+		return t, nil
+	})
+}
+
+// effective is the strictest of ps that target u, each counted from
+// since(p): when it first applied to u.
+func effective(u User, ps []policy.Policy, since func(policy.Policy) (time.Time, error)) (policy.Effective, error) {
+	var applied []policy.Applied
 	for _, p := range ps {
 		if !p.Targets(u.Groups) {
 			continue
 		}
-		a := policy.Applied{Policy: p, Since: now}
-		if record && p.Level == policy.Required && p.Deadline.IsZero() {
-			if a.Since, err = s.policyStore.PolicyApplied(ctx, u.ID, p.Name, now); err != nil {
-				return policy.Effective{}, unavailable(err)
-			}
+		t, err := since(p)
+		if err != nil {
+			return policy.Effective{}, err
 		}
-		applied = append(applied, a)
+		applied = append(applied, policy.Applied{Policy: p, Since: t})
 	}
 	return policy.Resolve(applied), nil
 }
@@ -284,7 +296,7 @@ func (s *Service) CheckPolicy(p policy.Policy) error {
 	switch {
 	case !p.Everyone && s.cfg.LookupUser == nil:
 		return fmt.Errorf("%w: it targets groups, which need Config.LookupUser", ErrPolicyUnmet)
-	case p.Level == policy.Required && p.Deadline.IsZero() && s.policyStore == nil:
+	case p.CountsGrace() && s.policyStore == nil:
 		return fmt.Errorf("%w: a grace period needs a store that keeps policies", ErrPolicyUnmet)
 	case len(p.Allowed) > 0 && !slices.ContainsFunc(p.Allowed, s.offers):
 		return fmt.Errorf("%w: no factor it allows is offered", ErrPolicyUnmet)

@@ -33,30 +33,32 @@ type UserState struct {
 	// while the user is InGrace or Overdue.
 	Policy   policy.Effective
 	Standing policy.Standing
+	// status is Account as a Status: its factors, fallback marked.
+	status Status
 }
 
-// Enabled reports whether 2FA is on for the user: a factor is, codes by
-// email counting only alone (a fallback otherwise), as [Status.Enabled].
-func (us UserState) Enabled() bool { return len(us.kinds(false)) > 0 }
+// Enabled reports whether 2FA is on for the user, as [Status.Enabled].
+func (us UserState) Enabled() bool { return us.status.Enabled() }
 
-// kinds are the kinds of factor on, codes by email counting when alone
-// or when emailAlone.
-func (us UserState) kinds(emailAlone bool) []string {
-	a := us.Account
-	var on []string
-	if a.TOTP {
-		on = append(on, string(FactorTOTP))
+// accountStatus is the Status of a, as far as a tells: which factors are
+// on, and the fallback among them.
+func (s *Service) accountStatus(a summary.Account) Status {
+	factor := func(k FactorKind, n int) Factor {
+		if n == 0 {
+			return Factor{Kind: k, State: Off}
+		}
+		return Factor{Kind: k, State: On, Count: n}
 	}
-	if a.Passkeys > 0 {
-		on = append(on, string(FactorPasskey))
+	one := func(on bool) int {
+		if on {
+			return 1
+		}
+		return 0
 	}
-	if a.SMS {
-		on = append(on, string(FactorSMS))
-	}
-	if a.Email && (emailAlone || len(on) == 0) {
-		on = append(on, string(FactorEmail))
-	}
-	return on
+	st := Status{Factors: []Factor{factor(FactorTOTP, one(a.TOTP)), factor(FactorPasskey, a.Passkeys),
+		factor(FactorSMS, one(a.SMS)), factor(FactorEmail, one(a.Email))}}
+	s.markFallback(st.Factors)
+	return st
 }
 
 // LookupUser returns the host's user of userID through Config.LookupUser,
@@ -101,7 +103,7 @@ func (s *Service) UserStates(ctx context.Context, users []User) ([]UserState, er
 		// When each grace period began, for the policies that count one.
 		since := map[string]map[string]time.Time{}
 		for _, p := range ps {
-			if p.Level == policy.Required && p.Deadline.IsZero() {
+			if p.CountsGrace() {
 				if s.applied == nil {
 					return nil, ErrNoSummaries
 				}
@@ -111,24 +113,14 @@ func (s *Service) UserStates(ctx context.Context, users []User) ([]UserState, er
 			}
 		}
 		for i, u := range batch {
-			us := UserState{User: u, Account: accounts[i]}
-			var applied []policy.Applied
-			for _, p := range ps {
-				if !p.Targets(u.Groups) {
-					continue
-				}
-				a := policy.Applied{Policy: p, Since: now}
+			us := UserState{User: u, Account: accounts[i], status: s.accountStatus(accounts[i])}
+			us.Policy, _ = effective(u, ps, func(p policy.Policy) (time.Time, error) {
 				if t, ok := since[p.Name][u.ID]; ok {
-					a.Since = t
+					return t, nil
 				}
-				applied = append(applied, a)
-			}
-			us.Policy = policy.Resolve(applied)
-			complying := false
-			for _, k := range us.kinds(s.EmailAlone()) {
-				complying = complying || us.Policy.Allows(k)
-			}
-			us.Standing = us.Policy.Standing(now, complying)
+				return now, nil
+			})
+			us.Standing = us.Policy.Standing(now, complies(us.status, us.Policy))
 			out = append(out, us)
 		}
 	}
@@ -156,8 +148,10 @@ func (s *Service) Shares(ctx context.Context) (Shares, error) {
 			if us.Enabled() {
 				sh.WithTwoFA++
 			}
-			for _, k := range us.kinds(true) {
-				sh.ByFactor[k]++
+			for _, f := range us.status.Factors {
+				if f.State == On { // a fallback too
+					sh.ByFactor[string(f.Kind)]++
+				}
 			}
 			switch us.Standing {
 			case policy.InGrace:

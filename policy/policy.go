@@ -165,6 +165,10 @@ func (p Policy) Targets(groups []string) bool {
 	return false
 }
 
+// CountsGrace reports whether p's deadline counts from when p first
+// applied to a user: a required policy without a fixed date.
+func (p Policy) CountsGrace() bool { return p.Level == Required && p.Deadline.IsZero() }
+
 // Applied is a policy that applies to a user, and since when (the first
 // time it did, which a grace period counts from).
 type Applied struct {
