@@ -116,10 +116,6 @@ func (h *Handler) limited(w http.ResponseWriter, lang int, limit *oob.LimitError
 
 // phoneAddPage asks for a number, once adding a factor is allowed.
 func (h *Handler) phoneAddPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	if !h.svc.CodesOn(oob.SMS) {
-		http.NotFound(w, r)
-		return
-	}
 	if h.needs(w, r, u, lang, portalmfa.AddFactor, "/phone/add") {
 		h.render(w, r, kindSecurity, lang, "phone-add.html", http.StatusOK, &view{Focus: true})
 	}
@@ -128,10 +124,6 @@ func (h *Handler) phoneAddPage(w http.ResponseWriter, r *http.Request, u portalm
 // addPhone sends a code to the number posted, and asks for it. Posted
 // again from the code's page, it sends a new one.
 func (h *Handler) addPhone(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	if !h.svc.CodesOn(oob.SMS) {
-		http.NotFound(w, r)
-		return
-	}
 	if !h.postForm(w, r, kindSecurity, lang) {
 		return
 	}
@@ -156,10 +148,6 @@ func (h *Handler) addPhone(w http.ResponseWriter, r *http.Request, u portalmfa.U
 // confirmPhone checks the code sent to the number. A first factor shows
 // the account's new backup codes, once.
 func (h *Handler) confirmPhone(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	if !h.svc.CodesOn(oob.SMS) {
-		http.NotFound(w, r)
-		return
-	}
 	if !h.postForm(w, r, kindSecurity, lang) {
 		return
 	}
@@ -241,10 +229,6 @@ func (h *Handler) codesRemoved(w http.ResponseWriter, r *http.Request, u portalm
 // enableEmailPage asks to confirm turning codes by email on, once adding
 // a factor is allowed.
 func (h *Handler) enableEmailPage(w http.ResponseWriter, r *http.Request, u portalmfa.User, lang int) {
-	if !h.svc.CodesOn(oob.Email) {
-		http.NotFound(w, r)
-		return
-	}
 	if h.needs(w, r, u, lang, portalmfa.AddFactor, "/email/enable") {
 		h.render(w, r, kindSecurity, lang, "email-on.html", http.StatusOK, &view{To: phone.MaskEmail(u.Email)})
 	}
@@ -259,8 +243,6 @@ func (h *Handler) enableEmail(w http.ResponseWriter, r *http.Request, u portalmf
 		h.to(w, r, "/?done=email-on#portalmfa-email")
 	case isProofError(err):
 		h.needs(w, r, u, lang, portalmfa.AddFactor, "/email/enable")
-	case isUserError(err, portalmfa.ErrCodesOff):
-		http.NotFound(w, r)
 	case isUserError(err, portalmfa.ErrNoEmail):
 		h.showOverview(w, r, u, lang, http.StatusUnprocessableEntity, &alert{Kind: "danger", Text: h.text(lang, msgEmailNone), For: "portalmfa-email"}, "")
 	case isUserError(err, portalmfa.ErrEmailNeedsFactor):

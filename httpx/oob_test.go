@@ -398,3 +398,18 @@ func TestOverviewOnePrimary(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Contains(t, got[0], "Add a passkey")
 }
+
+// Without a sender, a number cannot be added nor codes by email turned on:
+// the pages are not there. Removing stays, for what the user has from
+// before.
+func TestNoSenderNoAdding(t *testing.T) {
+	hs := newHost(t)
+	for _, req := range []struct{ method, path string }{
+		{http.MethodGet, "/my/security/phone/add"}, {http.MethodPost, "/my/security/phone/add"},
+		{http.MethodPost, "/my/security/phone/confirm"},
+		{http.MethodGet, "/my/security/email/enable"}, {http.MethodPost, "/my/security/email/enable"},
+	} {
+		assert.Equal(t, http.StatusNotFound, hs.do(req.method, req.path, form("number", "06 12 34 56 78"), as("alice")).Code, req.path)
+	}
+	assert.NotEqual(t, http.StatusNotFound, hs.do(http.MethodGet, "/my/security/phone/remove", nil, as("alice")).Code)
+}

@@ -37,13 +37,19 @@ func (h *Handler) securityHandler() http.Handler {
 	mux.HandleFunc("POST /passkeys/{id}/rename", h.withUser(h.renamePasskey))
 	mux.HandleFunc("GET /passkeys/{id}/delete", h.withUser(h.deletePasskeyPage))
 	mux.HandleFunc("POST /passkeys/{id}/delete", h.withUser(h.deletePasskey))
-	mux.HandleFunc("GET /phone/add", h.withUser(h.phoneAddPage))
-	mux.HandleFunc("POST /phone/add", h.withUser(h.addPhone))
-	mux.HandleFunc("POST /phone/confirm", h.withUser(h.confirmPhone))
+	// A number is added, and codes by email turned on, only while the
+	// Service sends them (404 otherwise); both are removed whenever.
+	if h.svc.CodesOn(oob.SMS) {
+		mux.HandleFunc("GET /phone/add", h.withUser(h.phoneAddPage))
+		mux.HandleFunc("POST /phone/add", h.withUser(h.addPhone))
+		mux.HandleFunc("POST /phone/confirm", h.withUser(h.confirmPhone))
+	}
 	mux.HandleFunc("GET /phone/remove", h.withUser(h.removePhonePage))
 	mux.HandleFunc("POST /phone/remove", h.withUser(h.removePhone))
-	mux.HandleFunc("GET /email/enable", h.withUser(h.enableEmailPage))
-	mux.HandleFunc("POST /email/enable", h.withUser(h.enableEmail))
+	if h.svc.CodesOn(oob.Email) {
+		mux.HandleFunc("GET /email/enable", h.withUser(h.enableEmailPage))
+		mux.HandleFunc("POST /email/enable", h.withUser(h.enableEmail))
+	}
 	mux.HandleFunc("GET /email/disable", h.withUser(h.removeEmailPage))
 	mux.HandleFunc("POST /email/disable", h.withUser(h.disableEmail))
 	mux.HandleFunc("POST /devices/{id}/rename", h.withUser(h.renameDevice))
