@@ -358,7 +358,7 @@ func (s *Service) SavePolicy(ctx context.Context, p policy.Policy, by Actor) err
 	case err != nil:
 		return unavailable(err)
 	}
-	s.event(ctx, by.Client, history.Event{Kind: history.PolicySaved, Actor: cut(clean(by.Name), 200), Note: p.Name})
+	s.event(ctx, by.Client, by.event(history.PolicySaved, p.Name))
 	s.log.InfoContext(ctx, "portalmfa: policy saved", "policy", p.Name, "level", p.Level.String(), "admin", by.Name)
 	return nil
 }
@@ -380,7 +380,7 @@ func (s *Service) DeletePolicy(ctx context.Context, name string, revision int, b
 	case err != nil:
 		return unavailable(err)
 	}
-	s.event(ctx, by.Client, history.Event{Kind: history.PolicyDeleted, Actor: cut(clean(by.Name), 200), Note: name})
+	s.event(ctx, by.Client, by.event(history.PolicyDeleted, name))
 	s.log.InfoContext(ctx, "portalmfa: policy deleted", "policy", name, "admin", by.Name)
 	return nil
 }

@@ -178,7 +178,7 @@ func deviceOp(err error) error {
 // needs the password only, until the user enrolls again. [Service.AdminReset]
 // names the administrator and the reason.
 func (s *Service) ResetSecondFactor(ctx context.Context, userID string) error {
-	return s.reset(ctx, userID, history.Event{}, Client{})
+	return s.reset(ctx, userID, history.Event{Kind: history.AdminReset}, Client{})
 }
 
 // ErrResetReason: an administrator's reset needs the administrator's name
@@ -193,6 +193,11 @@ type Actor struct {
 	Client Client
 }
 
+// event is an entry of kind for the audit log, naming a, about note.
+func (a Actor) event(kind history.Kind, note string) history.Event {
+	return history.Event{Kind: kind, Actor: cut(clean(strings.TrimSpace(a.Name)), 200), Note: note}
+}
+
 // AdminReset is [Service.ResetSecondFactor] by the administrator by, for
 // reason: the security event names them, keeps the reason (up to 500
 // bytes) and where they were, for the audit log; the user is told
@@ -205,7 +210,7 @@ func (s *Service) AdminReset(ctx context.Context, userID, reason string, by Acto
 	if userID == "" || by.Name == "" || reason == "" {
 		return ErrResetReason
 	}
-	return s.reset(ctx, userID, history.Event{Actor: cut(clean(by.Name), 200), Note: cut(clean(reason), 500)}, by.Client)
+	return s.reset(ctx, userID, by.event(history.AdminReset, cut(clean(reason), 500)), by.Client)
 }
 
 // clean makes text a store keeps as it is: valid UTF-8 (PostgreSQL refuses
@@ -220,12 +225,12 @@ func clean(text string) string {
 	}, strings.ToValidUTF8(text, "\uFFFD"))
 }
 
-// reset is an administrator's reset, recorded as e from c.
+// reset is an administrator's reset, recorded as e (an AdminReset) from c.
 func (s *Service) reset(ctx context.Context, userID string, e history.Event, c Client) error {
 	if err := s.removeSecondFactor(ctx, userID); err != nil {
 		return err
 	}
-	e.UserID, e.Kind = userID, history.AdminReset
+	e.UserID = userID
 	s.event(ctx, c, e)
 	s.notify(ctx, Client{}, Notification{Kind: NotifyAdminReset, UserID: userID, Note: e.Note})
 	s.log.InfoContext(ctx, "portalmfa: second factor reset by an administrator", "user", userID, "admin", e.Actor)
